@@ -1,0 +1,1 @@
+//! Turns rule hits into explained alerts: platform, tool category, severity, confidence, evidence.

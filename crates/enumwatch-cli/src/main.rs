@@ -1,0 +1,2 @@
+//! The enumwatch binary.
+fn main() {}

@@ -1,0 +1,1 @@
+//! Container formats to located raw records: JSON, JSON lines, CSV, EVTX, auditd.

@@ -1,0 +1,1 @@
+//! Runs compiled Sigma rules over normalized events: routing by log source and matching.

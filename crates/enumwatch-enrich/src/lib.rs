@@ -1,0 +1,1 @@
+//! Derived fields: command-line parsing, de-obfuscation and cloud tool recognition.

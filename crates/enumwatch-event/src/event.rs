@@ -1,0 +1,189 @@
+//! The normalized event: one vendor record mapped to a common set of field names.
+//!
+//! Field names follow the Sigma taxonomy where one exists (`Image`, `CommandLine`, `User`, …), so
+//! that portable Sigma rules match without a per-vendor mapping; derived fields added by enrichers
+//! use a dotted namespace (`cli.*`). The raw record stays attached for rules that reach vendor
+//! fields directly and for evidence.
+
+use std::sync::Arc;
+
+use jiff::Timestamp;
+use serde_json::{Map, Value};
+
+use crate::{Location, LogSource, lookup_path};
+
+/// Normalized field names. Normalizers and enrichers write these; rules and alerts read them.
+pub mod field {
+    // Process creation (Sigma `process_creation` taxonomy).
+    pub const IMAGE: &str = "Image";
+    pub const ORIGINAL_FILE_NAME: &str = "OriginalFileName";
+    pub const COMMAND_LINE: &str = "CommandLine";
+    pub const CURRENT_DIRECTORY: &str = "CurrentDirectory";
+    pub const PROCESS_ID: &str = "ProcessId";
+    pub const PARENT_IMAGE: &str = "ParentImage";
+    pub const PARENT_COMMAND_LINE: &str = "ParentCommandLine";
+    pub const PARENT_PROCESS_ID: &str = "ParentProcessId";
+    pub const USER: &str = "User";
+    pub const COMPUTER: &str = "Computer";
+    pub const HASHES: &str = "Hashes";
+    pub const INTEGRITY_LEVEL: &str = "IntegrityLevel";
+    pub const LOGON_ID: &str = "LogonId";
+    /// Executable file name without directory (`powershell.exe`), as Defender's `FileName`.
+    pub const FILE_NAME: &str = "FileName";
+    /// Parent executable file name without directory.
+    pub const PARENT_FILE_NAME: &str = "ParentFileName";
+    /// Program arguments as a list, where the source records them separately (auditd `a0..aN`).
+    pub const ARGV: &str = "Argv";
+
+    // PowerShell script block logging (Sigma `ps_script`).
+    pub const SCRIPT_BLOCK_TEXT: &str = "ScriptBlockText";
+    pub const SCRIPT_BLOCK_ID: &str = "ScriptBlockId";
+    pub const SCRIPT_PATH: &str = "Path";
+
+    // Cloud and SaaS events (common across vendors; the raw record keeps vendor names).
+    pub const ACTOR: &str = "actor.name";
+    pub const ACTOR_ID: &str = "actor.id";
+    pub const ACTOR_TYPE: &str = "actor.type";
+    pub const SOURCE_IP: &str = "client.ip";
+    pub const USER_AGENT: &str = "client.user_agent";
+    pub const APP_ID: &str = "client.app_id";
+    pub const SESSION_ID: &str = "session.id";
+    pub const ACTION: &str = "action.name";
+    pub const SERVICE: &str = "action.service";
+    pub const ERROR_CODE: &str = "outcome.error_code";
+    pub const ACCOUNT: &str = "cloud.account";
+    pub const REGION: &str = "cloud.region";
+
+    // Derived by the command-line enricher.
+    /// Recognised program or module (`aws-cli`, `azure-cli`, `gcloud`, `MSOnline`, `AzureHound`).
+    pub const CLI_TOOL: &str = "cli.tool";
+    /// Service or command group (`iam`, `ad user`, `iam service-accounts`).
+    pub const CLI_SERVICE: &str = "cli.service";
+    /// Operation or cmdlet (`list-users`, `list`, `Get-MsolUser`).
+    pub const CLI_OPERATION: &str = "cli.operation";
+    /// Canonical form of the recognised command (`aws iam list-users`).
+    pub const CLI_COMMAND: &str = "cli.command";
+    /// `true` when the recognised command lists accounts, roles, groups or mailboxes.
+    pub const CLI_ENUMERATION: &str = "cli.enumeration";
+    /// `Platform` name the command targets.
+    pub const CLI_PLATFORM: &str = "cli.platform";
+    /// DET0386 analytic the recognised command belongs to (`AN1087` identity provider, `AN1088`
+    /// IaaS, `AN1089` office suite, `AN1090` SaaS).
+    pub const CLI_ANALYTIC: &str = "cli.analytic";
+    /// `ToolCategory` name of the recognised tool.
+    pub const CLI_TOOL_CATEGORY: &str = "cli.tool_category";
+    /// The command line after de-obfuscation (carets, quotes, case, whitespace, base64).
+    pub const CLI_DEOBFUSCATED: &str = "cli.deobfuscated";
+    /// Obfuscation techniques that were undone (`caret`, `quotes`, `encoded_command`, …).
+    pub const CLI_OBFUSCATION: &str = "cli.obfuscation";
+}
+
+/// Normalized fields of one event, ordered by name so that output is deterministic.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Fields(Map<String, Value>);
+
+impl Fields {
+    pub fn new() -> Self {
+        Self(Map::new())
+    }
+
+    /// Set a field; `Value::Null` and empty strings are not stored (absent and empty mean the
+    /// same to rules, and absence keeps snapshots small).
+    pub fn insert(&mut self, name: &str, value: impl Into<Value>) {
+        let value = value.into();
+        match &value {
+            Value::Null => {}
+            Value::String(s) if s.is_empty() => {}
+            _ => {
+                self.0.insert(name.to_owned(), value);
+            }
+        }
+    }
+
+    /// Set a string field if `value` is `Some`.
+    pub fn insert_opt(&mut self, name: &str, value: Option<impl Into<Value>>) {
+        if let Some(v) = value {
+            self.insert(name, v);
+        }
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.0.get(name)
+    }
+
+    pub fn get_str(&self, name: &str) -> Option<&str> {
+        self.0.get(name).and_then(Value::as_str)
+    }
+
+    pub fn contains(&self, name: &str) -> bool {
+        self.0.contains_key(name)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &Value)> {
+        self.0.iter()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The fields as a JSON object (for snapshots and rule tests).
+    pub fn as_map(&self) -> &Map<String, Value> {
+        &self.0
+    }
+}
+
+/// One normalized event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    /// When the event happened, per the vendor record (never the time it was read).
+    pub time: Option<Timestamp>,
+    pub source: LogSource,
+    pub location: Location,
+    pub fields: Fields,
+    /// The vendor record this event was made from.
+    pub raw: Arc<Value>,
+}
+
+impl Event {
+    pub fn new(source: LogSource, location: Location, raw: Arc<Value>) -> Self {
+        Self {
+            time: None,
+            source,
+            location,
+            fields: Fields::new(),
+            raw,
+        }
+    }
+
+    /// A field by name: the normalized field if there is one, else the raw record's dotted path.
+    /// This is how Sigma rules see an event.
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.fields.get(name).or_else(|| lookup_path(&self.raw, name))
+    }
+
+    pub fn get_str(&self, name: &str) -> Option<&str> {
+        self.get(name).and_then(Value::as_str)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn normalized_fields_win_over_raw_and_raw_paths_resolve() {
+        let raw = Arc::new(json!({"CommandLine": "raw", "userIdentity": {"arn": "a"}}));
+        let mut ev = Event::new(LogSource::Cloudtrail, Location::new(Arc::from("x"), 0), raw);
+        ev.fields.insert(field::COMMAND_LINE, "normalized");
+        ev.fields.insert(field::USER, "");
+        assert_eq!(ev.get_str("CommandLine"), Some("normalized"));
+        assert_eq!(ev.get_str("userIdentity.arn"), Some("a"));
+        assert!(!ev.fields.contains(field::USER), "empty strings are not stored");
+    }
+}

@@ -1,0 +1,1 @@
+//! Where bytes come from: path and directory walking, stdin, decompression by magic bytes.

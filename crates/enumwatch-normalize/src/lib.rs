@@ -1,0 +1,1 @@
+//! Vendor records to normalized events, one module per vendor log.

@@ -1,0 +1,1 @@
+//! Wires the stages for a batch hunt over files: parallel per input, deterministic merge, run stats.

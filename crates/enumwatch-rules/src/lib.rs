@@ -1,0 +1,1 @@
+//! Sigma rule loading, validation and metadata, with located rule errors.

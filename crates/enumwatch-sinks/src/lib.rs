@@ -1,0 +1,1 @@
+//! Alert outputs: terminal table, JSON lines, JSON, CSV, and the run summary.
