@@ -1,1 +1,13 @@
-//! Turns rule hits into explained alerts: platform, tool category, severity, confidence, evidence.
+//! Detections become alerts here: each rule hit on an event is classified (cloud platform, tool
+//! category, DET0386 analytic), graded (severity, confidence, with the factors that set them),
+//! explained in one line, and given its evidence locations and the investigation and response
+//! steps its rule carries.
+//!
+//! This crate decides nothing about matching; it only describes what the engine found.
+
+mod alert;
+mod build;
+mod id;
+
+pub use alert::{Alert, AlertRule, Confidence, Evidence, Severity, TECHNIQUE};
+pub use build::{AlertBuilder, sort_alerts};

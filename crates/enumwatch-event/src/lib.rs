@@ -9,8 +9,10 @@ mod event;
 mod location;
 mod platform;
 mod raw;
+mod stats;
 
 pub use event::{Event, Fields, field};
 pub use location::Location;
 pub use platform::{LogSource, Platform, SigmaLogSource, ToolCategory};
 pub use raw::{RawRecord, lookup_path};
+pub use stats::{MAX_PROBLEMS, Problem, RunStats};

@@ -1,1 +1,12 @@
-//! Wires the stages for a batch hunt over files: parallel per input, deterministic merge, run stats.
+//! The only crate that knows the whole flow of a batch hunt: inputs are opened, decoded,
+//! normalized, enriched and matched in parallel (one input per task), then merged in input
+//! order, so the alerts and the run summary are identical at any thread count.
+//!
+//! It does file I/O (opening inputs, reading rule folders) but never prints: progress is a
+//! shared byte counter the caller may display, and every problem lands in `RunStats`.
+
+mod hunt;
+mod rules_io;
+
+pub use hunt::{HuntOptions, HuntOutput, Hunter, PipelineError};
+pub use rules_io::{RulesIoError, read_rule_dir};

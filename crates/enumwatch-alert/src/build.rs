@@ -1,0 +1,281 @@
+//! From a rule hit on an event to an `Alert`: classification, grading, explanation, evidence.
+
+use enumwatch_engine::{CorrelationHit, Hit};
+use enumwatch_enrich::kusto;
+use enumwatch_event::{Event, LogSource, Platform, ToolCategory, field};
+use enumwatch_rules::{Level, RuleMeta};
+use serde_json::Value;
+
+use crate::id::content_id;
+use crate::{Alert, AlertRule, Confidence, Evidence, Severity, TECHNIQUE};
+
+/// Builds alerts; holds nothing but is a type so that later tuning (severity overrides,
+/// suppressions) has a home.
+#[derive(Debug, Default, Clone)]
+pub struct AlertBuilder {}
+
+impl AlertBuilder {
+    pub fn new() -> Self {
+        Self {}
+    }
+
+    /// An alert for one detection rule hit.
+    pub fn from_hit(&self, rule: &RuleMeta, hit: &Hit, event: &Event) -> Alert {
+        let (platform, tool_category) = classify(rule, event);
+        let analytic = rule
+            .analytic
+            .clone()
+            .or_else(|| event.fields.get_str(field::CLI_ANALYTIC).map(str::to_owned))
+            .or_else(|| analytic_for_platform(platform, event.source).map(str::to_owned));
+        let (severity, confidence, factors) = grade(rule, event, tool_category);
+        let command_line = event
+            .get_str(field::COMMAND_LINE)
+            .or_else(|| event.get_str(field::SCRIPT_BLOCK_TEXT))
+            .map(|s| truncate(s, 4096));
+        let explanation = explain(rule, hit, event, platform);
+        let location = &event.location;
+        let record = location.record.to_string();
+        Alert {
+            id: content_id(&[&rule.id, &location.source, &record]),
+            time: event.time.map(|t| t.to_string()),
+            rule: AlertRule {
+                id: rule.id.clone(),
+                title: rule.title.clone(),
+                level: level_name(rule.level).to_owned(),
+            },
+            analytic,
+            technique: TECHNIQUE,
+            platform,
+            tool_category,
+            severity,
+            confidence,
+            factors,
+            log_source: event.source,
+            actor: event
+                .get_str(field::USER)
+                .or_else(|| event.fields.get_str(field::ACTOR))
+                .map(str::to_owned),
+            host: event.get_str(field::COMPUTER).map(str::to_owned),
+            process: event.get_str(field::IMAGE).map(str::to_owned),
+            command_line,
+            tool: event.fields.get_str(field::CLI_TOOL).map(str::to_owned),
+            command: event.fields.get_str(field::CLI_COMMAND).map(str::to_owned),
+            explanation,
+            evidence: vec![Evidence::from(location)],
+            investigation: rule.investigation.clone(),
+            response: rule.response.clone(),
+        }
+    }
+
+    /// An alert for a correlation rule firing over several events (`events` in event-time order).
+    pub fn from_correlation(
+        &self,
+        rule: &RuleMeta,
+        hit: &CorrelationHit,
+        events: &[&Event],
+    ) -> Option<Alert> {
+        let first = events.first()?;
+        let (platform, tool_category) = classify(rule, first);
+        let analytic = rule
+            .analytic
+            .clone()
+            .or_else(|| analytic_for_platform(platform, first.source).map(str::to_owned));
+        let (severity, confidence, factors) = grade(rule, first, tool_category);
+        let group = hit
+            .group
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut evidence: Vec<Evidence> = events.iter().map(|e| Evidence::from(&e.location)).collect();
+        evidence.sort();
+        evidence.dedup();
+        let record = first.location.record.to_string();
+        Some(Alert {
+            id: content_id(&[&rule.id, &first.location.source, &record, &group]),
+            time: first.time.map(|t| t.to_string()),
+            rule: AlertRule {
+                id: rule.id.clone(),
+                title: rule.title.clone(),
+                level: level_name(rule.level).to_owned(),
+            },
+            analytic,
+            technique: TECHNIQUE,
+            platform,
+            tool_category,
+            severity,
+            confidence,
+            factors,
+            log_source: first.source,
+            actor: first
+                .get_str(field::USER)
+                .or_else(|| first.fields.get_str(field::ACTOR))
+                .map(str::to_owned),
+            host: first.get_str(field::COMPUTER).map(str::to_owned),
+            process: first.get_str(field::IMAGE).map(str::to_owned),
+            command_line: None,
+            tool: first.fields.get_str(field::CLI_TOOL).map(str::to_owned),
+            command: None,
+            explanation: format!(
+                "{}: {} matching events for {group}",
+                rule.title, hit.events
+            ),
+            evidence,
+            investigation: rule.investigation.clone(),
+            response: rule.response.clone(),
+        })
+    }
+}
+
+/// Deterministic alert order: event time, then input, then record, then rule.
+pub fn sort_alerts(alerts: &mut [Alert]) {
+    alerts.sort_by(|a, b| {
+        let ka = (&a.time, a.evidence.first(), &a.rule.id);
+        let kb = (&b.time, b.evidence.first(), &b.rule.id);
+        ka.cmp(&kb)
+    });
+}
+
+fn classify(rule: &RuleMeta, event: &Event) -> (Platform, ToolCategory) {
+    if rule.classifier.as_deref() == Some("sentinel-kql") {
+        let file_name = event.get_str(field::FILE_NAME).unwrap_or_default();
+        let command_line = event.get_str(field::COMMAND_LINE).unwrap_or_default();
+        let verdict = kusto::sentinel_kql_detect_cloud_account(file_name, command_line);
+        return (verdict.platform, verdict.tool_category);
+    }
+    let platform = event
+        .fields
+        .get_str(field::CLI_PLATFORM)
+        .and_then(Platform::from_name)
+        .unwrap_or_else(|| platform_for_source(event.source));
+    let category = event
+        .fields
+        .get_str(field::CLI_TOOL_CATEGORY)
+        .and_then(ToolCategory::from_name)
+        .unwrap_or(ToolCategory::Other);
+    (platform, category)
+}
+
+fn platform_for_source(source: LogSource) -> Platform {
+    match source {
+        LogSource::Cloudtrail => Platform::Aws,
+        LogSource::GraphActivity
+        | LogSource::AadGraphActivity
+        | LogSource::EntraSignin
+        | LogSource::EntraAudit
+        | LogSource::M365Audit => Platform::AzureM365,
+        LogSource::GcpAudit => Platform::Gcp,
+        LogSource::WorkspaceActivity => Platform::GoogleWorkspace,
+        LogSource::OktaSystemLog => Platform::Okta,
+        LogSource::SlackAudit => Platform::Slack,
+        LogSource::Sysmon
+        | LogSource::Security4688
+        | LogSource::Powershell4104
+        | LogSource::DefenderProcess
+        | LogSource::Auditd => Platform::Unknown,
+    }
+}
+
+fn analytic_for_platform(platform: Platform, source: LogSource) -> Option<&'static str> {
+    match (platform, source) {
+        (_, LogSource::M365Audit) => Some("AN1089"),
+        (Platform::Aws | Platform::Gcp, _) => Some("AN1088"),
+        (Platform::AzureM365 | Platform::Okta, _) => Some("AN1087"),
+        (Platform::GoogleWorkspace | Platform::Slack, _) => Some("AN1090"),
+        (Platform::Unknown, _) => None,
+    }
+}
+
+fn level_name(level: Level) -> &'static str {
+    match level {
+        Level::Informational => "informational",
+        Level::Low => "low",
+        Level::Medium => "medium",
+        Level::High => "high",
+        Level::Critical => "critical",
+    }
+}
+
+fn severity_for(level: Level) -> Severity {
+    match level {
+        Level::Informational => Severity::Informational,
+        Level::Low => Severity::Low,
+        Level::Medium => Severity::Medium,
+        Level::High => Severity::High,
+        Level::Critical => Severity::Critical,
+    }
+}
+
+/// Severity starts at the rule level and confidence at the rule's stated confidence; both move
+/// for reasons an analyst can read in `factors`.
+fn grade(
+    rule: &RuleMeta,
+    event: &Event,
+    tool_category: ToolCategory,
+) -> (Severity, Confidence, Vec<String>) {
+    let mut severity = severity_for(rule.level);
+    let mut confidence = rule
+        .confidence
+        .as_deref()
+        .and_then(Confidence::from_name)
+        .unwrap_or(Confidence::Medium);
+    let mut factors = vec![format!("rule level {}", level_name(rule.level))];
+    if tool_category == ToolCategory::KnownOffensiveTool {
+        factors.push("known offensive tool".to_owned());
+    }
+    if let Some(Value::Array(techniques)) = event.fields.get(field::CLI_OBFUSCATION) {
+        let names: Vec<&str> = techniques.iter().filter_map(Value::as_str).collect();
+        if !names.is_empty() {
+            severity = severity.raised();
+            confidence = Confidence::High;
+            factors.push(format!(
+                "command line was obfuscated ({}): severity raised, confidence high",
+                names.join(", ")
+            ));
+        }
+    }
+    if event.fields.get(field::CLI_ENUMERATION) == Some(&Value::Bool(true)) {
+        factors.push("the command lists accounts rather than reading one object".to_owned());
+    }
+    (severity, confidence, factors)
+}
+
+fn explain(rule: &RuleMeta, hit: &Hit, event: &Event, platform: Platform) -> String {
+    let who = event
+        .get_str(field::USER)
+        .or_else(|| event.fields.get_str(field::ACTOR))
+        .unwrap_or("an unknown user");
+    let host = event
+        .get_str(field::COMPUTER)
+        .map(|h| format!(" on {h}"))
+        .unwrap_or_default();
+    if let (Some(tool), Some(command)) = (
+        event.fields.get_str(field::CLI_TOOL),
+        event.fields.get_str(field::CLI_COMMAND),
+    ) {
+        return format!(
+            "{who}{host} ran {tool} `{}`, which enumerates {platform} accounts",
+            truncate(command, 200)
+        );
+    }
+    let matched = hit
+        .matched_fields
+        .iter()
+        .take(3)
+        .map(|(name, value)| format!("{name}={}", truncate(value, 80)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if matched.is_empty() {
+        format!("{who}{host}: {}", rule.title)
+    } else {
+        format!("{who}{host}: {} ({matched})", rule.title)
+    }
+}
+
+/// Cut at a char boundary, never inside a UTF-8 sequence.
+fn truncate(text: &str, max_chars: usize) -> String {
+    match text.char_indices().nth(max_chars) {
+        Some((idx, _)) => format!("{}…", text.get(..idx).unwrap_or(text)),
+        None => text.to_owned(),
+    }
+}

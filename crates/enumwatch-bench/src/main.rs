@@ -1,0 +1,47 @@
+//! Baselines that `bench/run.sh` times beside `enumwatch hunt` on the same file in the same run:
+//! `read` (buffered read and line split, the I/O floor) and `json` (every line parsed into a
+//! `serde_json::Value`, the parse floor enumwatch's decoder starts from). Prints
+//! `lines=<n> bytes=<n> seconds=<s>` so the script can compute rates.
+
+#![allow(clippy::print_stdout, reason = "a benchmark tool reports on stdout")]
+
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    let (Some(mode), Some(path)) = (args.get(1), args.get(2)) else {
+        bail!("usage: enumwatch-baseline read|json FILE");
+    };
+    let file = File::open(path).with_context(|| format!("cannot open {path}"))?;
+    let mut reader = BufReader::with_capacity(1 << 20, file);
+    let started = Instant::now();
+    let mut line = Vec::new();
+    let (mut n_lines, mut n_bytes, mut n_objects) = (0u64, 0u64, 0u64);
+    loop {
+        line.clear();
+        let n = reader.read_until(b'\n', &mut line)?;
+        if n == 0 {
+            break;
+        }
+        n_lines += 1;
+        n_bytes += n as u64;
+        match mode.as_str() {
+            "read" => {}
+            "json" => {
+                let value: serde_json::Value = serde_json::from_slice(&line)
+                    .with_context(|| format!("line {n_lines} is not JSON"))?;
+                if value.is_object() {
+                    n_objects += 1;
+                }
+            }
+            other => bail!("unknown mode {other}; use read or json"),
+        }
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    println!("lines={n_lines} bytes={n_bytes} objects={n_objects} seconds={seconds:.3}");
+    Ok(())
+}

@@ -1,0 +1,129 @@
+//! Command-line grammar (clap derive). Help texts here are the user's reference: keep them true.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Detect cloud account enumeration (MITRE ATT&CK T1087.004) in security logs.
+///
+/// Reads endpoint process telemetry (Sysmon event 1, Security 4688, PowerShell 4104, Defender
+/// DeviceProcessEvents, Linux auditd EXECVE) and AWS CloudTrail, as JSON, JSON lines, CSV, EVTX or
+/// auditd text, gzip-compressed or not (the format is detected from the content), and runs Sigma
+/// rules over them.
+#[derive(Debug, Parser)]
+#[command(name = "enumwatch", version, about, long_about)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Hunt through log files and directories and report alerts.
+    ///
+    /// Exit status: 0 when every input was read cleanly, 2 when some input or record could not be
+    /// read (everything readable was still processed; the summary lists where), 1 on a fatal error
+    /// such as an invalid rule file.
+    Hunt(HuntArgs),
+    /// List, show and lint Sigma rules.
+    Rules {
+        #[command(subcommand)]
+        command: RulesCommand,
+    },
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RuleArgs {
+    /// Add the Sigma rules in this file or directory (recursively, *.yml / *.yaml); repeatable.
+    #[arg(long = "rules", value_name = "PATH")]
+    pub(crate) rules: Vec<PathBuf>,
+    /// Do not load the built-in rules.
+    #[arg(long)]
+    pub(crate) no_builtin: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct HuntArgs {
+    /// Files or directories to read; `-` reads standard input.
+    #[arg(value_name = "PATH", required = true)]
+    pub(crate) paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub(crate) rule_args: RuleArgs,
+    /// Run only these rules: a rule id, name, title or tag (e.g. `sentinel-kql-t1087-004`,
+    /// `attack.t1087.004`); repeatable. Without it, the rules enabled by default run.
+    #[arg(long = "rule", value_name = "ID_OR_TAG")]
+    pub(crate) rule: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub(crate) format: OutputFormat,
+    /// Write alerts to this file instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
+    /// Also write the run summary as JSON to this file.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) stats_json: Option<PathBuf>,
+    /// Worker threads (0 = one per core). Output is identical at any thread count.
+    #[arg(long, default_value_t = 0)]
+    pub(crate) threads: usize,
+    /// Largest accepted record, in MiB (a longer line or element is reported and skipped).
+    #[arg(long, default_value_t = 64, value_name = "MIB")]
+    pub(crate) max_record_mib: usize,
+    /// Largest accepted decompressed size of one input, in MiB (guards against gzip bombs).
+    #[arg(long, default_value_t = 16 * 1024, value_name = "MIB")]
+    pub(crate) max_decompressed_mib: u64,
+    /// Colors in the table: auto (when the output is a terminal and NO_COLOR is unset), always, never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub(crate) color: ColorChoice,
+    /// Do not show a progress bar.
+    #[arg(long)]
+    pub(crate) no_progress: bool,
+    /// Do not print the run summary on standard error.
+    #[arg(long, short = 'q')]
+    pub(crate) quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum RulesCommand {
+    /// List the loaded rules (default-enabled ones first, marked with *).
+    List(ListArgs),
+    /// Show one rule: metadata and its YAML.
+    Show(ShowArgs),
+    /// Check rule files for errors without running them; exits 1 if any is found.
+    Lint(LintArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ListArgs {
+    #[command(flatten)]
+    pub(crate) rule_args: RuleArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ShowArgs {
+    /// Rule id, name or title.
+    pub(crate) id: String,
+    #[command(flatten)]
+    pub(crate) rule_args: RuleArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct LintArgs {
+    /// Rule files or directories.
+    #[arg(required = true)]
+    pub(crate) paths: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum OutputFormat {
+    Table,
+    Jsonl,
+    Json,
+    Csv,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}

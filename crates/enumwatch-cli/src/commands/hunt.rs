@@ -1,0 +1,117 @@
+//! `enumwatch hunt`: read the inputs, run the selected rules, write alerts and the summary.
+
+use std::fs::File;
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use enumwatch_event::RunStats;
+use enumwatch_ingest::{Input, InputKind, Limits, expand};
+use enumwatch_pipeline::{HuntOptions, Hunter};
+use enumwatch_sinks::{CsvSink, JsonArraySink, JsonlSink, Sink, TableSink, render_summary, write_all};
+
+use crate::cli::{ColorChoice, HuntArgs, OutputFormat};
+use crate::commands::load_rules;
+use crate::progress::Progress;
+
+pub(crate) fn run(args: &HuntArgs) -> Result<ExitCode> {
+    let all_rules = load_rules(&args.rule_args)?;
+    let rules = all_rules.select(&args.rule);
+    if rules.rules().is_empty() {
+        if args.rule.is_empty() {
+            bail!("no rule is enabled by default; choose rules with --rule (see `enumwatch rules list`)");
+        }
+        bail!(
+            "no rule matches --rule {}; see `enumwatch rules list` for ids, names and tags",
+            args.rule.join(", --rule ")
+        );
+    }
+
+    let (inputs, input_errors) = expand(&args.paths);
+    let mut early = RunStats::default();
+    for err in &input_errors {
+        early.inputs += 1;
+        early.inputs_unreadable += 1;
+        early.note_problem(err.path_display(), "unreadable_input", err.to_string());
+    }
+
+    let show_progress = !args.no_progress && !args.quiet && io::stderr().is_terminal();
+    let progress = show_progress.then(|| Progress::start(total_size(&inputs)));
+    let mut limits = Limits::default();
+    limits.max_decompressed_bytes = args.max_decompressed_mib.saturating_mul(1024 * 1024);
+    let mut options = HuntOptions {
+        threads: args.threads,
+        limits,
+        progress: progress.as_ref().map(|p| Arc::clone(&p.counter)),
+        ..HuntOptions::default()
+    };
+    options.decode_limits.max_record_bytes = args.max_record_mib.saturating_mul(1024 * 1024);
+    let hunter = Hunter::new(rules, options)?;
+    let output = hunter.hunt(&inputs);
+    if let Some(progress) = progress {
+        progress.finish();
+    }
+    let output = output?;
+    let mut stats = early;
+    stats.merge(output.stats);
+
+    write_alerts(args, &output.alerts)?;
+    if let Some(path) = &args.stats_json {
+        let file = File::create(path)
+            .with_context(|| format!("cannot create the stats file {}", path.display()))?;
+        serde_json::to_writer_pretty(BufWriter::new(file), &stats)
+            .with_context(|| format!("cannot write the stats file {}", path.display()))?;
+    }
+    if !args.quiet {
+        eprint!("{}", render_summary(&stats));
+    }
+    Ok(if stats.has_input_errors() {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn write_alerts(args: &HuntArgs, alerts: &[enumwatch_alert::Alert]) -> Result<()> {
+    let to_terminal = args.output.is_none() && io::stdout().is_terminal();
+    let out: Box<dyn Write> = match &args.output {
+        Some(path) => Box::new(BufWriter::new(File::create(path).with_context(|| {
+            format!("cannot create the output file {}", path.display())
+        })?)),
+        None => Box::new(BufWriter::new(io::stdout().lock())),
+    };
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let mut sink: Box<dyn Sink> = match args.format {
+        OutputFormat::Table => Box::new(TableSink::new(out, color, terminal_width(to_terminal))),
+        OutputFormat::Jsonl => Box::new(JsonlSink::new(out)),
+        OutputFormat::Json => Box::new(JsonArraySink::new(out)),
+        OutputFormat::Csv => Box::new(CsvSink::new(out)),
+    };
+    write_all(sink.as_mut(), alerts).context("writing alerts")?;
+    Ok(())
+}
+
+fn terminal_width(to_terminal: bool) -> Option<u16> {
+    if !to_terminal {
+        return None;
+    }
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .or(Some(160))
+}
+
+fn total_size(inputs: &[Input]) -> u64 {
+    inputs
+        .iter()
+        .map(|input| match &input.kind {
+            InputKind::Path(path) => std::fs::metadata(path).map(|m| m.len()).unwrap_or(0),
+            InputKind::Stdin => 0,
+        })
+        .sum()
+}

@@ -1,0 +1,45 @@
+//! One module per subcommand, plus rule loading shared by all of them.
+
+pub(crate) mod hunt;
+pub(crate) mod rules;
+
+use anyhow::{Context, Result, bail};
+use enumwatch_analytics::builtin_rule_sources;
+use enumwatch_pipeline::read_rule_dir;
+use enumwatch_rules::{RuleSet, load};
+
+use crate::cli::RuleArgs;
+
+/// Built-in rules (unless `--no-builtin`) plus the user's `--rules` paths. Any rule error is
+/// fatal: running a smaller rule set than the user asked for would hide detections silently.
+pub(crate) fn load_rules(args: &RuleArgs) -> Result<RuleSet> {
+    let mut sources = if args.no_builtin {
+        Vec::new()
+    } else {
+        builtin_rule_sources()
+    };
+    for path in &args.rules {
+        let found = read_rule_dir(path)
+            .with_context(|| format!("loading rules from {}", path.display()))?;
+        if found.is_empty() {
+            bail!(
+                "no rule files (*.yml, *.yaml) found in {}; point --rules at a Sigma rule file or folder",
+                path.display()
+            );
+        }
+        sources.extend(found);
+    }
+    let (rules, errors) = load(&sources);
+    if !errors.is_empty() {
+        let listed = errors
+            .iter()
+            .map(|e| format!("  {e}"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        bail!(
+            "{} rule error(s); fix them or leave the file out (check one file with `enumwatch rules lint FILE`):\n{listed}",
+            errors.len()
+        );
+    }
+    Ok(rules)
+}

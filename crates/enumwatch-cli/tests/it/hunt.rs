@@ -1,0 +1,239 @@
+//! `enumwatch hunt` on the bundled demo logs and on every bad-input class.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+use crate::{enumwatch, repo_root, stderr, stdout};
+
+fn alerts_of(out: &std::process::Output) -> Vec<Value> {
+    stdout(out)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("every output line is a JSON alert"))
+        .collect()
+}
+
+/// (file name, record index) of each alert's first evidence.
+fn evidence_keys(alerts: &[Value]) -> BTreeSet<(String, u64)> {
+    alerts
+        .iter()
+        .map(|a| {
+            let ev = &a["evidence"][0];
+            let source = ev["source"].as_str().unwrap();
+            let name = source.rsplit('/').next().unwrap().to_owned();
+            (name, ev["record"].as_u64().unwrap())
+        })
+        .collect()
+}
+
+#[test]
+fn demo_logs_give_exactly_the_emulated_attacks() {
+    let out = enumwatch(&["hunt", "testdata/demo", "--format", "jsonl"]);
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
+    let alerts = alerts_of(&out);
+    let sysmon = "sysmon_process_creation.jsonl";
+    let defender = "defender_device_process_events.jsonl";
+    let ps = "powershell_4104_scriptblocks.jsonl";
+    let auditd = "auditd_gcloud.log";
+    let expected: BTreeSet<(String, u64)> = [
+        // az ad user list (python -IBm azure.cli), aws list-users/list-roles,
+        // get-account-authorization-details via cmd, MSOnline, roadrecon gather,
+        // caret-obfuscated aws, -enc Get-MgUser -All.
+        (sysmon, 0),
+        (sysmon, 1),
+        (sysmon, 2),
+        (sysmon, 3),
+        (sysmon, 4),
+        (sysmon, 6),
+        (sysmon, 7),
+        (sysmon, 8),
+        // Get-EXOMailbox -ResultSize Unlimited, azurehound list, Invoke-AzureHound, Pacu.
+        (defender, 0),
+        (defender, 1),
+        (defender, 2),
+        (defender, 3),
+        // The reassembled AADInternals script block (first part's record), Get-Recipient.
+        (ps, 0),
+        (ps, 1),
+        // gcloud iam service-accounts list, gcloud projects get-iam-policy.
+        (auditd, 0),
+        (auditd, 1),
+    ]
+    .into_iter()
+    .map(|(f, r)| (f.to_owned(), r))
+    .collect();
+    assert_eq!(evidence_keys(&alerts), expected);
+    for alert in &alerts {
+        assert_eq!(alert["technique"], "T1087.004");
+        assert!(alert["analytic"].as_str().unwrap().starts_with("AN108"), "{alert}");
+        assert!(!alert["explanation"].as_str().unwrap().is_empty());
+        assert!(!alert["investigation"].as_array().unwrap().is_empty());
+        assert!(!alert["response"].as_array().unwrap().is_empty());
+    }
+    let by_record = |file: &str, record: u64| {
+        alerts
+            .iter()
+            .find(|a| {
+                a["evidence"][0]["source"].as_str().unwrap().ends_with(file)
+                    && a["evidence"][0]["record"] == record
+            })
+            .unwrap()
+            .clone()
+    };
+    let azure = by_record(sysmon, 0);
+    assert_eq!(azure["platform"], "Azure/M365");
+    assert_eq!(azure["tool_category"], "BuiltInEnumeration");
+    assert_eq!(azure["analytic"], "AN1087");
+    let obfuscated = by_record(sysmon, 7);
+    assert_eq!(obfuscated["platform"], "AWS");
+    assert_eq!(obfuscated["confidence"], "high");
+    let roadrecon = by_record(sysmon, 6);
+    assert_eq!(roadrecon["tool_category"], "KnownOffensiveTool");
+    let mailbox = by_record(defender, 0);
+    assert_eq!(mailbox["analytic"], "AN1089");
+    let gcloud = by_record(auditd, 0);
+    assert_eq!(gcloud["platform"], "GCP");
+    assert_eq!(gcloud["evidence"][0]["line"], 1);
+    let summary = stderr(&out);
+    assert!(summary.contains("cloudtrail"), "CloudTrail events are counted: {summary}");
+}
+
+#[test]
+fn output_is_identical_at_any_thread_count() {
+    let one = enumwatch(&["hunt", "testdata/demo", "--format", "jsonl", "--threads", "1"]);
+    let two = enumwatch(&["hunt", "testdata/demo", "--format", "jsonl", "--threads", "2"]);
+    assert_eq!(one.status.code(), Some(0));
+    assert_eq!(stdout(&one), stdout(&two));
+    assert_eq!(stderr(&one), stderr(&two));
+}
+
+#[test]
+fn the_sentinel_kql_rule_reproduces_the_kql_verdicts_and_quirks() {
+    let out = enumwatch(&[
+        "hunt",
+        "testdata/demo",
+        "--rule",
+        "sentinel-kql-t1087-004",
+        "--format",
+        "jsonl",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
+    let alerts = alerts_of(&out);
+    assert!(!alerts.is_empty());
+    for alert in &alerts {
+        assert_eq!(alert["rule"]["title"], alerts[0]["rule"]["title"]);
+    }
+    // `Get-Msol` does not `has`-match `Get-MsolUser`, so the KQL case() says Unknown.
+    let msol = alerts
+        .iter()
+        .find(|a| a["command_line"].as_str().unwrap_or("").contains("Get-MsolUser -All"))
+        .expect("the MSOnline command matches the KQL rule");
+    assert_eq!(msol["platform"], "Unknown");
+    assert_eq!(msol["tool_category"], "BuiltInEnumeration");
+    // The KQL rule only looks at powershell/pwsh/cmd/python/python3 processes: aws.exe is missed.
+    assert!(
+        !alerts
+            .iter()
+            .any(|a| a["process"].as_str().unwrap_or("").ends_with("aws.exe")),
+        "the KQL FileName filter excludes aws.exe"
+    );
+}
+
+#[test]
+fn table_output_and_summary_snapshot() {
+    let out = enumwatch(&["hunt", "testdata/demo"]);
+    assert_eq!(out.status.code(), Some(0));
+    insta::assert_snapshot!("demo_table", stdout(&out));
+    insta::assert_snapshot!("demo_summary", stderr(&out));
+}
+
+#[test]
+fn bad_inputs_are_located_and_counted_and_good_records_survive() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = std::fs::read_to_string(repo_root().join("testdata/demo/sysmon_process_creation.jsonl")).unwrap();
+    let good_line = demo.lines().nth(1).unwrap();
+    let huge = format!("{{\"pad\": \"{}\"}}\n{good_line}\n", "x".repeat(2 * 1024 * 1024));
+    let huge_path = dir.path().join("huge_line.jsonl");
+    std::fs::write(&huge_path, huge).unwrap();
+    let stats_path = dir.path().join("stats.json");
+    let out = enumwatch(&[
+        "hunt",
+        "testdata/bad",
+        huge_path.to_str().unwrap(),
+        "--max-record-mib",
+        "1",
+        "--format",
+        "jsonl",
+        "--stats-json",
+        stats_path.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "input errors give exit 2: {}", stderr(&out));
+    let stats: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&stats_path).unwrap()).unwrap();
+    assert_eq!(stats["inputs"], 5);
+    assert_eq!(stats["inputs_empty"], 1);
+    assert_eq!(stats["malformed"]["invalid_json"], 1);
+    assert_eq!(stats["malformed"]["unknown_format"], 1);
+    assert_eq!(stats["malformed"]["record_too_large"], 1);
+    assert_eq!(stats["malformed"]["truncated_input"], 1);
+    let problems = stats["problems"].as_array().unwrap();
+    let located = |needle: &str| {
+        problems
+            .iter()
+            .any(|p| p["location"].as_str().unwrap().contains(needle))
+    };
+    assert!(located("testdata/bad/bad_line.jsonl:2 (record 1)"), "{problems:#?}");
+    assert!(located("testdata/bad/not_a_log.png"), "{problems:#?}");
+    assert!(located("huge_line.jsonl:1 (record 0)"), "{problems:#?}");
+    assert!(located("truncated_second_member.jsonl.gz"), "{problems:#?}");
+    // Good records in bad files still alert: bad_line.jsonl holds list-users, list-roles and
+    // roadrecon gather; the gzip's intact first member holds list-users and list-roles; the
+    // huge-line file's good line is list-users.
+    let alerts = alerts_of(&out);
+    let keys = evidence_keys(&alerts);
+    for (file, record) in [
+        ("bad_line.jsonl", 0),
+        ("bad_line.jsonl", 2),
+        ("bad_line.jsonl", 3),
+        ("truncated_second_member.jsonl.gz", 0),
+        ("truncated_second_member.jsonl.gz", 1),
+        ("huge_line.jsonl", 1),
+    ] {
+        assert!(keys.contains(&(file.to_owned(), record)), "missing {file} #{record}: {keys:?}");
+    }
+    insta::assert_snapshot!("bad_inputs_summary", stderr(&out).replace(dir.path().to_str().unwrap(), "<tmp>"));
+}
+
+#[test]
+fn stdin_is_read_like_a_file() {
+    use std::io::Write;
+    let demo = std::fs::read(repo_root().join("testdata/demo/auditd_gcloud.log")).unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_enumwatch"))
+        .args(["hunt", "-", "--format", "jsonl"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(&demo).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let alerts = alerts_of(&out);
+    assert_eq!(alerts.len(), 2);
+    assert_eq!(alerts[0]["evidence"][0]["source"], "-");
+}
+
+#[test]
+fn missing_path_is_reported_and_the_rest_still_runs() {
+    let out = enumwatch(&["hunt", "does/not/exist.json", "testdata/demo/auditd_gcloud.log", "--format", "jsonl"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(alerts_of(&out).len(), 2);
+    assert!(stderr(&out).contains("does/not/exist.json"), "{}", stderr(&out));
+}
+
+#[test]
+fn unknown_rule_selector_is_a_clear_fatal_error() {
+    let out = enumwatch(&["hunt", "testdata/demo", "--rule", "no-such-rule"]);
+    assert_eq!(out.status.code(), Some(1));
+    insta::assert_snapshot!(stderr(&out));
+}

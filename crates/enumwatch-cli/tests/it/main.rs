@@ -1,0 +1,35 @@
+//! End-to-end tests of the `enumwatch` binary: one integration test binary, every case runs the
+//! real executable on files in `testdata/` and checks exit status, stdout and stderr.
+
+mod hunt;
+mod rules;
+mod tidy;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub(crate) fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .expect("crate sits two levels below the repository root")
+        .to_path_buf()
+}
+
+/// Run `enumwatch` from the repository root (so paths in output are repo-relative).
+pub(crate) fn enumwatch(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_enumwatch"))
+        .args(args)
+        .current_dir(repo_root())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the enumwatch binary runs")
+}
+
+pub(crate) fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub(crate) fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}

@@ -1,0 +1,141 @@
+//! Run counters every stage adds to, so that nothing is lost silently: each record ends up as an
+//! event, an ignored record (known vendor, event type no analytic uses), an unrecognized record,
+//! or a malformed record with its reason — and the first few problems keep their location.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::Location;
+
+/// How many located problems a run keeps (the counters keep counting past it).
+pub const MAX_PROBLEMS: usize = 50;
+
+/// One located problem: a malformed record, an unreadable input, an unrecognized record.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Problem {
+    /// `path:line (record n)` as in `Location`'s display, or the input path alone.
+    pub location: String,
+    /// Stable counter label (`invalid_json`, `truncated_input`, `unrecognized`, …).
+    pub reason: String,
+    pub message: String,
+}
+
+/// Counters for one run (or one input; runs merge the inputs' stats in input order).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct RunStats {
+    /// Inputs named or found in directories.
+    pub inputs: u64,
+    /// Inputs that could not be opened or read at all.
+    pub inputs_unreadable: u64,
+    /// Empty inputs (no bytes or only whitespace).
+    pub inputs_empty: u64,
+    /// Raw bytes read from inputs (before decompression).
+    pub bytes: u64,
+    /// Inputs per detected container format.
+    pub formats: BTreeMap<String, u64>,
+    /// Records decoded (well-formed).
+    pub records: u64,
+    /// Malformed records by reason.
+    pub malformed: BTreeMap<String, u64>,
+    /// Normalized events by log source.
+    pub events: BTreeMap<String, u64>,
+    /// Records of a known vendor that no analytic uses, by `source: reason`.
+    pub ignored: BTreeMap<String, u64>,
+    /// Records whose vendor could not be recognized.
+    pub unrecognized: u64,
+    /// Detection rule hits.
+    pub hits: u64,
+    /// Alerts produced.
+    pub alerts: u64,
+    /// The first `MAX_PROBLEMS` located problems, in input order.
+    pub problems: Vec<Problem>,
+    /// Problems beyond `MAX_PROBLEMS` that were counted but not listed.
+    pub problems_not_listed: u64,
+}
+
+impl RunStats {
+    /// Record a located problem (the reason's counter is the caller's to bump).
+    pub fn note_problem(&mut self, location: String, reason: &str, message: String) {
+        if self.problems.len() < MAX_PROBLEMS {
+            self.problems.push(Problem {
+                location,
+                reason: reason.to_owned(),
+                message,
+            });
+        } else {
+            self.problems_not_listed += 1;
+        }
+    }
+
+    /// A malformed record: count it by reason and keep its location.
+    pub fn malformed_record(&mut self, location: &Location, reason: &str, message: String) {
+        *self.malformed.entry(reason.to_owned()).or_default() += 1;
+        self.note_problem(location.to_string(), reason, message);
+    }
+
+    pub fn malformed_total(&self) -> u64 {
+        self.malformed.values().sum()
+    }
+
+    /// True when some input or record could not be read as it should: the run exits non-zero.
+    pub fn has_input_errors(&self) -> bool {
+        self.inputs_unreadable > 0 || self.malformed_total() > 0
+    }
+
+    /// Add another input's counters (in input order, so problem lists stay deterministic).
+    pub fn merge(&mut self, other: RunStats) {
+        self.inputs += other.inputs;
+        self.inputs_unreadable += other.inputs_unreadable;
+        self.inputs_empty += other.inputs_empty;
+        self.bytes += other.bytes;
+        add_all(&mut self.formats, other.formats);
+        self.records += other.records;
+        add_all(&mut self.malformed, other.malformed);
+        add_all(&mut self.events, other.events);
+        add_all(&mut self.ignored, other.ignored);
+        self.unrecognized += other.unrecognized;
+        self.hits += other.hits;
+        self.alerts += other.alerts;
+        for problem in other.problems {
+            if self.problems.len() < MAX_PROBLEMS {
+                self.problems.push(problem);
+            } else {
+                self.problems_not_listed += 1;
+            }
+        }
+        self.problems_not_listed += other.problems_not_listed;
+    }
+}
+
+fn add_all(into: &mut BTreeMap<String, u64>, from: BTreeMap<String, u64>) {
+    for (key, count) in from {
+        *into.entry(key).or_default() += count;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    #[test]
+    fn merge_adds_counters_and_caps_the_problem_list() {
+        let mut total = RunStats::default();
+        for i in 0..(MAX_PROBLEMS as u64 + 3) {
+            let mut one = RunStats {
+                inputs: 1,
+                ..RunStats::default()
+            };
+            let loc = Location::new(Arc::from("f.jsonl"), i).with_line(i + 1);
+            one.malformed_record(&loc, "invalid_json", "expected value".to_owned());
+            total.merge(one);
+        }
+        assert_eq!(total.inputs, MAX_PROBLEMS as u64 + 3);
+        assert_eq!(total.malformed["invalid_json"], MAX_PROBLEMS as u64 + 3);
+        assert_eq!(total.problems.len(), MAX_PROBLEMS);
+        assert_eq!(total.problems_not_listed, 3);
+        assert!(total.has_input_errors());
+        assert_eq!(total.problems[0].location, "f.jsonl:1 (record 0)");
+    }
+}

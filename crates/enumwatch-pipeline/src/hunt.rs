@@ -1,0 +1,265 @@
+//! `Hunter`: compiled rules plus the stages, run over a list of inputs.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use enumwatch_alert::{Alert, AlertBuilder, sort_alerts};
+use enumwatch_decode::{DecodeLimits, decode};
+use enumwatch_engine::{Correlator, EngineError, Hit, Matcher};
+use enumwatch_enrich::CommandLineEnricher;
+use enumwatch_event::{Event, RunStats};
+use enumwatch_ingest::{Input, Limits, open};
+use enumwatch_normalize::{Disposition, Normalizer};
+use enumwatch_rules::{RuleKind, RuleSet};
+use rayon::prelude::*;
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum PipelineError {
+    #[error("cannot compile the rules: {0}")]
+    Engine(#[from] EngineError),
+    #[error("cannot start {threads} worker threads: {message}")]
+    Threads { threads: usize, message: String },
+}
+
+/// Knobs of a hunt.
+#[derive(Debug, Clone, Default)]
+pub struct HuntOptions {
+    /// Worker threads; 0 = one per core.
+    pub threads: usize,
+    pub limits: Limits,
+    pub decode_limits: DecodeLimits,
+    /// Raw bytes consumed so far, for a progress display.
+    pub progress: Option<Arc<AtomicU64>>,
+}
+
+/// What a hunt found.
+#[derive(Debug, Clone, Default)]
+pub struct HuntOutput {
+    /// Sorted by event time, input, record, rule.
+    pub alerts: Vec<Alert>,
+    pub stats: RunStats,
+}
+
+/// A matched event and the rules it matched.
+struct Matched {
+    event: Event,
+    hits: Vec<Hit>,
+}
+
+/// One input's share of the work, merged in input order.
+struct InputOutcome {
+    matched: Vec<Matched>,
+    stats: RunStats,
+}
+
+/// The compiled rule set and the stages that run it.
+pub struct Hunter {
+    rules: RuleSet,
+    matcher: Matcher,
+    correlation_rules: bool,
+    enricher: CommandLineEnricher,
+    builder: AlertBuilder,
+    options: HuntOptions,
+}
+
+impl Hunter {
+    pub fn new(rules: RuleSet, options: HuntOptions) -> Result<Self, PipelineError> {
+        let matcher = Matcher::new(&rules)?;
+        let correlation_rules = rules
+            .rules()
+            .iter()
+            .any(|r| matches!(r.kind, RuleKind::Correlation));
+        Ok(Self {
+            rules,
+            matcher,
+            correlation_rules,
+            enricher: CommandLineEnricher::new(),
+            builder: AlertBuilder::new(),
+            options,
+        })
+    }
+
+    pub fn rules(&self) -> &RuleSet {
+        &self.rules
+    }
+
+    /// Hunt through `inputs`; unreadable inputs and malformed records are counted in the stats
+    /// with their locations, and everything readable is still processed.
+    pub fn hunt(&self, inputs: &[Input]) -> Result<HuntOutput, PipelineError> {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(self.options.threads)
+            .build()
+            .map_err(|e| PipelineError::Threads {
+                threads: self.options.threads,
+                message: e.to_string(),
+            })?;
+        let outcomes: Vec<InputOutcome> =
+            pool.install(|| inputs.par_iter().map(|i| self.hunt_input(i)).collect());
+
+        let mut stats = RunStats::default();
+        let mut matched = Vec::new();
+        for outcome in outcomes {
+            stats.merge(outcome.stats);
+            matched.extend(outcome.matched);
+        }
+        let mut alerts = Vec::new();
+        for m in &matched {
+            for hit in &m.hits {
+                if let Some(rule) = self.rules.rules().get(hit.rule) {
+                    if matches!(rule.kind, RuleKind::Detection) {
+                        alerts.push(self.builder.from_hit(rule, hit, &m.event));
+                    }
+                }
+            }
+        }
+        if self.correlation_rules {
+            alerts.extend(self.correlate(&mut matched)?);
+        }
+        sort_alerts(&mut alerts);
+        stats.alerts = alerts.len() as u64;
+        Ok(HuntOutput { alerts, stats })
+    }
+
+    /// Feed matched events to the correlation rules in event-time order (ties by input order).
+    fn correlate(&self, matched: &mut [Matched]) -> Result<Vec<Alert>, PipelineError> {
+        let mut correlator = Correlator::new(&self.rules)?;
+        matched.sort_by(|a, b| {
+            (a.event.time, &a.event.location).cmp(&(b.event.time, &b.event.location))
+        });
+        let mut alerts = Vec::new();
+        for (idx, m) in matched.iter().enumerate() {
+            for fired in correlator.observe(&m.event, &m.hits) {
+                let Some(rule) = self.rules.rules().get(fired.rule) else {
+                    continue;
+                };
+                // The evidence of a correlation is the window's events; the correlator reports
+                // the count, and the last `count` matched events of the group end at `idx`.
+                let events: Vec<&Event> = matched
+                    .get(..=idx)
+                    .unwrap_or_default()
+                    .iter()
+                    .rev()
+                    .filter(|c| c.hits.iter().any(|h| fired.member_rules.contains(&h.rule)))
+                    .filter(|c| fired.matches_group(&c.event))
+                    .take(fired.events)
+                    .map(|c| &c.event)
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .rev()
+                    .collect();
+                if let Some(alert) = self.builder.from_correlation(rule, &fired, &events) {
+                    alerts.push(alert);
+                }
+            }
+        }
+        Ok(alerts)
+    }
+
+    fn hunt_input(&self, input: &Input) -> InputOutcome {
+        let mut stats = RunStats {
+            inputs: 1,
+            ..RunStats::default()
+        };
+        let mut matched = Vec::new();
+        let opened = match open(input, &self.options.limits) {
+            Ok(opened) => opened,
+            Err(err) => {
+                stats.inputs_unreadable += 1;
+                stats.note_problem(input.name.to_string(), "unreadable_input", err.to_string());
+                return InputOutcome { matched, stats };
+            }
+        };
+        let bytes_read = Arc::clone(&opened.bytes_read);
+        let mut reported = 0u64;
+        let mut decoder = decode(
+            Arc::clone(&input.name),
+            opened.reader,
+            &self.options.decode_limits,
+        );
+        let mut normalizer = Normalizer::new();
+        let mut events = Vec::new();
+        let mut hits = Vec::new();
+        for (n, item) in (&mut decoder).enumerate() {
+            match item {
+                Ok(record) => {
+                    stats.records += 1;
+                    let location = record.location.clone();
+                    match normalizer.push(record, &mut events) {
+                        Disposition::Emitted(_) | Disposition::Held => {}
+                        Disposition::Ignored { source, reason } => {
+                            *stats.ignored.entry(format!("{source}: {reason}")).or_default() +=
+                                1;
+                        }
+                        Disposition::Unrecognized => {
+                            stats.unrecognized += 1;
+                            stats.note_problem(
+                                location.to_string(),
+                                "unrecognized",
+                                "no normalizer recognizes this record's shape; see `enumwatch \
+                                 --help` for the supported logs"
+                                    .to_owned(),
+                            );
+                        }
+                    }
+                    self.match_events(&mut events, &mut hits, &mut matched, &mut stats);
+                }
+                Err(err) => {
+                    stats.malformed_record(&err.location, err.reason(), err.to_string());
+                    if !err.can_continue() {
+                        break;
+                    }
+                }
+            }
+            if n % 1024 == 0 {
+                report_progress(&self.options.progress, &bytes_read, &mut reported);
+            }
+        }
+        normalizer.finish(&mut events);
+        self.match_events(&mut events, &mut hits, &mut matched, &mut stats);
+        report_progress(&self.options.progress, &bytes_read, &mut reported);
+        stats.bytes = bytes_read.load(Ordering::Relaxed);
+        match decoder.format() {
+            Some(format) => {
+                *stats
+                    .formats
+                    .entry(format!("{format:?}").to_ascii_lowercase())
+                    .or_default() += 1;
+            }
+            None if stats.records == 0 && stats.malformed_total() == 0 => stats.inputs_empty += 1,
+            None => {}
+        }
+        InputOutcome { matched, stats }
+    }
+
+    fn match_events(
+        &self,
+        events: &mut Vec<Event>,
+        hits: &mut Vec<Hit>,
+        matched: &mut Vec<Matched>,
+        stats: &mut RunStats,
+    ) {
+        for mut event in events.drain(..) {
+            *stats.events.entry(event.source.name().to_owned()).or_default() += 1;
+            self.enricher.enrich(&mut event);
+            hits.clear();
+            self.matcher.matches(&event, hits);
+            if !hits.is_empty() {
+                stats.hits += hits.len() as u64;
+                matched.push(Matched {
+                    event,
+                    hits: std::mem::take(hits),
+                });
+            }
+        }
+    }
+}
+
+fn report_progress(progress: &Option<Arc<AtomicU64>>, bytes_read: &AtomicU64, reported: &mut u64) {
+    if let Some(progress) = progress {
+        let now = bytes_read.load(Ordering::Relaxed);
+        progress.fetch_add(now.saturating_sub(*reported), Ordering::Relaxed);
+        *reported = now;
+    }
+}

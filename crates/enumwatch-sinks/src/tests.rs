@@ -1,0 +1,115 @@
+//! Output snapshots: the shapes users parse must not change by accident.
+
+use std::collections::BTreeMap;
+
+use enumwatch_alert::{Alert, AlertRule, Confidence, Evidence, Severity, TECHNIQUE};
+use enumwatch_event::{LogSource, Platform, RunStats, ToolCategory};
+
+use super::*;
+
+fn sample_alert() -> Alert {
+    Alert {
+        id: "00a1b2c3d4e5f607".to_owned(),
+        time: Some("2024-03-01T10:00:00Z".to_owned()),
+        rule: AlertRule {
+            id: "rule-1".to_owned(),
+            title: "Cloud account enumeration with a cloud CLI".to_owned(),
+            level: "medium".to_owned(),
+        },
+        analytic: Some("AN1088".to_owned()),
+        technique: TECHNIQUE,
+        platform: Platform::Aws,
+        tool_category: ToolCategory::BuiltInEnumeration,
+        severity: Severity::Medium,
+        confidence: Confidence::High,
+        factors: vec!["rule level medium".to_owned()],
+        log_source: LogSource::Sysmon,
+        actor: Some("CORP\\alice".to_owned()),
+        host: Some("WS01".to_owned()),
+        process: Some("C:\\Program Files\\Amazon\\AWSCLIV2\\aws.exe".to_owned()),
+        command_line: Some("aws --profile prod iam list-users, \"quoted\"".to_owned()),
+        tool: Some("aws-cli".to_owned()),
+        command: Some("aws iam list-users".to_owned()),
+        explanation: "CORP\\alice on WS01 ran aws-cli `aws iam list-users`".to_owned(),
+        evidence: vec![Evidence {
+            source: "logs/sysmon.jsonl".to_owned(),
+            record: 3,
+            line: Some(4),
+            record_id: None,
+        }],
+        investigation: vec!["Find the CloudTrail ListUsers call.".to_owned()],
+        response: vec!["Rotate the access keys of the profile.".to_owned()],
+    }
+}
+
+fn render(sink: &mut dyn Sink, alerts: &[Alert]) {
+    write_all(sink, alerts).unwrap();
+}
+
+#[test]
+fn jsonl_writes_one_object_per_line() {
+    let mut buf = Vec::new();
+    render(&mut JsonlSink::new(&mut buf), &[sample_alert(), sample_alert()]);
+    let text = String::from_utf8(buf).unwrap();
+    assert_eq!(text.lines().count(), 2);
+    insta::assert_snapshot!(text.lines().next().unwrap());
+}
+
+#[test]
+fn json_array_is_valid_json_even_when_empty() {
+    let mut buf = Vec::new();
+    render(&mut JsonArraySink::new(&mut buf), &[]);
+    assert_eq!(serde_json::from_slice::<serde_json::Value>(&buf).unwrap(), serde_json::json!([]));
+    let mut buf = Vec::new();
+    render(&mut JsonArraySink::new(&mut buf), &[sample_alert(), sample_alert()]);
+    let parsed: serde_json::Value = serde_json::from_slice(&buf).unwrap();
+    assert_eq!(parsed.as_array().unwrap().len(), 2);
+    assert_eq!(parsed[0]["platform"], "AWS");
+    assert_eq!(parsed[0]["evidence"][0]["line"], 4);
+}
+
+#[test]
+fn csv_quotes_commas_and_quotes() {
+    let mut buf = Vec::new();
+    render(&mut CsvSink::new(&mut buf), &[sample_alert()]);
+    insta::assert_snapshot!(String::from_utf8(buf).unwrap());
+}
+
+#[test]
+fn table_without_color_is_plain_text() {
+    let mut buf = Vec::new();
+    render(&mut TableSink::new(&mut buf, false, None), &[sample_alert()]);
+    let text = String::from_utf8(buf).unwrap();
+    assert!(!text.contains('\u{1b}'), "no ANSI escapes without color");
+    insta::assert_snapshot!(text);
+    let mut buf = Vec::new();
+    render(&mut TableSink::new(&mut buf, false, None), &[]);
+    assert_eq!(String::from_utf8(buf).unwrap(), "no alerts\n");
+}
+
+#[test]
+fn summary_lists_counts_and_located_problems() {
+    let mut stats = RunStats {
+        inputs: 2,
+        bytes: 1234,
+        records: 10,
+        formats: BTreeMap::from([("jsonl".to_owned(), 2)]),
+        events: BTreeMap::from([("sysmon".to_owned(), 9)]),
+        hits: 1,
+        alerts: 1,
+        ..RunStats::default()
+    };
+    stats.unrecognized = 1;
+    stats.note_problem(
+        "logs/a.jsonl:7 (record 6)".to_owned(),
+        "unrecognized",
+        "no normalizer recognizes this record".to_owned(),
+    );
+    *stats.malformed.entry("invalid_json".to_owned()).or_default() += 1;
+    stats.note_problem(
+        "logs/a.jsonl:9 (record 8)".to_owned(),
+        "invalid_json",
+        "expected value at column 1".to_owned(),
+    );
+    insta::assert_snapshot!(render_summary(&stats));
+}
