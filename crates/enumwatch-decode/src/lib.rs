@@ -1,1 +1,162 @@
-//! Container formats to located raw records: JSON, JSON lines, CSV, EVTX, auditd.
+//! Container formats to located raw records: JSON documents (streamed element by element, also
+//! inside `{"Records": […]}` and `{"value": […]}` wrappers), JSON lines, CSV with a header, EVTX,
+//! and auditd text grouped into events.
+//!
+//! The format is sniffed from the content. Each record carries its `Location`; a record that
+//! cannot be framed or parsed is a `DecodeError` at that location and reading goes on whenever
+//! `can_continue()` holds. Decoders never interpret vendor fields — that is `enumwatch-normalize`.
+
+mod auditd;
+mod csv_rows;
+mod error;
+mod evtx_records;
+mod json;
+mod jsonl;
+mod lines;
+mod sniff;
+
+use std::io::{BufRead, Cursor, Read};
+use std::sync::Arc;
+
+use enumwatch_event::{Location, RawRecord};
+
+pub use error::{DecodeError, DecodeErrorKind};
+pub use sniff::{Format, sniff};
+
+/// Limits on what one record may cost.
+#[derive(Debug, Clone)]
+pub struct DecodeLimits {
+    /// Longest line or JSON element accepted; longer ones are reported and skipped.
+    pub max_record_bytes: usize,
+    /// Deepest JSON nesting accepted.
+    pub max_depth: usize,
+}
+
+impl Default for DecodeLimits {
+    fn default() -> Self {
+        Self {
+            max_record_bytes: 64 * 1024 * 1024,
+            max_depth: 128,
+        }
+    }
+}
+
+type RecordIter = Box<dyn Iterator<Item = Result<RawRecord, DecodeError>> + Send>;
+
+/// Records of one input, in input order.
+pub struct Decoder {
+    format: Option<Format>,
+    inner: RecordIter,
+}
+
+impl Decoder {
+    /// The container format found, or `None` for empty input and unknown content.
+    pub fn format(&self) -> Option<Format> {
+        self.format
+    }
+}
+
+impl Iterator for Decoder {
+    type Item = Result<RawRecord, DecodeError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.inner.next()
+    }
+}
+
+/// How many leading bytes are looked at to sniff the format.
+const SNIFF_BYTES: usize = 64 * 1024;
+
+/// Decode `reader`, named `source` in every location. Empty input yields nothing and
+/// `format()` is `None`; unknown content yields one `unknown_format` error.
+pub fn decode(source: Arc<str>, reader: Box<dyn BufRead + Send>, limits: &DecodeLimits) -> Decoder {
+    let mut reader = reader;
+    let mut prefix = Vec::with_capacity(SNIFF_BYTES);
+    if let Err(err) = (&mut reader)
+        .take(SNIFF_BYTES as u64)
+        .read_to_end(&mut prefix)
+    {
+        let error = DecodeError::new(
+            Location::new(Arc::clone(&source), 0),
+            DecodeErrorKind::Truncated(err.to_string()),
+        );
+        return Decoder {
+            format: None,
+            inner: Box::new(std::iter::once(Err(error))),
+        };
+    }
+    // UTF-16 exports (PowerShell 5.1 `Out-File`) are transcoded whole; they are rare and small.
+    let utf16 = match prefix.get(..2) {
+        Some([0xff, 0xfe]) => Some(true),
+        Some([0xfe, 0xff]) => Some(false),
+        _ => None,
+    };
+    let (prefix, reader): (Vec<u8>, Box<dyn BufRead + Send>) = match utf16 {
+        Some(little) => {
+            let mut all = prefix;
+            if let Err(err) = reader.read_to_end(&mut all) {
+                let error = DecodeError::new(
+                    Location::new(Arc::clone(&source), 0),
+                    DecodeErrorKind::Truncated(err.to_string()),
+                );
+                return Decoder {
+                    format: None,
+                    inner: Box::new(std::iter::once(Err(error))),
+                };
+            }
+            let text = transcode_utf16(all.get(2..).unwrap_or_default(), little);
+            let bytes = text.into_bytes();
+            let head = bytes
+                .get(..SNIFF_BYTES.min(bytes.len()))
+                .unwrap_or_default()
+                .to_vec();
+            (head, Box::new(Cursor::new(bytes)))
+        }
+        None => {
+            let skip_bom = prefix.starts_with(&[0xef, 0xbb, 0xbf]);
+            let head = if skip_bom {
+                prefix.get(3..).unwrap_or_default().to_vec()
+            } else {
+                prefix.clone()
+            };
+            let body = if skip_bom {
+                prefix.get(3..).unwrap_or_default().to_vec()
+            } else {
+                prefix
+            };
+            (
+                head,
+                Box::new(std::io::BufReader::new(Cursor::new(body).chain(reader))),
+            )
+        }
+    };
+    let format = sniff(&prefix);
+    let limits = limits.clone();
+    let inner: RecordIter = match format {
+        Some(Format::JsonLines) => Box::new(jsonl::JsonLines::new(source, reader, limits)),
+        Some(Format::Json) => Box::new(json::JsonDocument::new(source, reader, limits)),
+        Some(Format::Csv) => Box::new(csv_rows::CsvRows::new(source, reader)),
+        Some(Format::Evtx) => Box::new(evtx_records::records(source, reader).into_iter()),
+        Some(Format::Auditd) => Box::new(auditd::AuditGroups::new(source, reader, limits)),
+        None if prefix.iter().all(u8::is_ascii_whitespace) => Box::new(std::iter::empty()),
+        None => Box::new(std::iter::once(Err(DecodeError::new(
+            Location::new(source, 0),
+            DecodeErrorKind::UnknownFormat,
+        )))),
+    };
+    Decoder { format, inner }
+}
+
+fn transcode_utf16(bytes: &[u8], little: bool) -> String {
+    let units = bytes.chunks_exact(2).map(|pair| match pair {
+        [a, b] if little => u16::from_le_bytes([*a, *b]),
+        [a, b] => u16::from_be_bytes([*a, *b]),
+        _ => 0xfffd,
+    });
+    char::decode_utf16(units)
+        .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;

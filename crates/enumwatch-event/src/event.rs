@@ -163,7 +163,9 @@ impl Event {
     /// A field by name: the normalized field if there is one, else the raw record's dotted path.
     /// This is how Sigma rules see an event.
     pub fn get(&self, name: &str) -> Option<&Value> {
-        self.fields.get(name).or_else(|| lookup_path(&self.raw, name))
+        self.fields
+            .get(name)
+            .or_else(|| lookup_path(&self.raw, name))
     }
 
     pub fn get_str(&self, name: &str) -> Option<&str> {
@@ -184,6 +186,9 @@ mod tests {
         ev.fields.insert(field::USER, "");
         assert_eq!(ev.get_str("CommandLine"), Some("normalized"));
         assert_eq!(ev.get_str("userIdentity.arn"), Some("a"));
-        assert!(!ev.fields.contains(field::USER), "empty strings are not stored");
+        assert!(
+            !ev.fields.contains(field::USER),
+            "empty strings are not stored"
+        );
     }
 }

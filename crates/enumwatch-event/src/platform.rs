@@ -96,7 +96,9 @@ impl LogSource {
     pub fn sigma(self) -> SigmaLogSource {
         let (product, category, service) = match self {
             LogSource::Sysmon => (Some("windows"), Some("process_creation"), Some("sysmon")),
-            LogSource::Security4688 => (Some("windows"), Some("process_creation"), Some("security")),
+            LogSource::Security4688 => {
+                (Some("windows"), Some("process_creation"), Some("security"))
+            }
             LogSource::Powershell4104 => (Some("windows"), Some("ps_script"), Some("powershell")),
             // Defender for Endpoint also covers Linux and macOS; the product stays open.
             LogSource::DefenderProcess => (None, Some("process_creation"), None),
@@ -108,9 +110,11 @@ impl LogSource {
             LogSource::EntraAudit => (Some("azure"), None, Some("auditlogs")),
             LogSource::M365Audit => (Some("m365"), None, Some("audit")),
             LogSource::GcpAudit => (Some("gcp"), None, Some("gcp.audit")),
-            LogSource::WorkspaceActivity => {
-                (Some("google_workspace"), None, Some("google_workspace.admin"))
-            }
+            LogSource::WorkspaceActivity => (
+                Some("google_workspace"),
+                None,
+                Some("google_workspace.admin"),
+            ),
             LogSource::OktaSystemLog => (Some("okta"), None, Some("okta")),
             LogSource::SlackAudit => (Some("slack"), None, Some("audit")),
         };

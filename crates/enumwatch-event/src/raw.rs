@@ -24,10 +24,10 @@ pub struct RawRecord {
 /// contain dots are found when the whole remaining path matches a key, so flat exports such as
 /// `{"userIdentity.arn": …}` resolve too.
 pub fn lookup_path<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
-    if let Value::Object(map) = value {
-        if let Some(v) = map.get(path) {
-            return Some(v);
-        }
+    if let Value::Object(map) = value
+        && let Some(v) = map.get(path)
+    {
+        return Some(v);
     }
     let mut current = value;
     let mut rest = path;

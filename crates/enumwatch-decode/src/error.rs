@@ -1,0 +1,101 @@
+//! `DecodeError`: what went wrong with one record, where, and whether reading can go on.
+
+use std::fmt;
+
+use enumwatch_event::Location;
+
+/// What went wrong. Messages say what was expected and what the user can do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DecodeErrorKind {
+    InvalidJson(String),
+    InvalidCsv(String),
+    InvalidAuditd(String),
+    RecordTooLarge { limit: usize },
+    TooDeep { limit: usize },
+    Truncated(String),
+    UnknownFormat,
+    EvtxRecord(String),
+    InvalidUtf8,
+}
+
+/// One record that could not be decoded, at its location.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecodeError {
+    pub location: Location,
+    pub kind: DecodeErrorKind,
+}
+
+impl DecodeError {
+    pub fn new(location: Location, kind: DecodeErrorKind) -> Self {
+        Self { location, kind }
+    }
+
+    /// Stable counter label.
+    pub fn reason(&self) -> &'static str {
+        match self.kind {
+            DecodeErrorKind::InvalidJson(_) | DecodeErrorKind::TooDeep { .. } => "invalid_json",
+            DecodeErrorKind::InvalidCsv(_) => "invalid_csv",
+            DecodeErrorKind::InvalidAuditd(_) => "invalid_auditd",
+            DecodeErrorKind::RecordTooLarge { .. } => "record_too_large",
+            DecodeErrorKind::Truncated(_) => "truncated_input",
+            DecodeErrorKind::UnknownFormat => "unknown_format",
+            DecodeErrorKind::EvtxRecord(_) => "evtx_record",
+            DecodeErrorKind::InvalidUtf8 => "invalid_utf8",
+        }
+    }
+
+    /// False when nothing more can be read from this input (unknown format, broken stream).
+    pub fn can_continue(&self) -> bool {
+        !matches!(
+            self.kind,
+            DecodeErrorKind::UnknownFormat | DecodeErrorKind::Truncated(_)
+        )
+    }
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            DecodeErrorKind::InvalidJson(detail) => {
+                write!(f, "invalid JSON: {detail}; the record was skipped")
+            }
+            DecodeErrorKind::InvalidCsv(detail) => {
+                write!(f, "invalid CSV row: {detail}; the row was skipped")
+            }
+            DecodeErrorKind::InvalidAuditd(detail) => write!(
+                f,
+                "invalid auditd line: {detail}; expected `type=… msg=audit(<time>:<serial>): …`"
+            ),
+            DecodeErrorKind::RecordTooLarge { limit } => write!(
+                f,
+                "record longer than {limit} bytes was skipped; raise --max-record-mib if it is legitimate"
+            ),
+            DecodeErrorKind::TooDeep { limit } => {
+                write!(
+                    f,
+                    "JSON nested deeper than {limit} levels; the record was skipped"
+                )
+            }
+            DecodeErrorKind::Truncated(detail) => write!(
+                f,
+                "input ends early: {detail}; records before this point were read"
+            ),
+            DecodeErrorKind::UnknownFormat => write!(
+                f,
+                "unknown format: expected JSON, JSON lines, CSV with a header, EVTX or auditd text (optionally gzip-compressed)"
+            ),
+            DecodeErrorKind::EvtxRecord(detail) => {
+                write!(
+                    f,
+                    "unreadable EVTX record: {detail}; the record was skipped"
+                )
+            }
+            DecodeErrorKind::InvalidUtf8 => {
+                write!(f, "text is not valid UTF-8; the record was skipped")
+            }
+        }
+    }
+}
+
+impl std::error::Error for DecodeError {}

@@ -1,0 +1,388 @@
+//! Streamed JSON documents: a byte scanner finds the bounds of each top-level element of an
+//! array (or of the `Records`/`value` array inside a wrapper object) and parses that slice alone,
+//! so a multi-gigabyte export never becomes one tree and one bad element costs one record.
+
+use std::io::BufRead;
+use std::sync::Arc;
+
+use enumwatch_event::{Location, RawRecord};
+use serde_json::Value;
+
+use crate::{DecodeError, DecodeErrorKind, DecodeLimits};
+
+/// A reader that hands out bytes one at a time and counts lines.
+struct Bytes {
+    reader: Box<dyn BufRead + Send>,
+    line: u64,
+}
+
+impl Bytes {
+    fn peek(&mut self) -> Result<Option<u8>, String> {
+        loop {
+            match self.reader.fill_buf() {
+                Ok(buf) => return Ok(buf.first().copied()),
+                Err(err) if err.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(err) => return Err(format!("read error: {err}")),
+            }
+        }
+    }
+
+    fn bump(&mut self) -> Result<Option<u8>, String> {
+        let b = self.peek()?;
+        if let Some(b) = b {
+            self.reader.consume(1);
+            if b == b'\n' {
+                self.line += 1;
+            }
+        }
+        Ok(b)
+    }
+
+    fn skip_ws(&mut self) -> Result<Option<u8>, String> {
+        while let Some(b) = self.peek()? {
+            if b.is_ascii_whitespace() {
+                self.bump()?;
+            } else {
+                return Ok(Some(b));
+            }
+        }
+        Ok(None)
+    }
+}
+
+enum State {
+    TopLevel,
+    InArray { wrapper: bool },
+    Done,
+}
+
+/// Outcome of capturing one value.
+enum Captured {
+    Value(Vec<u8>),
+    TooLarge,
+    TooDeep,
+}
+
+pub(crate) struct JsonDocument {
+    source: Arc<str>,
+    bytes: Bytes,
+    record: u64,
+    limits: DecodeLimits,
+    state: State,
+}
+
+impl JsonDocument {
+    pub(crate) fn new(
+        source: Arc<str>,
+        reader: Box<dyn BufRead + Send>,
+        limits: DecodeLimits,
+    ) -> Self {
+        Self {
+            source,
+            bytes: Bytes { reader, line: 1 },
+            record: 0,
+            limits,
+            state: State::TopLevel,
+        }
+    }
+
+    fn location(&mut self, line: u64) -> Location {
+        let loc = Location::new(Arc::clone(&self.source), self.record).with_line(line);
+        self.record += 1;
+        loc
+    }
+
+    /// Capture the bytes of one value starting at the current (non-whitespace) byte.
+    fn capture(&mut self, keep: bool) -> Result<Captured, String> {
+        let max = self.limits.max_record_bytes;
+        let mut out = Vec::new();
+        let mut too_large = false;
+        let mut too_deep = false;
+        let push = |out: &mut Vec<u8>, b: u8, too_large: &mut bool| {
+            if keep && !*too_large {
+                if out.len() >= max {
+                    *too_large = true;
+                    out.clear();
+                } else {
+                    out.push(b);
+                }
+            }
+        };
+        let first = self.bytes.peek()?.ok_or("unexpected end of input")?;
+        match first {
+            b'{' | b'[' => {
+                let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+                loop {
+                    let b = self
+                        .bytes
+                        .bump()?
+                        .ok_or("unexpected end of input inside a JSON value")?;
+                    push(&mut out, b, &mut too_large);
+                    if in_string {
+                        match (escaped, b) {
+                            (true, _) => escaped = false,
+                            (false, b'\\') => escaped = true,
+                            (false, b'"') => in_string = false,
+                            _ => {}
+                        }
+                        continue;
+                    }
+                    match b {
+                        b'"' => in_string = true,
+                        b'{' | b'[' => {
+                            depth += 1;
+                            if depth > self.limits.max_depth {
+                                too_deep = true;
+                            }
+                        }
+                        b'}' | b']' => {
+                            depth = depth.saturating_sub(1);
+                            if depth == 0 {
+                                break;
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            b'"' => {
+                self.bytes.bump()?;
+                push(&mut out, b'"', &mut too_large);
+                let mut escaped = false;
+                loop {
+                    let b = self
+                        .bytes
+                        .bump()?
+                        .ok_or("unexpected end of input inside a string")?;
+                    push(&mut out, b, &mut too_large);
+                    match (escaped, b) {
+                        (true, _) => escaped = false,
+                        (false, b'\\') => escaped = true,
+                        (false, b'"') => break,
+                        _ => {}
+                    }
+                }
+            }
+            _ => {
+                // A stray `]`, `}` or `,` still moves the scanner forward by one byte.
+                if matches!(first, b',' | b']' | b'}') {
+                    self.bytes.bump()?;
+                    push(&mut out, first, &mut too_large);
+                }
+                while let Some(b) = self.bytes.peek()? {
+                    if b.is_ascii_whitespace() || matches!(b, b',' | b']' | b'}') {
+                        break;
+                    }
+                    self.bytes.bump()?;
+                    push(&mut out, b, &mut too_large);
+                }
+            }
+        }
+        Ok(if too_large {
+            Captured::TooLarge
+        } else if too_deep {
+            Captured::TooDeep
+        } else {
+            Captured::Value(out)
+        })
+    }
+
+    /// Read a JSON string key at the current `"`.
+    fn read_key(&mut self) -> Result<Vec<u8>, String> {
+        match self.capture(true)? {
+            Captured::Value(bytes) if bytes.first() == Some(&b'"') => Ok(bytes),
+            _ => Err("expected an object key".to_owned()),
+        }
+    }
+
+    /// Scan an object at top level: either it is a `Records`/`value` wrapper (enter its array)
+    /// or it is one record (returned whole).
+    fn object(
+        &mut self,
+        start_line: u64,
+    ) -> Result<Option<Result<RawRecord, DecodeError>>, String> {
+        let mut buf = vec![b'{'];
+        self.bytes.bump()?;
+        loop {
+            match self.bytes.skip_ws()? {
+                Some(b'}') => {
+                    self.bytes.bump()?;
+                    buf.push(b'}');
+                    return Ok(Some(self.parse(buf, start_line)));
+                }
+                Some(b'"') => {}
+                Some(other) => {
+                    return Err(format!("expected a key or `}}`, found `{}`", other as char));
+                }
+                None => return Err("unexpected end of input inside an object".to_owned()),
+            }
+            let key = self.read_key()?;
+            if self.bytes.skip_ws()? != Some(b':') {
+                return Err("expected `:` after an object key".to_owned());
+            }
+            self.bytes.bump()?;
+            let next = self.bytes.skip_ws()?;
+            if (key == b"\"Records\"" || key == b"\"value\"") && next == Some(b'[') {
+                self.bytes.bump()?;
+                self.state = State::InArray { wrapper: true };
+                return Ok(None);
+            }
+            buf.extend_from_slice(&key);
+            buf.push(b':');
+            match self.capture(true)? {
+                Captured::Value(bytes) => buf.extend_from_slice(&bytes),
+                Captured::TooLarge => {
+                    self.skip_object_rest()?;
+                    let loc = self.location(start_line);
+                    return Ok(Some(Err(DecodeError::new(
+                        loc,
+                        DecodeErrorKind::RecordTooLarge {
+                            limit: self.limits.max_record_bytes,
+                        },
+                    ))));
+                }
+                Captured::TooDeep => buf.extend_from_slice(b"null"),
+            }
+            if buf.len() > self.limits.max_record_bytes {
+                self.skip_object_rest()?;
+                let loc = self.location(start_line);
+                return Ok(Some(Err(DecodeError::new(
+                    loc,
+                    DecodeErrorKind::RecordTooLarge {
+                        limit: self.limits.max_record_bytes,
+                    },
+                ))));
+            }
+            match self.bytes.skip_ws()? {
+                Some(b',') => {
+                    self.bytes.bump()?;
+                    buf.push(b',');
+                }
+                Some(b'}') => {}
+                _ => return Err("expected `,` or `}` in an object".to_owned()),
+            }
+        }
+    }
+
+    /// After a wrapper's array or an oversized member: skip to the end of the enclosing object.
+    fn skip_object_rest(&mut self) -> Result<(), String> {
+        loop {
+            match self.bytes.skip_ws()? {
+                Some(b'}') => {
+                    self.bytes.bump()?;
+                    return Ok(());
+                }
+                Some(b',' | b':') => {
+                    self.bytes.bump()?;
+                }
+                Some(_) => {
+                    self.capture(false)?;
+                }
+                None => return Ok(()),
+            }
+        }
+    }
+
+    fn parse(&mut self, bytes: Vec<u8>, line: u64) -> Result<RawRecord, DecodeError> {
+        let location = self.location(line);
+        match serde_json::from_slice::<Value>(&bytes) {
+            Ok(body) => Ok(RawRecord { location, body }),
+            Err(err) => Err(DecodeError::new(
+                location,
+                DecodeErrorKind::InvalidJson(err.to_string()),
+            )),
+        }
+    }
+
+    fn step(&mut self) -> Result<Option<Result<RawRecord, DecodeError>>, String> {
+        loop {
+            match self.state {
+                State::Done => return Ok(None),
+                State::TopLevel => {
+                    let Some(b) = self.bytes.skip_ws()? else {
+                        self.state = State::Done;
+                        return Ok(None);
+                    };
+                    let line = self.bytes.line;
+                    match b {
+                        b'[' => {
+                            self.bytes.bump()?;
+                            self.state = State::InArray { wrapper: false };
+                        }
+                        b'{' => {
+                            if let Some(item) = self.object(line)? {
+                                return Ok(Some(item));
+                            }
+                        }
+                        _ => {
+                            return Ok(Some(match self.capture(true)? {
+                                Captured::Value(bytes) => self.parse(bytes, line),
+                                _ => Err(DecodeError::new(
+                                    self.location(line),
+                                    DecodeErrorKind::InvalidJson(
+                                        "unexpected top-level value".into(),
+                                    ),
+                                )),
+                            }));
+                        }
+                    }
+                }
+                State::InArray { wrapper } => {
+                    let mut next = self.bytes.skip_ws()?;
+                    while next == Some(b',') {
+                        self.bytes.bump()?;
+                        next = self.bytes.skip_ws()?;
+                    }
+                    match next {
+                        None => return Err("unexpected end of input inside an array".to_owned()),
+                        Some(b']') => {
+                            self.bytes.bump()?;
+                            if wrapper {
+                                self.skip_object_rest()?;
+                            }
+                            self.state = State::TopLevel;
+                        }
+                        Some(_) => {
+                            let line = self.bytes.line;
+                            let limit = self.limits.max_record_bytes;
+                            let depth = self.limits.max_depth;
+                            return Ok(Some(match self.capture(true)? {
+                                Captured::Value(bytes) => self.parse(bytes, line),
+                                Captured::TooLarge => Err(DecodeError::new(
+                                    self.location(line),
+                                    DecodeErrorKind::RecordTooLarge { limit },
+                                )),
+                                Captured::TooDeep => Err(DecodeError::new(
+                                    self.location(line),
+                                    DecodeErrorKind::TooDeep { limit: depth },
+                                )),
+                            }));
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl Iterator for JsonDocument {
+    type Item = Result<RawRecord, DecodeError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self.step() {
+            Ok(item) => item,
+            Err(message) => {
+                self.state = State::Done;
+                let line = self.bytes.line;
+                let loc = self.location(line);
+                let kind = if message.contains("end of input") || message.starts_with("read error")
+                {
+                    DecodeErrorKind::Truncated(message)
+                } else {
+                    DecodeErrorKind::InvalidJson(message)
+                };
+                Some(Err(DecodeError::new(loc, kind)))
+            }
+        }
+    }
+}

@@ -1,0 +1,156 @@
+//! JSON lines: one record per non-blank line; a line holding an array or a `Records`/`value`
+//! wrapper expands to its elements (CloudTrail delivered through some shippers looks like that).
+
+use std::collections::VecDeque;
+use std::io::BufRead;
+use std::sync::Arc;
+
+use enumwatch_event::{Location, RawRecord};
+use serde_json::Value;
+
+use crate::lines::{LineError, LineReader};
+use crate::{DecodeError, DecodeErrorKind, DecodeLimits};
+
+pub(crate) struct JsonLines {
+    source: Arc<str>,
+    lines: LineReader,
+    record: u64,
+    limits: DecodeLimits,
+    pending: VecDeque<Result<RawRecord, DecodeError>>,
+}
+
+impl JsonLines {
+    pub(crate) fn new(
+        source: Arc<str>,
+        reader: Box<dyn BufRead + Send>,
+        limits: DecodeLimits,
+    ) -> Self {
+        Self {
+            source,
+            lines: LineReader::new(reader, limits.max_record_bytes),
+            record: 0,
+            limits,
+            pending: VecDeque::new(),
+        }
+    }
+
+    fn location(&mut self, line: u64) -> Location {
+        let loc = Location::new(Arc::clone(&self.source), self.record).with_line(line);
+        self.record += 1;
+        loc
+    }
+}
+
+/// Elements of a wrapper (`Records`/`value` array) or array; `None` for a plain record.
+pub(crate) fn unwrap_container(value: &mut Value) -> Option<Vec<Value>> {
+    match value {
+        Value::Array(items) => Some(std::mem::take(items)),
+        Value::Object(map) => {
+            for key in ["Records", "value"] {
+                if matches!(map.get(key), Some(Value::Array(_)))
+                    && map.len() <= 3
+                    && let Some(Value::Array(items)) = map.remove(key)
+                {
+                    return Some(items);
+                }
+            }
+            None
+        }
+        _ => None,
+    }
+}
+
+/// Nesting depth of the bytes of a JSON text (brackets outside strings).
+pub(crate) fn depth_exceeds(bytes: &[u8], limit: usize) -> bool {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for &b in bytes {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'{' | b'[' => {
+                depth += 1;
+                if depth > limit {
+                    return true;
+                }
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
+}
+
+impl Iterator for JsonLines {
+    type Item = Result<RawRecord, DecodeError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(item) = self.pending.pop_front() {
+                return Some(item);
+            }
+            let line = match self.lines.next_line()? {
+                Ok(line) => line,
+                Err(LineError::TooLong { number }) => {
+                    let loc = self.location(number);
+                    return Some(Err(DecodeError::new(
+                        loc,
+                        DecodeErrorKind::RecordTooLarge {
+                            limit: self.limits.max_record_bytes,
+                        },
+                    )));
+                }
+                Err(LineError::Io { number, message }) => {
+                    let loc = self.location(number);
+                    return Some(Err(DecodeError::new(
+                        loc,
+                        DecodeErrorKind::Truncated(message),
+                    )));
+                }
+            };
+            if line.bytes.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            if depth_exceeds(&line.bytes, self.limits.max_depth) {
+                let loc = self.location(line.number);
+                return Some(Err(DecodeError::new(
+                    loc,
+                    DecodeErrorKind::TooDeep {
+                        limit: self.limits.max_depth,
+                    },
+                )));
+            }
+            match serde_json::from_slice::<Value>(&line.bytes) {
+                Ok(mut value) => match unwrap_container(&mut value) {
+                    Some(items) => {
+                        for body in items {
+                            let location = self.location(line.number);
+                            self.pending.push_back(Ok(RawRecord { location, body }));
+                        }
+                    }
+                    None => {
+                        let location = self.location(line.number);
+                        return Some(Ok(RawRecord {
+                            location,
+                            body: value,
+                        }));
+                    }
+                },
+                Err(err) => {
+                    let loc = self.location(line.number);
+                    return Some(Err(DecodeError::new(
+                        loc,
+                        DecodeErrorKind::InvalidJson(err.to_string()),
+                    )));
+                }
+            }
+        }
+    }
+}

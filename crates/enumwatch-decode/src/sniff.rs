@@ -1,0 +1,135 @@
+//! Which container format an input is, from its first bytes (never from its name).
+
+/// Container formats enumwatch reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// A JSON document: an array, a `{"Records": […]}`/`{"value": […]}` wrapper, or one object
+    /// (several concatenated documents are read one after another).
+    Json,
+    JsonLines,
+    Csv,
+    Evtx,
+    Auditd,
+}
+
+impl Format {
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Json => "json",
+            Format::JsonLines => "jsonl",
+            Format::Csv => "csv",
+            Format::Evtx => "evtx",
+            Format::Auditd => "auditd",
+        }
+    }
+}
+
+/// Sniff the format of a prefix of the (decompressed, BOM-free) input. `None` means empty or
+/// unknown.
+pub fn sniff(prefix: &[u8]) -> Option<Format> {
+    if prefix.starts_with(b"ElfFile\0") {
+        return Some(Format::Evtx);
+    }
+    let start = prefix.iter().position(|b| !b.is_ascii_whitespace())?;
+    let text = prefix.get(start..)?;
+    let first_line_end = text.iter().position(|&b| b == b'\n').unwrap_or(text.len());
+    let first_line = text.get(..first_line_end)?;
+    if matches!(text.first(), Some(b'{' | b'[')) {
+        // JSON lines when the first line is a complete value and something follows it.
+        let mut lines = text
+            .split(|&b| b == b'\n')
+            .map(|l| l.trim_ascii())
+            .filter(|l| !l.is_empty());
+        let complete = |l: &[u8]| serde_json::from_slice::<serde_json::Value>(l).is_ok();
+        let first = lines.next().unwrap_or_default();
+        let second = lines.next();
+        // A bare `[` or `{` opens a pretty-printed document; otherwise one complete line out of
+        // the first two (the other may be a corrupt record) means one record per line.
+        let opener = first.ends_with(b"[") || first.ends_with(b"{");
+        let line_records = match second {
+            None => false,
+            Some(second) => !opener && (complete(first) || complete(second)),
+        };
+        return Some(if line_records {
+            Format::JsonLines
+        } else {
+            Format::Json
+        });
+    }
+    let line = String::from_utf8_lossy(first_line);
+    if line.contains("type=") && line.contains("msg=audit(") {
+        return Some(Format::Auditd);
+    }
+    if looks_like_csv_header(&line, text.get(first_line_end..).unwrap_or_default()) {
+        return Some(Format::Csv);
+    }
+    None
+}
+
+fn looks_like_csv_header(header: &str, rest: &[u8]) -> bool {
+    let header = header.trim_end_matches('\r');
+    if header.contains('\0') || header.chars().any(|c| c.is_control() && c != '\t') {
+        return false;
+    }
+    let n_fields = count_fields(header);
+    if n_fields < 2 {
+        return false;
+    }
+    // Header names are short words, not prose.
+    if header.split(',').any(|f| f.trim_matches('"').len() > 128) {
+        return false;
+    }
+    let rest = String::from_utf8_lossy(rest);
+    let mut rows = rest
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .take(5)
+        .peekable();
+    // A single-line file with a plausible header is CSV with no rows.
+    if rows.peek().is_none() {
+        return true;
+    }
+    rows.any(|row| count_fields(row) >= n_fields || row.contains('"'))
+}
+
+fn count_fields(line: &str) -> usize {
+    let mut n = 1;
+    let mut quoted = false;
+    for c in line.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            ',' if !quoted => n += 1,
+            _ => {}
+        }
+    }
+    n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_are_told_apart_by_content() {
+        assert_eq!(sniff(b"ElfFile\0rest"), Some(Format::Evtx));
+        assert_eq!(sniff(b"{\"a\":1}\n{\"a\":2}\n"), Some(Format::JsonLines));
+        assert_eq!(
+            sniff(b"  {\"Records\": [\n {\"a\":1}\n]}"),
+            Some(Format::Json)
+        );
+        assert_eq!(sniff(b"[{\"a\":1}]"), Some(Format::Json));
+        assert_eq!(sniff(b"{\"a\":1}"), Some(Format::Json));
+        assert_eq!(
+            sniff(b"type=EXECVE msg=audit(1.0:2): argc=1 a0=\"x\"\n"),
+            Some(Format::Auditd)
+        );
+        assert_eq!(
+            sniff(b"TimeGenerated,OperationName\n2024,Add\n"),
+            Some(Format::Csv)
+        );
+        assert_eq!(sniff(b""), None);
+        assert_eq!(sniff(b"  \n "), None);
+        assert_eq!(sniff(b"\x89PNG\r\n\x1a\n\0\0"), None);
+        assert_eq!(sniff(b"just some prose\n"), None);
+    }
+}
