@@ -172,6 +172,7 @@ fn platform_for_source(source: LogSource) -> Platform {
         | LogSource::Security4688
         | LogSource::Powershell4104
         | LogSource::DefenderProcess
+        | LogSource::WindowsOther
         | LogSource::Auditd => Platform::Unknown,
     }
 }

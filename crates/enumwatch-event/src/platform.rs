@@ -19,6 +19,8 @@ pub enum LogSource {
     Powershell4104,
     /// Microsoft Defender for Endpoint `DeviceProcessEvents` (Advanced Hunting).
     DefenderProcess,
+    /// Any other Windows event (other providers or event ids); read, counted, not analyzed.
+    WindowsOther,
     /// Linux auditd `EXECVE` (with its `SYSCALL`, `CWD`, `PROCTITLE` siblings).
     Auditd,
     /// AWS CloudTrail management and data events.
@@ -53,8 +55,9 @@ pub struct SigmaLogSource {
 
 impl LogSource {
     /// Every log source, in documentation order.
-    pub const ALL: [LogSource; 15] = [
+    pub const ALL: [LogSource; 16] = [
         LogSource::Sysmon,
+        LogSource::WindowsOther,
         LogSource::Security4688,
         LogSource::Powershell4104,
         LogSource::DefenderProcess,
@@ -78,6 +81,7 @@ impl LogSource {
             LogSource::Security4688 => "security_4688",
             LogSource::Powershell4104 => "powershell_4104",
             LogSource::DefenderProcess => "defender_process",
+            LogSource::WindowsOther => "windows_event",
             LogSource::Auditd => "auditd",
             LogSource::Cloudtrail => "cloudtrail",
             LogSource::GraphActivity => "graph_activity",
@@ -102,6 +106,7 @@ impl LogSource {
             LogSource::Powershell4104 => (Some("windows"), Some("ps_script"), Some("powershell")),
             // Defender for Endpoint also covers Linux and macOS; the product stays open.
             LogSource::DefenderProcess => (None, Some("process_creation"), None),
+            LogSource::WindowsOther => (Some("windows"), None, None),
             LogSource::Auditd => (Some("linux"), Some("process_creation"), Some("auditd")),
             LogSource::Cloudtrail => (Some("aws"), None, Some("cloudtrail")),
             LogSource::GraphActivity => (Some("azure"), None, Some("graphactivitylogs")),

@@ -1,1 +1,87 @@
-//! Vendor records to normalized events, one module per vendor log.
+//! Vendor records to normalized events, one module per vendor log. `detect` tells the vendor
+//! from the record's shape alone; each module maps that vendor's fields to the Sigma-taxonomy
+//! names in `enumwatch_event::field` and keeps the raw record attached.
+//!
+//! A record of a known vendor whose event type no analytic uses is *ignored* (counted by the
+//! caller with a reason); a record no module recognises is *unrecognized*. Nothing is dropped
+//! without one of those outcomes.
+
+mod auditd;
+mod cloudtrail;
+mod defender_process;
+mod detect;
+mod powershell_4104;
+mod time;
+mod windows;
+
+use std::sync::Arc;
+
+use enumwatch_event::{Event, LogSource, RawRecord};
+
+pub use detect::detect;
+
+/// What happened to one raw record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Disposition {
+    /// This many events were appended.
+    Emitted(usize),
+    /// Part of a multi-part PowerShell script block, kept until its other parts arrive.
+    Held,
+    /// A known vendor record that no analytic uses.
+    Ignored {
+        source: LogSource,
+        reason: &'static str,
+    },
+    Unrecognized,
+}
+
+/// Normalizes the records of one input (holds partial script blocks between records).
+#[derive(Debug, Default)]
+pub struct Normalizer {
+    script_blocks: powershell_4104::Reassembler,
+}
+
+impl Normalizer {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn push(&mut self, record: RawRecord, out: &mut Vec<Event>) -> Disposition {
+        let RawRecord { location, body } = record;
+        let raw = Arc::new(body);
+        if let Some(win) = windows::WinEvent::read(&raw) {
+            return windows::normalize(
+                win,
+                location,
+                Arc::clone(&raw),
+                &mut self.script_blocks,
+                out,
+            );
+        }
+        if defender_process::is_defender(&raw) {
+            return defender_process::normalize(location, raw, out);
+        }
+        if raw.get("auditd").is_some() {
+            return auditd::normalize(location, raw, out);
+        }
+        if let Some(detail) = cloudtrail::record_of(&raw) {
+            let event = cloudtrail::normalize(detail, location, Arc::clone(&raw));
+            out.push(event);
+            return Disposition::Emitted(1);
+        }
+        Disposition::Unrecognized
+    }
+
+    /// Flush held partial script blocks as incomplete events; returns how many.
+    pub fn finish(&mut self, out: &mut Vec<Event>) -> usize {
+        self.script_blocks.flush_all(out)
+    }
+}
+
+/// Last path component, for either separator.
+pub(crate) fn basename(path: &str) -> &str {
+    path.rsplit(['\\', '/']).next().unwrap_or(path)
+}
+
+#[cfg(test)]
+mod tests;

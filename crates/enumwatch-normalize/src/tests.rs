@@ -1,0 +1,306 @@
+//! Normalizer tests on real samples (OTRF, SigmaHQ, Invictus) and the emulated demo logs:
+//! snapshots show every normalized field, so a mapping change is seen in review.
+
+use std::sync::Arc;
+
+use enumwatch_event::{Event, Location, LogSource, RawRecord};
+use proptest::prelude::*;
+use serde_json::{Value, json};
+
+use super::*;
+
+fn testdata(rel: &str) -> String {
+    std::fs::read_to_string(format!(
+        "{}/../../testdata/{rel}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+}
+
+fn record(body: Value, idx: u64) -> RawRecord {
+    RawRecord {
+        location: Location::new(Arc::from("t"), idx).with_line(idx + 1),
+        body,
+    }
+}
+
+fn run_lines(text: &str) -> (Vec<Event>, Vec<Disposition>) {
+    let mut n = Normalizer::new();
+    let mut out = Vec::new();
+    let mut dispositions = Vec::new();
+    for (i, line) in text.lines().filter(|l| !l.trim().is_empty()).enumerate() {
+        dispositions.push(n.push(
+            record(serde_json::from_str(line).unwrap(), i as u64),
+            &mut out,
+        ));
+    }
+    n.finish(&mut out);
+    (out, dispositions)
+}
+
+fn view(events: &[Event]) -> Value {
+    Value::Array(
+        events
+            .iter()
+            .map(|e| {
+                json!({
+                    "source": e.source.name(),
+                    "record": e.location.record,
+                    "time": e.time.map(|t| t.to_string()),
+                    "fields": e.fields.as_map(),
+                })
+            })
+            .collect(),
+    )
+}
+
+#[test]
+fn sysmon_evtx_rendering() {
+    let (events, _) = run_lines(&testdata("demo/sysmon_process_creation.jsonl"));
+    assert_eq!(events.len(), 14);
+    assert!(events.iter().all(|e| e.source == LogSource::Sysmon));
+    insta::assert_json_snapshot!(view(&events[..2]));
+}
+
+#[test]
+fn sigma_regression_sysmon_record() {
+    let text = testdata("logs/sysmon/sigma_regression_adfind.json").replace('\n', " ");
+    let (events, _) = run_lines(&text);
+    assert_eq!(events[0].fields.get_str("FileName"), Some("AdFind.exe"));
+    assert_eq!(
+        events[0].fields.get_str("Computer"),
+        Some("srv-01.midgardnet.tech")
+    );
+    assert_eq!(
+        events[0].time.unwrap().to_string(),
+        "2025-10-23T09:37:40.974119Z"
+    );
+}
+
+#[test]
+fn otrf_flat_sysmon_and_4688_and_ignored_4103() {
+    let (events, dispositions) =
+        run_lines(&testdata("logs/windows/otrf_empire_net_user_domain.jsonl"));
+    assert_eq!(
+        dispositions[0],
+        Disposition::Ignored {
+            source: LogSource::Powershell4104,
+            reason: "event id not analyzed"
+        }
+    );
+    insta::assert_json_snapshot!(view(&events));
+}
+
+#[test]
+fn defender_rows_and_streaming_envelope() {
+    let (events, _) = run_lines(&testdata("demo/defender_device_process_events.jsonl"));
+    assert_eq!(events.len(), 6);
+    insta::assert_json_snapshot!(view(&events[..1]));
+    let row: Value = serde_json::from_str(
+        testdata("demo/defender_device_process_events.jsonl")
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    let envelope = json!({"time": "2024-05-14T10:02:12Z", "tenantId": "t", "operationName": "Publish",
+        "category": "AdvancedHunting-DeviceProcessEvents", "properties": row});
+    let mut out = Vec::new();
+    assert_eq!(
+        Normalizer::new().push(record(envelope, 0), &mut out),
+        Disposition::Emitted(1)
+    );
+    assert_eq!(
+        out[0].fields.get_str("CommandLine"),
+        events[0].fields.get_str("CommandLine")
+    );
+    let other = json!({"category": "AdvancedHunting-DeviceNetworkEvents", "properties": {"DeviceName": "x"}});
+    assert!(matches!(
+        Normalizer::new().push(record(other, 0), &mut out),
+        Disposition::Ignored { .. }
+    ));
+}
+
+#[test]
+fn powershell_4104_parts_are_reassembled_out_of_order() {
+    let (events, dispositions) = run_lines(&testdata("demo/powershell_4104_scriptblocks.jsonl"));
+    assert_eq!(dispositions[0], Disposition::Held);
+    assert_eq!(dispositions[2], Disposition::Held);
+    assert_eq!(dispositions[3], Disposition::Emitted(1));
+    assert_eq!(events.len(), 3);
+    let block = events
+        .iter()
+        .find(|e| e.fields.get("ScriptBlockParts") == Some(&json!(3)))
+        .unwrap();
+    assert_eq!(block.location.record, 0);
+    let text = block.fields.get_str("ScriptBlockText").unwrap();
+    assert!(text.find("Import-Module").unwrap() < text.find("Get-AADIntUsers").unwrap());
+    assert!(
+        text.find("Get-AADIntUsers").unwrap() < text.find("Invoke-AADIntReconAsInsider").unwrap()
+    );
+    insta::assert_json_snapshot!(view(&events));
+}
+
+#[test]
+fn incomplete_script_block_is_flushed_at_the_end() {
+    let first = testdata("demo/powershell_4104_scriptblocks.jsonl")
+        .lines()
+        .next()
+        .unwrap()
+        .to_owned();
+    let (events, _) = run_lines(&first);
+    assert_eq!(events.len(), 1);
+    assert_eq!(
+        events[0].fields.get("ScriptBlockIncomplete"),
+        Some(&json!(true))
+    );
+}
+
+#[test]
+fn auditd_execve_with_hex_and_chunked_arguments() {
+    let group = json!({"auditd": {"time": "1715680000.120", "serial": "90211", "records": [
+        {"type": "SYSCALL", "exe": "\"/usr/local/bin/aws\"", "pid": "2290", "ppid": "2211", "uid": "1001", "auid": "1001", "comm": "\"aws\""},
+        {"type": "EXECVE", "argc": "5", "a0": "\"aws\"", "a1": "2D2D70726F66696C65", "a2": "\"prod\"", "a3": "\"iam\"",
+         "a4_len": "20", "a4[0]": "6C6973742D", "a4[1]": "7573657273"},
+        {"type": "CWD", "cwd": "\"/home/dev\""}]}});
+    let mut out = Vec::new();
+    assert_eq!(
+        Normalizer::new().push(record(group, 0), &mut out),
+        Disposition::Emitted(1)
+    );
+    assert_eq!(
+        out[0].fields.get_str("CommandLine"),
+        Some("aws --profile prod iam list-users")
+    );
+    insta::assert_json_snapshot!(view(&out));
+    let no_exec = json!({"auditd": {"time": "1.0", "serial": "1", "records": [{"type": "LOGIN"}]}});
+    assert!(matches!(
+        Normalizer::new().push(record(no_exec, 0), &mut out),
+        Disposition::Ignored { .. }
+    ));
+    let title = json!({"auditd": {"time": "1.0", "serial": "2", "records": [{"type": "PROCTITLE",
+        "proctitle": "67636C6F756400696100736572766963652D6163636F756E7473"}]}});
+    let mut out = Vec::new();
+    Normalizer::new().push(record(title, 0), &mut out);
+    assert_eq!(
+        out[0].fields.get_str("CommandLine"),
+        Some("gcloud ia service-accounts")
+    );
+}
+
+#[test]
+fn cloudtrail_s3_object_records_and_eventbridge() {
+    let doc: Value = serde_json::from_str(&testdata(
+        "logs/cloudtrail/invictus_benjamin_iam_enumeration.json",
+    ))
+    .unwrap();
+    let mut n = Normalizer::new();
+    let mut out = Vec::new();
+    for (i, r) in doc["Records"].as_array().unwrap().iter().enumerate() {
+        n.push(record(r.clone(), i as u64), &mut out);
+    }
+    assert_eq!(out.len(), 3);
+    insta::assert_json_snapshot!(view(&out[..1]));
+    let envelope = json!({"version": "0", "detail-type": "AWS API Call via CloudTrail", "source": "aws.iam",
+        "detail": doc["Records"][0].clone()});
+    let mut out2 = Vec::new();
+    n.push(record(envelope, 9), &mut out2);
+    assert_eq!(out2[0].fields, out[0].fields);
+    assert_eq!(detect(&doc["Records"][0]), Some(LogSource::Cloudtrail));
+}
+
+#[test]
+fn unknown_shapes_are_unrecognized() {
+    let mut out = Vec::new();
+    let mut n = Normalizer::new();
+    assert_eq!(
+        n.push(record(json!({"hello": "world"}), 0), &mut out),
+        Disposition::Unrecognized
+    );
+    assert_eq!(
+        n.push(record(json!([1, 2]), 1), &mut out),
+        Disposition::Unrecognized
+    );
+    assert_eq!(detect(&json!({"hello": 1})), None);
+    let sysmon3 = json!({"Event": {"System": {"Provider": {"#attributes": {"Name": "Microsoft-Windows-Sysmon"}}, "EventID": 3}, "EventData": {}}});
+    assert_eq!(
+        n.push(record(sysmon3, 2), &mut out),
+        Disposition::Ignored {
+            source: LogSource::Sysmon,
+            reason: "event id not analyzed"
+        }
+    );
+    assert!(out.is_empty());
+}
+
+fn arb_json() -> impl Strategy<Value = Value> {
+    let keys = prop::sample::select(vec![
+        "Event",
+        "System",
+        "EventData",
+        "EventID",
+        "Provider",
+        "#attributes",
+        "Name",
+        "winlog",
+        "event_id",
+        "auditd",
+        "records",
+        "type",
+        "argc",
+        "a0",
+        "a1[0]",
+        "detail",
+        "detail-type",
+        "eventSource",
+        "eventName",
+        "eventTime",
+        "category",
+        "properties",
+        "DeviceName",
+        "ProcessCommandLine",
+        "MessageTotal",
+        "MessageNumber",
+        "ScriptBlockId",
+        "Channel",
+        "SourceName",
+        "userIdentity",
+    ]);
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(|n| json!(n)),
+        ".{0,12}".prop_map(Value::String),
+        prop::sample::select(vec![
+            "1",
+            "4104",
+            "4688",
+            "EXECVE",
+            "Microsoft-Windows-Sysmon",
+            "3",
+            "AdvancedHunting-DeviceProcessEvents",
+            "Security"
+        ])
+        .prop_map(|s| json!(s)),
+    ];
+    leaf.prop_recursive(4, 48, 6, move |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            prop::collection::vec((keys.clone(), inner), 0..6).prop_map(|kv| Value::Object(
+                kv.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+            )),
+        ]
+    })
+}
+
+proptest! {
+    #[test]
+    fn push_never_panics(values in prop::collection::vec(arb_json(), 1..6)) {
+        let mut n = Normalizer::new();
+        let mut out = Vec::new();
+        for (i, v) in values.into_iter().enumerate() {
+            let _ = n.push(record(v, i as u64), &mut out);
+        }
+        n.finish(&mut out);
+    }
+}

@@ -1,0 +1,237 @@
+//! Windows events in every rendering users export: evtx-rs JSON (`Event.System`/`EventData`),
+//! Winlogbeat (`winlog.*`), NXLog / OTRF flat JSON, and Sentinel `SecurityEvent` rows. `WinEvent`
+//! gives one view of them; the per-provider mapping (Sysmon 1, Security 4688, PowerShell 4104)
+//! lives here too because it is a field list per event id, not a format.
+
+use std::sync::Arc;
+
+use enumwatch_event::{Event, Location, LogSource, field};
+use serde_json::{Map, Value};
+
+use crate::powershell_4104::Reassembler;
+use crate::{Disposition, basename, time};
+
+/// One Windows event, whatever its rendering.
+pub(crate) struct WinEvent<'a> {
+    pub(crate) provider: String,
+    pub(crate) channel: String,
+    pub(crate) event_id: u64,
+    pub(crate) computer: Option<String>,
+    pub(crate) time: Option<String>,
+    pub(crate) user_sid: Option<String>,
+    pub(crate) data: &'a Map<String, Value>,
+}
+
+pub(crate) fn text(v: Option<&Value>) -> Option<String> {
+    match v? {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+fn number(v: Option<&Value>) -> Option<u64> {
+    match v? {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+impl<'a> WinEvent<'a> {
+    pub(crate) fn read(raw: &'a Value) -> Option<Self> {
+        let obj = raw.as_object()?;
+        // evtx-rs / evtx_dump rendering.
+        if let Some(system) = obj.get("Event").and_then(|e| e.get("System")) {
+            let empty: &'static Map<String, Value> = empty_map();
+            let data = raw["Event"]
+                .get("EventData")
+                .and_then(Value::as_object)
+                .unwrap_or(empty);
+            let id = system.get("EventID")?;
+            let event_id = number(Some(id)).or_else(|| number(id.get("#text")))?;
+            return Some(WinEvent {
+                provider: text(system["Provider"]["#attributes"].get("Name")).unwrap_or_default(),
+                channel: text(system.get("Channel")).unwrap_or_default(),
+                event_id,
+                computer: text(system.get("Computer")),
+                time: text(system["TimeCreated"]["#attributes"].get("SystemTime")),
+                user_sid: text(system["Security"]["#attributes"].get("UserID")),
+                data,
+            });
+        }
+        // Winlogbeat / Elastic.
+        if let Some(winlog) = obj.get("winlog").and_then(Value::as_object) {
+            let empty: &'static Map<String, Value> = empty_map();
+            return Some(WinEvent {
+                provider: text(winlog.get("provider_name")).unwrap_or_default(),
+                channel: text(winlog.get("channel")).unwrap_or_default(),
+                event_id: number(winlog.get("event_id"))?,
+                computer: text(winlog.get("computer_name")),
+                time: text(obj.get("@timestamp")),
+                user_sid: text(winlog.get("user").and_then(|u| u.get("identifier"))),
+                data: winlog
+                    .get("event_data")
+                    .and_then(Value::as_object)
+                    .unwrap_or(empty),
+            });
+        }
+        // Flat renderings: NXLog / OTRF and Sentinel SecurityEvent.
+        let event_id = number(obj.get("EventID").or_else(|| obj.get("EventId")))?;
+        let provider = [
+            "SourceName",
+            "ProviderName",
+            "Provider_Name",
+            "EventSourceName",
+            "Provider",
+        ]
+        .iter()
+        .find_map(|k| text(obj.get(*k)))
+        .unwrap_or_default();
+        let channel = text(obj.get("Channel")).unwrap_or_default();
+        let sentinel = text(obj.get("Type")).is_some_and(|t| t == "SecurityEvent");
+        if provider.is_empty() && channel.is_empty() && !sentinel {
+            return None;
+        }
+        Some(WinEvent {
+            provider,
+            channel: if sentinel && channel.is_empty() {
+                "Security".to_owned()
+            } else {
+                channel
+            },
+            event_id,
+            computer: ["Hostname", "Computer", "computer_name"]
+                .iter()
+                .find_map(|k| text(obj.get(*k))),
+            time: [
+                "TimeCreated",
+                "@timestamp",
+                "EventTime",
+                "TimeGenerated",
+                "UtcTime",
+            ]
+            .iter()
+            .find_map(|k| text(obj.get(*k))),
+            user_sid: text(obj.get("UserID")),
+            data: obj,
+        })
+    }
+
+    fn get(&self, key: &str) -> Option<String> {
+        text(self.data.get(key)).filter(|s| !s.is_empty())
+    }
+
+    fn is(&self, needle: &str) -> bool {
+        self.provider.contains(needle) || self.channel.contains(needle)
+    }
+}
+
+fn empty_map() -> &'static Map<String, Value> {
+    static EMPTY: std::sync::OnceLock<Map<String, Value>> = std::sync::OnceLock::new();
+    EMPTY.get_or_init(Map::new)
+}
+
+pub(crate) fn normalize(
+    win: WinEvent<'_>,
+    location: Location,
+    raw: Arc<Value>,
+    blocks: &mut Reassembler,
+    out: &mut Vec<Event>,
+) -> Disposition {
+    let (source, supported) = if win.is("Sysmon") {
+        (LogSource::Sysmon, win.event_id == 1)
+    } else if win.is("Security-Auditing") || win.channel == "Security" {
+        (LogSource::Security4688, win.event_id == 4688)
+    } else if win.is("PowerShell") {
+        (LogSource::Powershell4104, win.event_id == 4104)
+    } else {
+        return Disposition::Ignored {
+            source: LogSource::WindowsOther,
+            reason: "provider not analyzed",
+        };
+    };
+    if !supported {
+        return Disposition::Ignored {
+            source,
+            reason: "event id not analyzed",
+        };
+    }
+    let mut event = Event::new(source, location, raw);
+    event.time = win
+        .time
+        .as_deref()
+        .and_then(time::parse)
+        .or_else(|| win.get("UtcTime").as_deref().and_then(time::parse));
+    let f = &mut event.fields;
+    f.insert_opt(field::COMPUTER, win.computer.clone());
+    match source {
+        LogSource::Sysmon => {
+            for (name, key) in [
+                (field::IMAGE, "Image"),
+                (field::COMMAND_LINE, "CommandLine"),
+                (field::CURRENT_DIRECTORY, "CurrentDirectory"),
+                (field::USER, "User"),
+                (field::PROCESS_ID, "ProcessId"),
+                (field::PARENT_IMAGE, "ParentImage"),
+                (field::PARENT_COMMAND_LINE, "ParentCommandLine"),
+                (field::PARENT_PROCESS_ID, "ParentProcessId"),
+                (field::ORIGINAL_FILE_NAME, "OriginalFileName"),
+                (field::HASHES, "Hashes"),
+                (field::INTEGRITY_LEVEL, "IntegrityLevel"),
+                (field::LOGON_ID, "LogonId"),
+            ] {
+                f.insert_opt(name, win.get(key));
+            }
+        }
+        LogSource::Security4688 => {
+            f.insert_opt(field::IMAGE, win.get("NewProcessName"));
+            f.insert_opt(field::COMMAND_LINE, win.get("CommandLine"));
+            f.insert_opt(field::PARENT_IMAGE, win.get("ParentProcessName"));
+            f.insert_opt(field::PROCESS_ID, win.get("NewProcessId"));
+            f.insert_opt(field::PARENT_PROCESS_ID, win.get("ProcessId"));
+            let subject = account(win.get("SubjectDomainName"), win.get("SubjectUserName"));
+            let target = account(win.get("TargetDomainName"), win.get("TargetUserName"));
+            // The subject is the machine account when SYSTEM created the process for a user.
+            let user = match subject {
+                Some(s) if !s.ends_with('$') => Some(s),
+                _ => target.or_else(|| win.get("Account")),
+            };
+            f.insert_opt(field::USER, user);
+        }
+        _ => {
+            let number = win
+                .get("MessageNumber")
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(1);
+            let total = win
+                .get("MessageTotal")
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(1);
+            f.insert_opt(field::SCRIPT_BLOCK_TEXT, win.get("ScriptBlockText"));
+            f.insert_opt(field::SCRIPT_BLOCK_ID, win.get("ScriptBlockId"));
+            f.insert_opt(field::SCRIPT_PATH, win.get("Path"));
+            f.insert_opt(field::USER, win.user_sid.clone());
+            return blocks.push(event, number, total, out);
+        }
+    }
+    if let Some(image) = event.fields.get_str(field::IMAGE).map(basename) {
+        let image = image.to_owned();
+        event.fields.insert(field::FILE_NAME, image);
+    }
+    if let Some(parent) = event.fields.get_str(field::PARENT_IMAGE).map(basename) {
+        let parent = parent.to_owned();
+        event.fields.insert(field::PARENT_FILE_NAME, parent);
+    }
+    out.push(event);
+    Disposition::Emitted(1)
+}
+
+fn account(domain: Option<String>, user: Option<String>) -> Option<String> {
+    let user = user.filter(|u| u != "-")?;
+    Some(match domain.filter(|d| d != "-") {
+        Some(domain) => format!("{domain}\\{user}"),
+        None => user,
+    })
+}
