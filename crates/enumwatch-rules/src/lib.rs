@@ -1,1 +1,201 @@
-//! Sigma rule loading, validation and metadata, with located rule errors.
+//! Sigma rules as enumwatch sees them: loaded from YAML by `rsigma-parser`, checked, described by
+//! `RuleMeta` (with enumwatch's own `enumwatch:` mapping: analytic, default, classifier,
+//! confidence, investigation and response steps), and selected by id, name, title or tag.
+//!
+//! Nothing here executes a rule; `enumwatch-engine` does. Errors name the file, the YAML path and
+//! the line, and say what was expected.
+
+mod error;
+mod locate;
+mod meta;
+
+use std::collections::BTreeSet;
+
+use rsigma_parser::{CorrelationRule, FilterRule, SigmaRule, parse_sigma_yaml};
+
+pub use error::RuleError;
+pub use meta::{Level, RuleKind, RuleMeta};
+
+/// One rule file's text and the name errors should use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleSource {
+    /// A path as given, or `builtin:<area>/<file>` for rules shipped in the binary.
+    pub name: String,
+    pub text: String,
+}
+
+/// The parsed rule behind a `RuleMeta` (same index).
+#[derive(Debug, Clone)]
+#[doc(hidden)]
+pub enum ParsedRule {
+    Detection(Box<SigmaRule>),
+    Correlation(Box<CorrelationRule>),
+    Filter(Box<FilterRule>),
+}
+
+/// Rules in load order, with their metadata.
+#[derive(Debug, Clone, Default)]
+pub struct RuleSet {
+    metas: Vec<RuleMeta>,
+    parsed: Vec<ParsedRule>,
+}
+
+impl RuleSet {
+    pub fn rules(&self) -> &[RuleMeta] {
+        &self.metas
+    }
+
+    /// The parsed rsigma rules, index-aligned with `rules()` (for `enumwatch-engine`).
+    #[doc(hidden)]
+    pub fn parsed(&self) -> &[ParsedRule] {
+        &self.parsed
+    }
+
+    pub fn get(&self, id: &str) -> Option<&RuleMeta> {
+        self.metas.iter().find(|m| m.id == id)
+    }
+
+    /// The rules a user asked for: by id, name, title (case-insensitive) or tag. No selectors
+    /// means the rules enabled by default. Correlation rules bring the rules they correlate.
+    pub fn select(&self, selectors: &[String]) -> RuleSet {
+        let wanted = |m: &RuleMeta| {
+            if selectors.is_empty() {
+                return m.default_enabled;
+            }
+            selectors.iter().any(|s| {
+                let s = s.trim();
+                m.id.eq_ignore_ascii_case(s)
+                    || m.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(s))
+                    || m.title.eq_ignore_ascii_case(s)
+                    || m.tags.iter().any(|t| t.eq_ignore_ascii_case(s))
+            })
+        };
+        let mut keep: BTreeSet<usize> = (0..self.metas.len())
+            .filter(|&i| wanted(&self.metas[i]))
+            .collect();
+        for i in keep.clone() {
+            if let Some(ParsedRule::Correlation(c)) = self.parsed.get(i) {
+                for reference in &c.rules {
+                    for (j, m) in self.metas.iter().enumerate() {
+                        if &m.id == reference || m.name.as_ref() == Some(reference) {
+                            keep.insert(j);
+                        }
+                    }
+                }
+            }
+        }
+        RuleSet {
+            metas: keep
+                .iter()
+                .filter_map(|&i| self.metas.get(i).cloned())
+                .collect(),
+            parsed: keep
+                .iter()
+                .filter_map(|&i| self.parsed.get(i).cloned())
+                .collect(),
+        }
+    }
+
+    /// Every loaded rule, default-enabled or not.
+    pub fn all(&self) -> RuleSet {
+        self.clone()
+    }
+}
+
+/// Parse and check every source; good rules load even when others fail.
+pub fn load(sources: &[RuleSource]) -> (RuleSet, Vec<RuleError>) {
+    let mut set = RuleSet::default();
+    let mut errors = Vec::new();
+    for source in sources {
+        let (metas, parsed, errs) = load_one(source);
+        errors.extend(errs);
+        for (meta, rule) in metas.into_iter().zip(parsed) {
+            if let Some(existing) = set.metas.iter().find(|m| m.id == meta.id) {
+                errors.push(RuleError::at(
+                    source,
+                    "id",
+                    &meta.id,
+                    format!(
+                        "duplicate rule id `{}`, already used by {}; give every rule its own id",
+                        meta.id, existing.source
+                    ),
+                ));
+                continue;
+            }
+            set.metas.push(meta);
+            set.parsed.push(rule);
+        }
+    }
+    (set, errors)
+}
+
+/// Check one rule file without keeping it.
+pub fn lint(source: &RuleSource) -> Vec<RuleError> {
+    let (metas, _, mut errors) = load_one(source);
+    for meta in &metas {
+        if meta.kind == RuleKind::Detection
+            && meta.product.is_none()
+            && meta.category.is_none()
+            && meta.service.is_none()
+        {
+            errors.push(RuleError::at(
+                source,
+                "logsource",
+                "logsource",
+                "expected at least one of product, category or service; without one the rule runs against every log".to_owned(),
+            ));
+        }
+    }
+    errors
+}
+
+fn load_one(source: &RuleSource) -> (Vec<RuleMeta>, Vec<ParsedRule>, Vec<RuleError>) {
+    let mut metas = Vec::new();
+    let mut parsed = Vec::new();
+    let mut errors = Vec::new();
+    let collection = match parse_sigma_yaml(&source.text) {
+        Ok(collection) => collection,
+        Err(err) => {
+            errors.push(RuleError::from_message(source, &err.to_string()));
+            return (metas, parsed, errors);
+        }
+    };
+    for message in &collection.errors {
+        errors.push(RuleError::from_message(source, message));
+    }
+    for rule in collection.rules {
+        if let Err(err) = rsigma_eval::compile_rule(&rule) {
+            errors.push(RuleError::from_message(source, &err.to_string()));
+            continue;
+        }
+        match meta::of_detection(&rule, source) {
+            Ok(m) => {
+                metas.push(m);
+                parsed.push(ParsedRule::Detection(Box::new(rule)));
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    for rule in collection.correlations {
+        match meta::of_correlation(&rule, source) {
+            Ok(m) => {
+                metas.push(m);
+                parsed.push(ParsedRule::Correlation(Box::new(rule)));
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    for rule in collection.filters {
+        match meta::of_filter(&rule, source) {
+            Ok(m) => {
+                metas.push(m);
+                parsed.push(ParsedRule::Filter(Box::new(rule)));
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    (metas, parsed, errors)
+}
+
+#[cfg(test)]
+mod tests;
