@@ -1,1 +1,24 @@
-//! Runs compiled Sigma rules over normalized events: routing by log source and matching.
+//! Runs Sigma rules over normalized events. Rules are compiled once by `rsigma-eval`, into one
+//! engine per `LogSource`, so an event is only ever evaluated against the rules of its own log
+//! source. Correlation rules run on event time, fed in event-time order by the caller.
+//!
+//! No I/O and no clock: the same events give the same hits, however fast they are replayed.
+
+mod correlate;
+mod matcher;
+mod view;
+
+#[cfg(test)]
+mod tests;
+
+use thiserror::Error;
+
+pub use correlate::{CorrelationHit, Correlator};
+pub use matcher::{Hit, Matcher};
+
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum EngineError {
+    #[error("rule `{rule}` cannot be compiled: {message}; check it with `enumwatch rules lint`")]
+    Compile { rule: String, message: String },
+}
