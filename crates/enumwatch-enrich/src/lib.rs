@@ -1,1 +1,114 @@
-//! Derived fields: command-line parsing, de-obfuscation and cloud tool recognition.
+//! Derived fields for the endpoint analytic: what a process command line or PowerShell script
+//! block actually runs, after undoing cheap obfuscation, and whether it lists cloud accounts.
+//! Sigma cannot parse argv or decode base64 UTF-16LE; this crate does, once per event, and
+//! writes `cli.*` fields that short Sigma rules match.
+//!
+//! Also home of `kusto`, the exact Kusto `has` semantics used to reproduce the Microsoft
+//! Sentinel rule. No I/O.
+
+mod argv;
+mod deobfuscate;
+mod enricher;
+pub mod kusto;
+mod powershell;
+mod programs;
+
+use enumwatch_event::{Platform, ToolCategory};
+
+pub use deobfuscate::{Deobfuscated, deobfuscate};
+pub use enricher::CommandLineEnricher;
+
+/// One recognised command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recognition {
+    /// `aws-cli`, `azure-cli`, `gcloud`, `GAM`, a PowerShell module (`MSOnline`, `Microsoft.Graph`,
+    /// `ExchangeOnline`, …) or a tool (`AzureHound`, `ROADtools`, `AADInternals`, `GraphRunner`,
+    /// `Pacu`, `CloudFox`, `ScoutSuite`).
+    pub tool: &'static str,
+    pub service: String,
+    pub operation: String,
+    /// Canonical form (`aws iam list-users`, `Get-MgUser -All`).
+    pub command: String,
+    /// Lists accounts, roles, groups, service principals or mailboxes (not a single lookup).
+    pub enumeration: bool,
+    pub platform: Platform,
+    pub tool_category: ToolCategory,
+    /// DET0386 analytic: AN1087 identity provider, AN1088 IaaS, AN1089 office suite, AN1090 SaaS.
+    pub analytic: &'static str,
+}
+
+/// Every command a process runs that enumwatch recognises. `argv` is used when the source
+/// records arguments separately (auditd); otherwise the command line is split.
+pub fn recognize(
+    image: Option<&str>,
+    command_line: &str,
+    argv: Option<&[String]>,
+) -> Vec<Recognition> {
+    let mut out = Vec::new();
+    match argv {
+        Some(args) if !args.is_empty() => programs::recognize_argv(args, 0, &mut out),
+        _ => {
+            let clean = deobfuscate(command_line);
+            let mut args = argv::split(&clean.text);
+            // Some sources log the command line without the program (or with a bare name while
+            // Image has the full path); the program that ran is the image.
+            if let (Some(image), Some(first)) = (image, args.first())
+                && argv::program(first) != argv::program(image)
+                && !argv::program(image).is_empty()
+                && !command_line.trim_start().starts_with('"')
+                && argv::program(image) != "python"
+                && !argv::program(image).starts_with("python")
+            {
+                let image_prog = argv::program(image);
+                if [
+                    "aws",
+                    "az",
+                    "gcloud",
+                    "azurehound",
+                    "roadrecon",
+                    "pacu",
+                    "cloudfox",
+                    "scout",
+                    "powershell",
+                    "pwsh",
+                    "cmd",
+                ]
+                .contains(&image_prog.as_str())
+                    && ![
+                        "aws",
+                        "az",
+                        "gcloud",
+                        "azurehound",
+                        "roadrecon",
+                        "pacu",
+                        "cloudfox",
+                        "scout",
+                        "powershell",
+                        "pwsh",
+                        "cmd",
+                    ]
+                    .contains(&argv::program(first).as_str())
+                {
+                    args.insert(0, image.to_owned());
+                }
+            }
+            programs::recognize_argv(&args, 0, &mut out);
+        }
+    }
+    out
+}
+
+/// Every recognised command in a PowerShell script (a 4104 script block).
+pub fn recognize_script(script_text: &str) -> Vec<Recognition> {
+    powershell::recognize_script_at(&deobfuscate_script(script_text), 0)
+}
+
+/// Scripts keep their newlines (statement separators); only backticks and carets are undone.
+fn deobfuscate_script(text: &str) -> String {
+    text.replace("``", "\u{0}")
+        .replace('`', "")
+        .replace('\u{0}', "`")
+}
+
+#[cfg(test)]
+mod tests;
