@@ -87,7 +87,8 @@ impl AlertBuilder {
             .map(|(k, v)| format!("{k}={v}"))
             .collect::<Vec<_>>()
             .join(", ");
-        let mut evidence: Vec<Evidence> = events.iter().map(|e| Evidence::from(&e.location)).collect();
+        let mut evidence: Vec<Evidence> =
+            events.iter().map(|e| Evidence::from(&e.location)).collect();
         evidence.sort();
         evidence.dedup();
         let record = first.location.record.to_string();
@@ -116,10 +117,7 @@ impl AlertBuilder {
             command_line: None,
             tool: first.fields.get_str(field::CLI_TOOL).map(str::to_owned),
             command: None,
-            explanation: format!(
-                "{}: {} matching events for {group}",
-                rule.title, hit.events
-            ),
+            explanation: format!("{}: {} matching events for {group}", rule.title, hit.events),
             evidence,
             investigation: rule.investigation.clone(),
             response: rule.response.clone(),

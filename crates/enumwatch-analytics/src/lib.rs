@@ -1,1 +1,81 @@
-//! The built-in detection content: Sigma rules per DET0386 analytic, shipped in the binary.
+//! The built-in detection content: Sigma rules shipped inside the binary (embedded at build time,
+//! listed explicitly so that adding a rule is a reviewed one-line change), and the four DET0386
+//! analytics with the tunable elements MITRE names for them.
+
+use enumwatch_rules::RuleSource;
+
+/// One DET0386 analytic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Analytic {
+    pub id: &'static str,
+    pub name: &'static str,
+    pub description: &'static str,
+    /// MITRE's "mutable elements" for the analytic.
+    pub tunables: &'static [&'static str],
+}
+
+/// DET0386 "Cloud Account Enumeration via API, CLI, and Scripting Interfaces", in MITRE's order.
+pub const ANALYTICS: &[Analytic] = &[
+    Analytic {
+        id: "AN1087",
+        name: "Identity Provider",
+        description: "Enumeration of identity roles and users via API calls such as Get-MsolRoleMember, az ad user list, or Graph API tokens from unauthorized users or automation accounts.",
+        tunables: &["TokenScope", "AppContext", "TimeWindow"],
+    },
+    Analytic {
+        id: "AN1088",
+        name: "IaaS",
+        description: "Use of AWS CLI (aws iam list-users, list-roles), Azure CLI (az ad user list), or GCP CLI (gcloud iam service-accounts list) from endpoints or cloud shells where such activity is unexpected.",
+        tunables: &["CallerType", "CLIUserAgent", "CloudRegion"],
+    },
+    Analytic {
+        id: "AN1089",
+        name: "Office Suite",
+        description: "Bulk enumeration of cloud user email identities through Get-Recipient, Get-Mailbox, Get-User, or Graph API directory listings by abnormal accounts or suspicious sessions.",
+        tunables: &["CmdletVolume", "UserAgent", "SessionContext"],
+    },
+    Analytic {
+        id: "AN1090",
+        name: "SaaS",
+        description: "Access to organizational directories via Google Workspace Directory API, Slack SCIM, or Okta SCIM by apps or identities outside normal roles.",
+        tunables: &["APIRequestRate", "AppIntegrationID", "GeoContext"],
+    },
+];
+
+/// Rule files shipped in the binary: (name, text).
+const BUILTIN: &[(&str, &str)] = &[
+    (
+        "builtin:endpoint/cloud-account-enumeration-offensive-tool-process.yml",
+        include_str!("../rules/endpoint/cloud-account-enumeration-offensive-tool-process.yml"),
+    ),
+    (
+        "builtin:endpoint/cloud-account-enumeration-cli-process.yml",
+        include_str!("../rules/endpoint/cloud-account-enumeration-cli-process.yml"),
+    ),
+    (
+        "builtin:endpoint/cloud-account-enumeration-offensive-tool-scriptblock.yml",
+        include_str!("../rules/endpoint/cloud-account-enumeration-offensive-tool-scriptblock.yml"),
+    ),
+    (
+        "builtin:endpoint/cloud-account-enumeration-cli-scriptblock.yml",
+        include_str!("../rules/endpoint/cloud-account-enumeration-cli-scriptblock.yml"),
+    ),
+    (
+        "builtin:endpoint/sentinel-kql-t1087-004.yml",
+        include_str!("../rules/endpoint/sentinel-kql-t1087-004.yml"),
+    ),
+];
+
+/// The built-in rules as sources for `enumwatch_rules::load`.
+pub fn builtin_rule_sources() -> Vec<RuleSource> {
+    BUILTIN
+        .iter()
+        .map(|(name, text)| RuleSource {
+            name: (*name).to_owned(),
+            text: (*text).to_owned(),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;

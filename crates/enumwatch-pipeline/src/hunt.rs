@@ -189,8 +189,10 @@ impl Hunter {
                     match normalizer.push(record, &mut events) {
                         Disposition::Emitted(_) | Disposition::Held => {}
                         Disposition::Ignored { source, reason } => {
-                            *stats.ignored.entry(format!("{source}: {reason}")).or_default() +=
-                                1;
+                            *stats
+                                .ignored
+                                .entry(format!("{source}: {reason}"))
+                                .or_default() += 1;
                         }
                         Disposition::Unrecognized => {
                             stats.unrecognized += 1;
@@ -241,7 +243,10 @@ impl Hunter {
         stats: &mut RunStats,
     ) {
         for mut event in events.drain(..) {
-            *stats.events.entry(event.source.name().to_owned()).or_default() += 1;
+            *stats
+                .events
+                .entry(event.source.name().to_owned())
+                .or_default() += 1;
             self.enricher.enrich(&mut event);
             hits.clear();
             self.matcher.matches(&event, hits);

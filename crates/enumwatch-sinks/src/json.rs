@@ -52,8 +52,11 @@ impl<W: Write> Sink for JsonArraySink<W> {
     }
 
     fn finish(&mut self) -> Result<(), SinkError> {
-        self.out
-            .write_all(if self.n_written == 0 { b"[]\n" } else { b"\n]\n" })?;
+        self.out.write_all(if self.n_written == 0 {
+            b"[]\n"
+        } else {
+            b"\n]\n"
+        })?;
         self.out.flush()?;
         Ok(())
     }

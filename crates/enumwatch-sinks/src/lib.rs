@@ -27,7 +27,9 @@ pub trait Sink {
 #[derive(Debug, Error)]
 #[non_exhaustive]
 pub enum SinkError {
-    #[error("cannot write alerts: {0}; check that the output path is writable and the disk is not full")]
+    #[error(
+        "cannot write alerts: {0}; check that the output path is writable and the disk is not full"
+    )]
     Io(#[from] io::Error),
     #[error("cannot encode an alert as JSON: {0}")]
     Json(#[from] serde_json::Error),

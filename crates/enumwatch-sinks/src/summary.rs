@@ -32,7 +32,11 @@ pub fn render_summary(stats: &RunStats) -> String {
         let _ = writeln!(out, "events: {}", join_counts(&stats.events));
     }
     if !stats.ignored.is_empty() {
-        let _ = writeln!(out, "ignored (not used by any analytic): {}", join_counts(&stats.ignored));
+        let _ = writeln!(
+            out,
+            "ignored (not used by any analytic): {}",
+            join_counts(&stats.ignored)
+        );
     }
     if stats.inputs_empty > 0 {
         let _ = writeln!(out, "empty inputs: {}", stats.inputs_empty);
@@ -41,7 +45,11 @@ pub fn render_summary(stats: &RunStats) -> String {
         let _ = writeln!(out, "unreadable inputs: {}", stats.inputs_unreadable);
     }
     if !stats.malformed.is_empty() {
-        let _ = writeln!(out, "malformed by reason: {}", join_counts(&stats.malformed));
+        let _ = writeln!(
+            out,
+            "malformed by reason: {}",
+            join_counts(&stats.malformed)
+        );
     }
     let _ = writeln!(out, "rule hits: {}, alerts: {}", stats.hits, stats.alerts);
     for problem in &stats.problems {

@@ -49,7 +49,10 @@ fn render(sink: &mut dyn Sink, alerts: &[Alert]) {
 #[test]
 fn jsonl_writes_one_object_per_line() {
     let mut buf = Vec::new();
-    render(&mut JsonlSink::new(&mut buf), &[sample_alert(), sample_alert()]);
+    render(
+        &mut JsonlSink::new(&mut buf),
+        &[sample_alert(), sample_alert()],
+    );
     let text = String::from_utf8(buf).unwrap();
     assert_eq!(text.lines().count(), 2);
     insta::assert_snapshot!(text.lines().next().unwrap());
@@ -59,9 +62,15 @@ fn jsonl_writes_one_object_per_line() {
 fn json_array_is_valid_json_even_when_empty() {
     let mut buf = Vec::new();
     render(&mut JsonArraySink::new(&mut buf), &[]);
-    assert_eq!(serde_json::from_slice::<serde_json::Value>(&buf).unwrap(), serde_json::json!([]));
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&buf).unwrap(),
+        serde_json::json!([])
+    );
     let mut buf = Vec::new();
-    render(&mut JsonArraySink::new(&mut buf), &[sample_alert(), sample_alert()]);
+    render(
+        &mut JsonArraySink::new(&mut buf),
+        &[sample_alert(), sample_alert()],
+    );
     let parsed: serde_json::Value = serde_json::from_slice(&buf).unwrap();
     assert_eq!(parsed.as_array().unwrap().len(), 2);
     assert_eq!(parsed[0]["platform"], "AWS");
@@ -78,7 +87,10 @@ fn csv_quotes_commas_and_quotes() {
 #[test]
 fn table_without_color_is_plain_text() {
     let mut buf = Vec::new();
-    render(&mut TableSink::new(&mut buf, false, None), &[sample_alert()]);
+    render(
+        &mut TableSink::new(&mut buf, false, None),
+        &[sample_alert()],
+    );
     let text = String::from_utf8(buf).unwrap();
     assert!(!text.contains('\u{1b}'), "no ANSI escapes without color");
     insta::assert_snapshot!(text);
@@ -105,7 +117,10 @@ fn summary_lists_counts_and_located_problems() {
         "unrecognized",
         "no normalizer recognizes this record".to_owned(),
     );
-    *stats.malformed.entry("invalid_json".to_owned()).or_default() += 1;
+    *stats
+        .malformed
+        .entry("invalid_json".to_owned())
+        .or_default() += 1;
     stats.note_problem(
         "logs/a.jsonl:9 (record 8)".to_owned(),
         "invalid_json",

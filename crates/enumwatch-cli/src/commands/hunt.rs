@@ -9,7 +9,9 @@ use anyhow::{Context, Result, bail};
 use enumwatch_event::RunStats;
 use enumwatch_ingest::{Input, InputKind, Limits, expand};
 use enumwatch_pipeline::{HuntOptions, Hunter};
-use enumwatch_sinks::{CsvSink, JsonArraySink, JsonlSink, Sink, TableSink, render_summary, write_all};
+use enumwatch_sinks::{
+    CsvSink, JsonArraySink, JsonlSink, Sink, TableSink, render_summary, write_all,
+};
 
 use crate::cli::{ColorChoice, HuntArgs, OutputFormat};
 use crate::commands::load_rules;
@@ -20,7 +22,9 @@ pub(crate) fn run(args: &HuntArgs) -> Result<ExitCode> {
     let rules = all_rules.select(&args.rule);
     if rules.rules().is_empty() {
         if args.rule.is_empty() {
-            bail!("no rule is enabled by default; choose rules with --rule (see `enumwatch rules list`)");
+            bail!(
+                "no rule is enabled by default; choose rules with --rule (see `enumwatch rules list`)"
+            );
         }
         bail!(
             "no rule matches --rule {}; see `enumwatch rules list` for ids, names and tags",

@@ -14,7 +14,10 @@ pub(crate) fn list(args: &ListArgs) -> Result<ExitCode> {
     let rules = load_rules(&args.rule_args)?;
     let mut rows: Vec<_> = rules.rules().iter().collect();
     rows.sort_by(|a, b| (!a.default_enabled, &a.id).cmp(&(!b.default_enabled, &b.id)));
-    println!("   {:<36}  {:<8}  {:<11}  {:<6}  title", "id", "level", "kind", "analytic");
+    println!(
+        "   {:<36}  {:<8}  {:<11}  {:<6}  title",
+        "id", "level", "kind", "analytic"
+    );
     for rule in rows {
         println!(
             "{}  {:<36}  {:<8}  {:<11}  {:<6}  {}",
@@ -42,9 +45,18 @@ pub(crate) fn show(args: &ShowArgs) -> Result<ExitCode> {
     println!("id:          {}", rule.id);
     println!("title:       {}", rule.title);
     println!("kind:        {}", kind_name(&rule.kind));
-    println!("level:       {}", format!("{:?}", rule.level).to_ascii_lowercase());
-    println!("analytic:    {}", rule.analytic.as_deref().unwrap_or("from the event"));
-    println!("default:     {}", if rule.default_enabled { "on" } else { "off" });
+    println!(
+        "level:       {}",
+        format!("{:?}", rule.level).to_ascii_lowercase()
+    );
+    println!(
+        "analytic:    {}",
+        rule.analytic.as_deref().unwrap_or("from the event")
+    );
+    println!(
+        "default:     {}",
+        if rule.default_enabled { "on" } else { "off" }
+    );
     println!("source:      {}", rule.source);
     if !rule.tags.is_empty() {
         println!("tags:        {}", rule.tags.join(", "));

@@ -65,7 +65,10 @@ fn demo_logs_give_exactly_the_emulated_attacks() {
     assert_eq!(evidence_keys(&alerts), expected);
     for alert in &alerts {
         assert_eq!(alert["technique"], "T1087.004");
-        assert!(alert["analytic"].as_str().unwrap().starts_with("AN108"), "{alert}");
+        assert!(
+            alert["analytic"].as_str().unwrap().starts_with("AN108"),
+            "{alert}"
+        );
         assert!(!alert["explanation"].as_str().unwrap().is_empty());
         assert!(!alert["investigation"].as_array().unwrap().is_empty());
         assert!(!alert["response"].as_array().unwrap().is_empty());
@@ -95,13 +98,30 @@ fn demo_logs_give_exactly_the_emulated_attacks() {
     assert_eq!(gcloud["platform"], "GCP");
     assert_eq!(gcloud["evidence"][0]["line"], 1);
     let summary = stderr(&out);
-    assert!(summary.contains("cloudtrail"), "CloudTrail events are counted: {summary}");
+    assert!(
+        summary.contains("cloudtrail"),
+        "CloudTrail events are counted: {summary}"
+    );
 }
 
 #[test]
 fn output_is_identical_at_any_thread_count() {
-    let one = enumwatch(&["hunt", "testdata/demo", "--format", "jsonl", "--threads", "1"]);
-    let two = enumwatch(&["hunt", "testdata/demo", "--format", "jsonl", "--threads", "2"]);
+    let one = enumwatch(&[
+        "hunt",
+        "testdata/demo",
+        "--format",
+        "jsonl",
+        "--threads",
+        "1",
+    ]);
+    let two = enumwatch(&[
+        "hunt",
+        "testdata/demo",
+        "--format",
+        "jsonl",
+        "--threads",
+        "2",
+    ]);
     assert_eq!(one.status.code(), Some(0));
     assert_eq!(stdout(&one), stdout(&two));
     assert_eq!(stderr(&one), stderr(&two));
@@ -126,7 +146,12 @@ fn the_sentinel_kql_rule_reproduces_the_kql_verdicts_and_quirks() {
     // `Get-Msol` does not `has`-match `Get-MsolUser`, so the KQL case() says Unknown.
     let msol = alerts
         .iter()
-        .find(|a| a["command_line"].as_str().unwrap_or("").contains("Get-MsolUser -All"))
+        .find(|a| {
+            a["command_line"]
+                .as_str()
+                .unwrap_or("")
+                .contains("Get-MsolUser -All")
+        })
         .expect("the MSOnline command matches the KQL rule");
     assert_eq!(msol["platform"], "Unknown");
     assert_eq!(msol["tool_category"], "BuiltInEnumeration");
@@ -150,9 +175,14 @@ fn table_output_and_summary_snapshot() {
 #[test]
 fn bad_inputs_are_located_and_counted_and_good_records_survive() {
     let dir = tempfile::tempdir().unwrap();
-    let demo = std::fs::read_to_string(repo_root().join("testdata/demo/sysmon_process_creation.jsonl")).unwrap();
+    let demo =
+        std::fs::read_to_string(repo_root().join("testdata/demo/sysmon_process_creation.jsonl"))
+            .unwrap();
     let good_line = demo.lines().nth(1).unwrap();
-    let huge = format!("{{\"pad\": \"{}\"}}\n{good_line}\n", "x".repeat(2 * 1024 * 1024));
+    let huge = format!(
+        "{{\"pad\": \"{}\"}}\n{good_line}\n",
+        "x".repeat(2 * 1024 * 1024)
+    );
     let huge_path = dir.path().join("huge_line.jsonl");
     std::fs::write(&huge_path, huge).unwrap();
     let stats_path = dir.path().join("stats.json");
@@ -167,7 +197,12 @@ fn bad_inputs_are_located_and_counted_and_good_records_survive() {
         "--stats-json",
         stats_path.to_str().unwrap(),
     ]);
-    assert_eq!(out.status.code(), Some(2), "input errors give exit 2: {}", stderr(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "input errors give exit 2: {}",
+        stderr(&out)
+    );
     let stats: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&stats_path).unwrap()).unwrap();
     assert_eq!(stats["inputs"], 5);
@@ -182,7 +217,10 @@ fn bad_inputs_are_located_and_counted_and_good_records_survive() {
             .iter()
             .any(|p| p["location"].as_str().unwrap().contains(needle))
     };
-    assert!(located("testdata/bad/bad_line.jsonl:2 (record 1)"), "{problems:#?}");
+    assert!(
+        located("testdata/bad/bad_line.jsonl:2 (record 1)"),
+        "{problems:#?}"
+    );
     assert!(located("testdata/bad/not_a_log.png"), "{problems:#?}");
     assert!(located("huge_line.jsonl:1 (record 0)"), "{problems:#?}");
     assert!(located("truncated_second_member.jsonl.gz"), "{problems:#?}");
@@ -199,9 +237,15 @@ fn bad_inputs_are_located_and_counted_and_good_records_survive() {
         ("truncated_second_member.jsonl.gz", 1),
         ("huge_line.jsonl", 1),
     ] {
-        assert!(keys.contains(&(file.to_owned(), record)), "missing {file} #{record}: {keys:?}");
+        assert!(
+            keys.contains(&(file.to_owned(), record)),
+            "missing {file} #{record}: {keys:?}"
+        );
     }
-    insta::assert_snapshot!("bad_inputs_summary", stderr(&out).replace(dir.path().to_str().unwrap(), "<tmp>"));
+    insta::assert_snapshot!(
+        "bad_inputs_summary",
+        stderr(&out).replace(dir.path().to_str().unwrap(), "<tmp>")
+    );
 }
 
 #[test]
@@ -225,10 +269,20 @@ fn stdin_is_read_like_a_file() {
 
 #[test]
 fn missing_path_is_reported_and_the_rest_still_runs() {
-    let out = enumwatch(&["hunt", "does/not/exist.json", "testdata/demo/auditd_gcloud.log", "--format", "jsonl"]);
+    let out = enumwatch(&[
+        "hunt",
+        "does/not/exist.json",
+        "testdata/demo/auditd_gcloud.log",
+        "--format",
+        "jsonl",
+    ]);
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(alerts_of(&out).len(), 2);
-    assert!(stderr(&out).contains("does/not/exist.json"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("does/not/exist.json"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]

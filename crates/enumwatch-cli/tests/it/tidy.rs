@@ -52,7 +52,10 @@ fn every_source_file_opens_with_a_module_doc() {
             !text.trim_start().starts_with("//!")
         })
         .collect();
-    assert!(missing.is_empty(), "files without a `//!` doc: {missing:#?}");
+    assert!(
+        missing.is_empty(),
+        "files without a `//!` doc: {missing:#?}"
+    );
 }
 
 #[test]
@@ -100,13 +103,21 @@ fn every_testdata_file_has_provenance() {
             continue;
         }
         // A PROVENANCE.md in the file's folder or any parent up to testdata/ must name it.
-        let covered = file.ancestors().skip(1).take_while(|d| d.starts_with(&root)).any(|dir| {
-            fs::read_to_string(dir.join("PROVENANCE.md"))
-                .is_ok_and(|text| text.contains(name) || text.contains("every file in this folder"))
-        });
+        let covered = file
+            .ancestors()
+            .skip(1)
+            .take_while(|d| d.starts_with(&root))
+            .any(|dir| {
+                fs::read_to_string(dir.join("PROVENANCE.md")).is_ok_and(|text| {
+                    text.contains(name) || text.contains("every file in this folder")
+                })
+            });
         if !covered {
             uncovered.push(file.clone());
         }
     }
-    assert!(uncovered.is_empty(), "testdata files without provenance: {uncovered:#?}");
+    assert!(
+        uncovered.is_empty(),
+        "testdata files without provenance: {uncovered:#?}"
+    );
 }
