@@ -226,7 +226,7 @@ impl Hunter {
             Some(format) => {
                 *stats
                     .formats
-                    .entry(format!("{format:?}").to_ascii_lowercase())
+                    .entry(format.name().to_owned())
                     .or_default() += 1;
             }
             None if stats.records == 0 && stats.malformed_total() == 0 => stats.inputs_empty += 1,

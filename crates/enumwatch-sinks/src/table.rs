@@ -101,7 +101,7 @@ impl<W: Write> Sink for TableSink<W> {
             return Ok(());
         }
         let mut table = Table::new();
-        table.load_preset(UTF8_FULL_CONDENSED);
+        table.load_style(UTF8_FULL_CONDENSED);
         if !self.color {
             table.force_no_tty();
         } else {
