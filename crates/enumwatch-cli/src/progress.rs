@@ -54,7 +54,9 @@ impl Progress {
         self.done.store(true, Ordering::Relaxed);
         if let Some(handle) = self.handle.take() {
             // A panicked drawing thread only loses the bar, never results.
-            let _ = handle.join();
+            if handle.join().is_err() {
+                eprintln!("warning: the progress bar stopped early");
+            }
         }
     }
 }

@@ -72,18 +72,11 @@ const SNIFF_BYTES: usize = 64 * 1024;
 pub fn decode(source: Arc<str>, reader: Box<dyn BufRead + Send>, limits: &DecodeLimits) -> Decoder {
     let mut reader = reader;
     let mut prefix = Vec::with_capacity(SNIFF_BYTES);
-    if let Err(err) = (&mut reader)
-        .take(SNIFF_BYTES as u64)
-        .read_to_end(&mut prefix)
-    {
-        let error = DecodeError::new(
-            Location::new(Arc::clone(&source), 0),
-            DecodeErrorKind::Truncated(err.to_string()),
-        );
-        return Decoder {
-            format: None,
-            inner: Box::new(std::iter::once(Err(error))),
-        };
+    if let Err(err) = read_prefix(&mut reader, &mut prefix) {
+        // A stream that breaks within the first bytes (a truncated small gzip) still yields
+        // every complete record before the break; the error comes after them.
+        let tail: Box<dyn BufRead + Send> = Box::new(std::io::BufReader::new(Failing(Some(err))));
+        reader = tail;
     }
     // UTF-16 exports (PowerShell 5.1 `Out-File`) are transcoded whole; they are rare and small.
     let utf16 = match prefix.get(..2) {
@@ -145,6 +138,32 @@ pub fn decode(source: Arc<str>, reader: Box<dyn BufRead + Send>, limits: &Decode
         )))),
     };
     Decoder { format, inner }
+}
+
+/// Read up to `SNIFF_BYTES`, keeping what was read when the stream fails.
+fn read_prefix(reader: &mut Box<dyn BufRead + Send>, prefix: &mut Vec<u8>) -> std::io::Result<()> {
+    let mut chunk = [0u8; 8192];
+    while prefix.len() < SNIFF_BYTES {
+        match reader.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => prefix.extend_from_slice(chunk.get(..n).unwrap_or_default()),
+            Err(err) if err.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(err) => return Err(err),
+        }
+    }
+    Ok(())
+}
+
+/// A reader that fails once with a stored error, then reports end of input.
+struct Failing(Option<std::io::Error>);
+
+impl Read for Failing {
+    fn read(&mut self, _buf: &mut [u8]) -> std::io::Result<usize> {
+        match self.0.take() {
+            Some(err) => Err(err),
+            None => Ok(0),
+        }
+    }
 }
 
 fn transcode_utf16(bytes: &[u8], little: bool) -> String {

@@ -1,3 +1,4 @@
+//! tidy: long-file: the recognition table is data, one row per command line.
 //! Recognition table: positives per tool and process shape, obfuscated variants, single-object
 //! lookups, and lookalikes that must not be recognised at all.
 

@@ -107,10 +107,10 @@ impl Hunter {
         let mut alerts = Vec::new();
         for m in &matched {
             for hit in &m.hits {
-                if let Some(rule) = self.rules.rules().get(hit.rule) {
-                    if matches!(rule.kind, RuleKind::Detection) {
-                        alerts.push(self.builder.from_hit(rule, hit, &m.event));
-                    }
+                if let Some(rule) = self.rules.rules().get(hit.rule)
+                    && matches!(rule.kind, RuleKind::Detection)
+                {
+                    alerts.push(self.builder.from_hit(rule, hit, &m.event));
                 }
             }
         }
@@ -224,10 +224,7 @@ impl Hunter {
         stats.bytes = bytes_read.load(Ordering::Relaxed);
         match decoder.format() {
             Some(format) => {
-                *stats
-                    .formats
-                    .entry(format.name().to_owned())
-                    .or_default() += 1;
+                *stats.formats.entry(format.name().to_owned()).or_default() += 1;
             }
             None if stats.records == 0 && stats.malformed_total() == 0 => stats.inputs_empty += 1,
             None => {}

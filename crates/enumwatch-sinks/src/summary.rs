@@ -1,8 +1,6 @@
 //! The run summary as text (stderr): what was read, what could not be, and what was found.
 //! The same numbers go to `--stats-json` as JSON.
 
-use std::fmt::Write as _;
-
 use enumwatch_event::RunStats;
 
 /// Render the summary; every count that is non-zero gets a line, problems are listed with their
@@ -10,60 +8,75 @@ use enumwatch_event::RunStats;
 pub fn render_summary(stats: &RunStats) -> String {
     let mut out = String::new();
     let formats = join_counts(&stats.formats);
-    let _ = writeln!(
-        out,
-        "read {} input(s), {} bytes{}",
-        stats.inputs,
-        stats.bytes,
-        if formats.is_empty() {
-            String::new()
-        } else {
-            format!(" ({formats})")
-        }
+    line(
+        &mut out,
+        format!(
+            "read {} input(s), {} bytes{}",
+            stats.inputs,
+            stats.bytes,
+            if formats.is_empty() {
+                String::new()
+            } else {
+                format!(" ({formats})")
+            }
+        ),
     );
-    let _ = writeln!(
-        out,
-        "records: {} decoded, {} malformed, {} unrecognized",
-        stats.records,
-        stats.malformed_total(),
-        stats.unrecognized
+    line(
+        &mut out,
+        format!(
+            "records: {} decoded, {} malformed, {} unrecognized",
+            stats.records,
+            stats.malformed_total(),
+            stats.unrecognized
+        ),
     );
     if !stats.events.is_empty() {
-        let _ = writeln!(out, "events: {}", join_counts(&stats.events));
+        line(&mut out, format!("events: {}", join_counts(&stats.events)));
     }
     if !stats.ignored.is_empty() {
-        let _ = writeln!(
-            out,
-            "ignored (not used by any analytic): {}",
-            join_counts(&stats.ignored)
+        line(
+            &mut out,
+            format!(
+                "ignored (not used by any analytic): {}",
+                join_counts(&stats.ignored)
+            ),
         );
     }
     if stats.inputs_empty > 0 {
-        let _ = writeln!(out, "empty inputs: {}", stats.inputs_empty);
+        line(&mut out, format!("empty inputs: {}", stats.inputs_empty));
     }
     if stats.inputs_unreadable > 0 {
-        let _ = writeln!(out, "unreadable inputs: {}", stats.inputs_unreadable);
-    }
-    if !stats.malformed.is_empty() {
-        let _ = writeln!(
-            out,
-            "malformed by reason: {}",
-            join_counts(&stats.malformed)
+        line(
+            &mut out,
+            format!("unreadable inputs: {}", stats.inputs_unreadable),
         );
     }
-    let _ = writeln!(out, "rule hits: {}, alerts: {}", stats.hits, stats.alerts);
+    if !stats.malformed.is_empty() {
+        line(
+            &mut out,
+            format!("malformed by reason: {}", join_counts(&stats.malformed)),
+        );
+    }
+    line(
+        &mut out,
+        format!("rule hits: {}, alerts: {}", stats.hits, stats.alerts),
+    );
     for problem in &stats.problems {
-        let _ = writeln!(
-            out,
-            "  {}: {}: {}",
-            problem.location, problem.reason, problem.message
+        line(
+            &mut out,
+            format!(
+                "  {}: {}: {}",
+                problem.location, problem.reason, problem.message
+            ),
         );
     }
     if stats.problems_not_listed > 0 {
-        let _ = writeln!(
-            out,
-            "  … and {} more problem(s); see --stats-json for the counts",
-            stats.problems_not_listed
+        line(
+            &mut out,
+            format!(
+                "  … and {} more problem(s); see --stats-json for the counts",
+                stats.problems_not_listed
+            ),
         );
     }
     out
@@ -74,4 +87,9 @@ fn join_counts(map: &std::collections::BTreeMap<String, u64>) -> String {
         .map(|(k, v)| format!("{k} {v}"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+fn line(out: &mut String, text: String) {
+    out.push_str(&text);
+    out.push('\n');
 }

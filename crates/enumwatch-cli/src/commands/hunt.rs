@@ -42,8 +42,9 @@ pub(crate) fn run(args: &HuntArgs) -> Result<ExitCode> {
 
     let show_progress = !args.no_progress && !args.quiet && io::stderr().is_terminal();
     let progress = show_progress.then(|| Progress::start(total_size(&inputs)));
-    let mut limits = Limits::default();
-    limits.max_decompressed_bytes = args.max_decompressed_mib.saturating_mul(1024 * 1024);
+    let limits = Limits {
+        max_decompressed_bytes: args.max_decompressed_mib.saturating_mul(1024 * 1024),
+    };
     let mut options = HuntOptions {
         threads: args.threads,
         limits,
