@@ -1,7 +1,10 @@
 //! End-to-end tests of the `enumwatch` binary: one integration test binary, every case runs the
 //! real executable on files in `testdata/` and checks exit status, stdout and stderr.
 
-#![allow(clippy::unwrap_used, reason = "test helpers may panic: a panic is a test failure")]
+#![allow(
+    clippy::unwrap_used,
+    reason = "test helpers may panic: a panic is a test failure"
+)]
 
 mod hunt;
 mod rules;
