@@ -77,10 +77,7 @@ impl fmt::Display for DecodeError {
                     "JSON nested deeper than {limit} levels; the record was skipped"
                 )
             }
-            DecodeErrorKind::Truncated(detail) => write!(
-                f,
-                "input ends early: {detail}; records before this point were read"
-            ),
+            DecodeErrorKind::Truncated(detail) => write!(f, "input ends early: {detail}"),
             DecodeErrorKind::UnknownFormat => write!(
                 f,
                 "unknown format: expected JSON, JSON lines, CSV with a header, EVTX or auditd text (optionally gzip-compressed)"

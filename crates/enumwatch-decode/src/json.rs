@@ -241,7 +241,16 @@ impl JsonDocument {
                         },
                     ))));
                 }
-                Captured::TooDeep => buf.extend_from_slice(b"null"),
+                Captured::TooDeep => {
+                    self.skip_object_rest()?;
+                    let loc = self.location(start_line);
+                    return Ok(Some(Err(DecodeError::new(
+                        loc,
+                        DecodeErrorKind::TooDeep {
+                            limit: self.limits.max_depth,
+                        },
+                    ))));
+                }
             }
             if buf.len() > self.limits.max_record_bytes {
                 self.skip_object_rest()?;

@@ -48,7 +48,11 @@ pub fn sniff(prefix: &[u8]) -> Option<Format> {
         let opener = first.ends_with(b"[") || first.ends_with(b"{");
         let line_records = match second {
             None => false,
-            Some(second) => !opener && (complete(first) || complete(second)),
+            // An array whose first line is incomplete (`[{…},` then one element per line) is
+            // a document even when a later line happens to be a complete element.
+            Some(second) => {
+                !opener && (complete(first) || (first.starts_with(b"{") && complete(second)))
+            }
         };
         return Some(if line_records {
             Format::JsonLines
@@ -118,6 +122,12 @@ mod tests {
             Some(Format::Json)
         );
         assert_eq!(sniff(b"[{\"a\":1}]"), Some(Format::Json));
+        assert_eq!(sniff(b"[{\"a\":1},\n{\"a\":2}\n]\n"), Some(Format::Json));
+        assert_eq!(sniff(b"[1,2]\n[3]\n"), Some(Format::JsonLines));
+        assert_eq!(
+            sniff(b"{\"broken\": \n{\"a\":2}\n"),
+            Some(Format::JsonLines)
+        );
         assert_eq!(sniff(b"{\"a\":1}"), Some(Format::Json));
         assert_eq!(
             sniff(b"type=EXECVE msg=audit(1.0:2): argc=1 a0=\"x\"\n"),

@@ -257,7 +257,10 @@ proptest! {
 
     #[test]
     fn arbitrary_bytes_after_a_format_prefix_never_panic(
-        prefix in prop::sample::select(vec!["[", "{\"Records\":[", "{\"a\":1}\n", "a,b\n", "type=X msg=audit(1:2): ", "ElfFile\0"]),
+        prefix in prop::sample::select(vec![
+            "[", "[\n  {", "{\"Records\":[", "{\"value\": [", "{\"a\":1}\n", "a,b\n",
+            "type=X msg=audit(1:2): ", "ElfFile\0", "\u{feff}[", "\u{feff}a,b\n",
+        ]),
         bytes in proptest::collection::vec(any::<u8>(), 0..512),
     ) {
         let mut all = prefix.as_bytes().to_vec();
@@ -302,6 +305,43 @@ proptest! {
     }
 
     #[test]
+    fn utf16_bom_then_arbitrary_bytes_never_panic(
+        big_endian in any::<bool>(),
+        bytes in proptest::collection::vec(any::<u8>(), 0..512),
+    ) {
+        let mut all = if big_endian { vec![0xfe, 0xff] } else { vec![0xff, 0xfe] };
+        all.extend(bytes);
+        let _ = run(&all);
+    }
+
+    #[test]
+    fn one_corrupt_line_in_auditd_groups_costs_exactly_that_line(
+        n in 1usize..12,
+        bad in 0usize..12,
+        eoe in any::<bool>(),
+    ) {
+        let bad = bad % n;
+        let mut text = String::new();
+        for i in 0..n {
+            text.push_str(&format!("type=SYSCALL msg=audit(1600000000.{i:03}:{i}): arch=c000003e syscall=59 exe=\"/usr/bin/aws\"\n"));
+            if i == bad { text.push_str("type=EXECVE audit(1600000000.000:1): argc=1 a0=\"x\"\n"); }
+            text.push_str(&format!("type=EXECVE msg=audit(1600000000.{i:03}:{i}): argc=2 a0=\"aws\" a1=\"iam\"\n"));
+            if eoe { text.push_str(&format!("type=EOE msg=audit(1600000000.{i:03}:{i}): \n")); }
+        }
+        let (_, records, errors) = run(text.as_bytes());
+        prop_assert_eq!(records.len(), n);
+        prop_assert_eq!(errors.len(), 1);
+        prop_assert_eq!(errors[0].reason(), "invalid_auditd");
+        let per_group = if eoe { 3 } else { 2 };
+        prop_assert_eq!(errors[0].location.line, Some((bad * per_group + 2) as u64));
+        for (i, record) in records.iter().enumerate() {
+            let serial = i.to_string();
+            prop_assert_eq!(record.body["auditd"]["serial"].as_str(), Some(serial.as_str()));
+            prop_assert_eq!(record.body["auditd"]["records"].as_array().map(Vec::len), Some(2));
+        }
+    }
+
+    #[test]
     fn one_bad_auditd_line_costs_nothing_but_itself(n in 1usize..10, bad in 0usize..10) {
         let bad = bad % n;
         let mut text = String::new();
@@ -324,4 +364,85 @@ fn gzip_is_not_this_crates_business_but_decoded_bytes_are() {
     let (_, records, errors) = run(&enc.finish().unwrap());
     assert!(records.is_empty());
     assert_eq!(errors.len(), 1);
+}
+
+#[test]
+fn utf16be_export_is_transcoded() {
+    let mut bytes = vec![0xfe, 0xff];
+    for unit in "a,b\r\n1,\u{e9}\r\n".encode_utf16() {
+        bytes.extend_from_slice(&unit.to_be_bytes());
+    }
+    let (format, records, errors) = run(&bytes);
+    assert_eq!(format, Some(Format::Csv));
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(records[0].body["b"], "\u{e9}");
+}
+
+#[test]
+fn oversized_and_too_deep_array_elements_cost_one_record_each() {
+    let text = format!(
+        "[{{\"a\":1}}, {{\"pad\":\"{}\"}}, {{\"d\":{}{}}}, {{\"a\":4}}]",
+        "x".repeat(2000),
+        "[".repeat(40),
+        "]".repeat(40)
+    );
+    let limits = DecodeLimits {
+        max_record_bytes: 1000,
+        max_depth: 16,
+    };
+    let (_, records, errors) = run_with(text.as_bytes(), &limits);
+    assert_eq!(records.len(), 2);
+    assert_eq!(records[1].body["a"], 4);
+    assert_eq!(records[1].location.record, 3);
+    let reasons: Vec<_> = errors.iter().map(DecodeError::reason).collect();
+    assert_eq!(reasons, ["record_too_large", "invalid_json"]);
+    assert_eq!(errors[0].location.record, 1);
+    assert_eq!(errors[1].location.record, 2);
+}
+
+#[test]
+fn too_deep_single_object_is_an_error_not_a_silent_null() {
+    let text = format!("{{\"a\": 1, \"d\": {}{}}}", "[".repeat(40), "]".repeat(40));
+    let limits = DecodeLimits {
+        max_record_bytes: 1 << 20,
+        max_depth: 16,
+    };
+    let (format, records, errors) = run_with(text.as_bytes(), &limits);
+    assert_eq!(format, Some(Format::Json));
+    assert!(records.is_empty());
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0].reason(), "invalid_json");
+    assert!(errors[0].to_string().contains("nested deeper than 16"));
+}
+
+#[test]
+fn single_object_and_wrapper_with_other_keys() {
+    let (_, records, errors) = run(b"{\n  \"eventName\":  \"ListUsers\",\n  \"n\":  [1, 2]\n}\n");
+    assert!(errors.is_empty());
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0].body["n"][1], 2);
+    let text = b"{\"@odata.context\": \"x\", \"value\": [{\"id\": 1},\n{\"id\": 2}], \"@odata.nextLink\": \"y\"}";
+    let (_, records, errors) = run(text);
+    assert!(errors.is_empty());
+    assert_eq!(records.len(), 2);
+    assert_eq!(records[1].location.line, Some(2));
+}
+
+#[test]
+fn auditd_line_without_msg_audit_is_located_and_multipart_fields_are_kept() {
+    let text = b"type=EXECVE msg=audit(1600000000.123:456): argc=3 a0=\"aws\" a1=\"iam\" a2[0]=6C697374 a2[1]=2D7573657273\n\
+type=PATH name=\"/usr/bin/aws\"\n\
+type=EOE msg=audit(1600000000.123:456): \n";
+    let (format, records, errors) = run(text);
+    assert_eq!(format, Some(Format::Auditd));
+    assert_eq!(records.len(), 1);
+    let group = &records[0].body["auditd"];
+    assert_eq!(group["time"], "1600000000.123");
+    assert_eq!(group["serial"], "456");
+    assert_eq!(group["records"][0]["type"], "EXECVE");
+    assert_eq!(group["records"][0]["argc"], "3");
+    assert_eq!(group["records"][0]["a2[0]"], "6C697374");
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0].location.line, Some(2));
+    assert!(errors[0].can_continue());
 }

@@ -6,6 +6,7 @@
 //! be decompressed was delivered, so the decoder keeps each complete record before the break.
 //! This crate knows nothing about record formats.
 
+use std::collections::HashSet;
 use std::fs::{self, File};
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -90,12 +91,22 @@ pub fn expand(paths: &[PathBuf]) -> (Vec<Input>, Vec<IngestError>) {
             });
             continue;
         }
-        walk(path, &mut inputs, &mut errors, 0);
+        let mut visited = HashSet::new();
+        walk(path, &mut inputs, &mut errors, &mut visited, 0);
     }
     (inputs, errors)
 }
 
-fn walk(path: &Path, inputs: &mut Vec<Input>, errors: &mut Vec<IngestError>, depth: usize) {
+/// Recursion deeper than this is treated as a loop even when canonical paths differ.
+const MAX_DEPTH: usize = 64;
+
+fn walk(
+    path: &Path,
+    inputs: &mut Vec<Input>,
+    errors: &mut Vec<IngestError>,
+    visited: &mut HashSet<PathBuf>,
+    depth: usize,
+) {
     let name = path.display().to_string();
     let meta = match fs::metadata(path) {
         Ok(meta) => meta,
@@ -115,8 +126,10 @@ fn walk(path: &Path, inputs: &mut Vec<Input>, errors: &mut Vec<IngestError>, dep
         });
         return;
     }
-    // Deep nesting is almost always a symlink loop; stop rather than recurse forever.
-    if depth > 64 {
+    // A directory reached twice (through a symlink back up the tree) is walked once; absurd
+    // nesting is treated the same way rather than recursing forever.
+    let canonical = fs::canonicalize(path).unwrap_or_else(|_| path.to_owned());
+    if depth > MAX_DEPTH || !visited.insert(canonical) {
         return;
     }
     let entries = match fs::read_dir(path) {
@@ -129,7 +142,7 @@ fn walk(path: &Path, inputs: &mut Vec<Input>, errors: &mut Vec<IngestError>, dep
     let mut children: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
     children.sort();
     for child in children {
-        walk(&child, inputs, errors, depth + 1);
+        walk(&child, inputs, errors, visited, depth + 1);
     }
 }
 
@@ -151,18 +164,29 @@ pub fn open(input: &Input, limits: &Limits) -> Result<Opened, IngestError> {
             }
         })?),
     };
-    let counted = Counted {
+    let mut counted = Counted {
         inner: raw,
         count: Arc::clone(&bytes_read),
     };
-    let mut buffered = BufReader::with_capacity(256 * 1024, counted);
-    let head = buffered
-        .fill_buf()
-        .map_err(|source| IngestError::Unreadable {
-            path: input.name.to_string(),
-            source,
-        })?;
-    let gzip = head.starts_with(&[0x1f, 0x8b]);
+    // Read the two magic bytes even when the first read returns one (a slow pipe on stdin).
+    let mut head = Vec::with_capacity(2);
+    let mut byte = [0u8; 2];
+    while head.len() < 2 {
+        let want = 2 - head.len();
+        match counted.read(byte.get_mut(..want).unwrap_or_default()) {
+            Ok(0) => break,
+            Ok(n) => head.extend_from_slice(byte.get(..n).unwrap_or_default()),
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+            Err(source) => {
+                return Err(IngestError::Unreadable {
+                    path: input.name.to_string(),
+                    source,
+                });
+            }
+        }
+    }
+    let gzip = head == [0x1f, 0x8b];
+    let buffered = BufReader::with_capacity(256 * 1024, io::Cursor::new(head).chain(counted));
     if !gzip {
         return Ok(Opened {
             reader: Box::new(buffered),
@@ -199,32 +223,53 @@ impl Read for Counted {
 
 /// Gzip with a decompressed-size cap and errors that say where the stream broke.
 struct GzipReader {
-    inner: MultiGzDecoder<BufReader<Counted>>,
+    inner: MultiGzDecoder<BufReader<io::Chain<io::Cursor<Vec<u8>>, Counted>>>,
     consumed: Arc<AtomicU64>,
     produced: u64,
     limit: u64,
 }
 
+impl GzipReader {
+    fn limit_error(&self) -> io::Error {
+        io::Error::other(format!(
+            "decompressed size exceeds limit of {} bytes (gzip bomb?); raise --max-decompressed-mib if the input is legitimate",
+            self.limit
+        ))
+    }
+
+    fn broken(&self, err: &io::Error) -> io::Error {
+        io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            format!(
+                "gzip stream truncated or corrupt near compressed byte offset {} ({err}); the records before it were read, re-copy or re-download the file",
+                self.consumed.load(Ordering::Relaxed)
+            ),
+        )
+    }
+}
+
 impl Read for GzipReader {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if self.produced >= self.limit {
-            return Err(io::Error::other(format!(
-                "decompressed size exceeds the limit of {} bytes (gzip bomb?); raise --max-decompressed-mib",
-                self.limit
-            )));
+        let remaining = self.limit.saturating_sub(self.produced);
+        if remaining == 0 {
+            // At the limit: the input is fine only if nothing more comes out.
+            let mut probe = [0u8; 1];
+            return match self.inner.read(&mut probe) {
+                Ok(0) => Ok(0),
+                Ok(_) => Err(self.limit_error()),
+                Err(err) => Err(self.broken(&err)),
+            };
         }
-        match self.inner.read(buf) {
+        let cap = usize::try_from(remaining)
+            .unwrap_or(usize::MAX)
+            .min(buf.len());
+        let window = buf.get_mut(..cap).unwrap_or_default();
+        match self.inner.read(window) {
             Ok(n) => {
                 self.produced += n as u64;
                 Ok(n)
             }
-            Err(err) => Err(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                format!(
-                    "gzip stream truncated or corrupt after {} compressed bytes ({err})",
-                    self.consumed.load(Ordering::Relaxed)
-                ),
-            )),
+            Err(err) => Err(self.broken(&err)),
         }
     }
 }
@@ -320,5 +365,74 @@ mod tests {
         assert_eq!(errors.len(), 1);
         assert!(errors[0].path_display().ends_with("nope.json"));
         assert!(errors[0].to_string().contains("no such file"));
+    }
+
+    #[test]
+    fn a_gz_name_without_gzip_bytes_is_read_plain() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = input_for(dir.path(), "looks.gz", b"{\"a\":1}\n");
+        let opened = open(&input, &Limits::default()).unwrap();
+        assert_eq!(opened.compression, Compression::None);
+        let counter = Arc::clone(&opened.bytes_read);
+        let (bytes, err) = read_all(opened);
+        assert!(err.is_none());
+        assert_eq!(bytes, b"{\"a\":1}\n");
+        assert_eq!(counter.load(Ordering::Relaxed), 8);
+        // A one-byte file is not gzip and is delivered whole.
+        let input = input_for(dir.path(), "one", b"\x1f");
+        let (bytes, err) = read_all(open(&input, &Limits::default()).unwrap());
+        assert!(err.is_none());
+        assert_eq!(bytes, b"\x1f");
+    }
+
+    #[test]
+    fn output_exactly_at_the_limit_is_accepted() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = input_for(dir.path(), "exact.gz", &gz(&[b'z'; 1000]));
+        let limits = Limits {
+            max_decompressed_bytes: 1000,
+        };
+        let (bytes, err) = read_all(open(&input, &limits).unwrap());
+        assert!(err.is_none(), "{err:?}");
+        assert_eq!(bytes.len(), 1000);
+        let limits = Limits {
+            max_decompressed_bytes: 999,
+        };
+        let (bytes, err) = read_all(open(&input, &limits).unwrap());
+        assert_eq!(bytes.len(), 999);
+        let message = err.unwrap().to_string();
+        assert!(message.contains("exceeds limit of 999 bytes"), "{message}");
+        assert!(message.contains("--max-decompressed"), "{message}");
+    }
+
+    #[test]
+    fn corrupt_deflate_data_is_an_error_naming_the_offset() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut data = gz(&b"line of text\n".repeat(2000));
+        let mid = data.len() / 2;
+        for b in data.iter_mut().skip(mid).take(16) {
+            *b ^= 0x5a;
+        }
+        let input = input_for(dir.path(), "corrupt", &data);
+        let (_, err) = read_all(open(&input, &Limits::default()).unwrap());
+        let message = err.expect("corrupt data is an error").to_string();
+        assert!(message.contains("compressed byte offset"), "{message}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn hidden_files_are_included_and_symlink_loops_are_walked_once() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir(dir.path().join("sub")).unwrap();
+        fs::write(dir.path().join(".hidden.json"), b"{}").unwrap();
+        fs::write(dir.path().join("sub/x.json"), b"{}").unwrap();
+        std::os::unix::fs::symlink(dir.path(), dir.path().join("sub/loop")).unwrap();
+        let (inputs, errors) = expand(&[dir.path().to_owned()]);
+        assert!(errors.is_empty(), "{errors:?}");
+        let names: Vec<_> = inputs
+            .iter()
+            .map(|i| i.name.rsplit('/').next().unwrap().to_owned())
+            .collect();
+        assert_eq!(names, [".hidden.json", "x.json"]);
     }
 }

@@ -6,6 +6,7 @@
     reason = "test helpers may panic: a panic is a test failure"
 )]
 
+mod fuzz_corpus;
 mod hunt;
 mod rules;
 mod tidy;

@@ -1,0 +1,33 @@
+//! Fuzz target: any bytes through format sniffing and every decoder must never panic, and every
+//! item must carry a location inside the input it came from.
+#![no_main]
+
+use std::io::Cursor;
+use std::sync::Arc;
+
+use enumwatch_decode::{DecodeLimits, decode};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let limits = DecodeLimits {
+        max_record_bytes: 4096,
+        max_depth: 32,
+    };
+    let source: Arc<str> = Arc::from("fuzz");
+    let decoder = decode(
+        Arc::clone(&source),
+        Box::new(Cursor::new(data.to_vec())),
+        &limits,
+    );
+    for item in decoder {
+        let location = match item {
+            Ok(record) => record.location,
+            Err(error) => {
+                let _ = error.reason();
+                let _ = error.to_string();
+                error.location
+            }
+        };
+        assert_eq!(location.source, source);
+    }
+});
