@@ -21,50 +21,14 @@ impl AlertBuilder {
 
     /// An alert for one detection rule hit.
     pub fn from_hit(&self, rule: &RuleMeta, hit: &Hit, event: &Event) -> Alert {
-        let (platform, tool_category) = classify(rule, event);
-        let analytic = rule
-            .analytic
-            .clone()
-            .or_else(|| event.fields.get_str(field::CLI_ANALYTIC).map(str::to_owned))
-            .or_else(|| analytic_for_platform(platform, event.source).map(str::to_owned));
-        let (severity, confidence, factors) = grade(rule, event, tool_category);
-        let command_line = event
+        let mut alert = base(rule, event, &[]);
+        alert.command_line = event
             .get_str(field::COMMAND_LINE)
             .or_else(|| event.get_str(field::SCRIPT_BLOCK_TEXT))
             .map(|s| truncate(s, 4096));
-        let explanation = explain(rule, hit, event, platform);
-        let location = &event.location;
-        let record = location.record.to_string();
-        Alert {
-            id: content_id(&[&rule.id, &location.source, &record]),
-            time: event.time.map(|t| t.to_string()),
-            rule: AlertRule {
-                id: rule.id.clone(),
-                title: rule.title.clone(),
-                level: level_name(rule.level).to_owned(),
-            },
-            analytic,
-            technique: TECHNIQUE,
-            platform,
-            tool_category,
-            severity,
-            confidence,
-            factors,
-            log_source: event.source,
-            actor: event
-                .get_str(field::USER)
-                .or_else(|| event.fields.get_str(field::ACTOR))
-                .map(str::to_owned),
-            host: event.get_str(field::COMPUTER).map(str::to_owned),
-            process: event.get_str(field::IMAGE).map(str::to_owned),
-            command_line,
-            tool: event.fields.get_str(field::CLI_TOOL).map(str::to_owned),
-            command: event.fields.get_str(field::CLI_COMMAND).map(str::to_owned),
-            explanation,
-            evidence: vec![Evidence::from(location)],
-            investigation: rule.investigation.clone(),
-            response: rule.response.clone(),
-        }
+        alert.command = event.fields.get_str(field::CLI_COMMAND).map(str::to_owned);
+        alert.explanation = explain(rule, hit, event, alert.platform);
+        alert
     }
 
     /// An alert for a correlation rule firing over several events (`events` in event-time order).
@@ -75,53 +39,65 @@ impl AlertBuilder {
         events: &[&Event],
     ) -> Option<Alert> {
         let first = events.first()?;
-        let (platform, tool_category) = classify(rule, first);
-        let analytic = rule
-            .analytic
-            .clone()
-            .or_else(|| analytic_for_platform(platform, first.source).map(str::to_owned));
-        let (severity, confidence, factors) = grade(rule, first, tool_category);
         let group = hit
             .group
             .iter()
             .map(|(k, v)| format!("{k}={v}"))
             .collect::<Vec<_>>()
             .join(", ");
+        let mut alert = base(rule, first, &[&group]);
         let mut evidence: Vec<Evidence> =
             events.iter().map(|e| Evidence::from(&e.location)).collect();
         evidence.sort();
         evidence.dedup();
-        let record = first.location.record.to_string();
-        Some(Alert {
-            id: content_id(&[&rule.id, &first.location.source, &record, &group]),
-            time: first.time.map(|t| t.to_string()),
-            rule: AlertRule {
-                id: rule.id.clone(),
-                title: rule.title.clone(),
-                level: level_name(rule.level).to_owned(),
-            },
-            analytic,
-            technique: TECHNIQUE,
-            platform,
-            tool_category,
-            severity,
-            confidence,
-            factors,
-            log_source: first.source,
-            actor: first
-                .get_str(field::USER)
-                .or_else(|| first.fields.get_str(field::ACTOR))
-                .map(str::to_owned),
-            host: first.get_str(field::COMPUTER).map(str::to_owned),
-            process: first.get_str(field::IMAGE).map(str::to_owned),
-            command_line: None,
-            tool: first.fields.get_str(field::CLI_TOOL).map(str::to_owned),
-            command: None,
-            explanation: format!("{}: {} matching events for {group}", rule.title, hit.events),
-            evidence,
-            investigation: rule.investigation.clone(),
-            response: rule.response.clone(),
-        })
+        alert.evidence = evidence;
+        alert.explanation = format!("{}: {} matching events for {group}", rule.title, hit.events);
+        Some(alert)
+    }
+}
+
+/// The parts every alert shares, from its rule and its first evidence event.
+fn base(rule: &RuleMeta, event: &Event, id_extra: &[&str]) -> Alert {
+    let (platform, tool_category) = classify(rule, event);
+    let analytic = rule
+        .analytic
+        .clone()
+        .or_else(|| event.fields.get_str(field::CLI_ANALYTIC).map(str::to_owned))
+        .or_else(|| analytic_for_platform(platform, event.source).map(str::to_owned));
+    let (severity, confidence, factors) = grade(rule, event, tool_category);
+    let location = &event.location;
+    let record = location.record.to_string();
+    let mut id_parts: Vec<&str> = vec![&rule.id, &location.source, &record];
+    id_parts.extend_from_slice(id_extra);
+    Alert {
+        id: content_id(&id_parts),
+        time: event.time.map(|t| t.to_string()),
+        rule: AlertRule {
+            id: rule.id.clone(),
+            title: rule.title.clone(),
+            level: level_name(rule.level).to_owned(),
+        },
+        analytic,
+        technique: TECHNIQUE,
+        platform,
+        tool_category,
+        severity,
+        confidence,
+        factors,
+        log_source: event.source,
+        actor: event
+            .get_str(field::USER)
+            .or_else(|| event.fields.get_str(field::ACTOR))
+            .map(str::to_owned),
+        host: event.get_str(field::COMPUTER).map(str::to_owned),
+        process: event.get_str(field::IMAGE).map(str::to_owned),
+        command_line: None,
+        tool: event.fields.get_str(field::CLI_TOOL).map(str::to_owned),
+        command: None,
+        explanation: String::new(),
+        evidence: vec![Evidence::from(location)],
+        investigation: rule.investigation.clone(),
+        response: rule.response.clone(),
     }
 }
 

@@ -165,52 +165,7 @@ fn sentinel_translation_agrees_with_the_kusto_verdicts() {
     }
 }
 
-/// The Kusto semantics, restated here as the oracle: whole alphanumeric terms, contiguous.
+/// The oracle: enumwatch's implementation of Kusto `has` / `in~` and the rule's `where` clauses.
 fn enumwatch_enrich_oracle(file: &str, cmd: &str) -> bool {
-    let terms = |s: &str| -> Vec<String> {
-        s.split(|c: char| !c.is_alphanumeric())
-            .filter(|t| !t.is_empty())
-            .map(str::to_lowercase)
-            .collect()
-    };
-    let procs = [
-        "powershell.exe",
-        "pwsh.exe",
-        "cmd.exe",
-        "python.exe",
-        "python3",
-    ];
-    let patterns = [
-        "Get-MsolRoleMember",
-        "Get-MsolUser",
-        "Get-AzureADUser",
-        "Get-AzADUser",
-        "az ad user list",
-        "az ad sp list",
-        "az role assignment list",
-        "az account list",
-        "aws iam list-users",
-        "aws iam list-roles",
-        "aws iam list-groups",
-        "aws iam get-account-authorization-details",
-        "gcloud iam service-accounts list",
-        "gcloud projects get-iam-policy",
-        "gcloud organizations get-iam-policy",
-        "Get-MsolGroupMember",
-        "Get-MsolServicePrincipal",
-        "Invoke-AzureHound",
-        "roadrecon",
-        "roadtools",
-        "AADInternals",
-        "Get-AADIntUsers",
-        "Get-AADIntTenantDetails",
-        "Invoke-Pacu",
-        "pacu",
-    ];
-    let hay = terms(cmd);
-    procs.iter().any(|p| p.eq_ignore_ascii_case(file))
-        && patterns.iter().any(|p| {
-            let n = terms(p);
-            hay.windows(n.len()).any(|w| w == n.as_slice())
-        })
+    enumwatch_enrich::kusto::sentinel_kql_detect_cloud_account(file, cmd).matched
 }

@@ -37,6 +37,21 @@ pub struct Recognition {
     pub analytic: &'static str,
 }
 
+/// Programs `recognize` understands by name (wrappers included).
+const KNOWN_PROGRAMS: [&str; 11] = [
+    "aws",
+    "az",
+    "gcloud",
+    "azurehound",
+    "roadrecon",
+    "pacu",
+    "cloudfox",
+    "scout",
+    "powershell",
+    "pwsh",
+    "cmd",
+];
+
 /// Every command a process runs that enumwatch recognises. `argv` is used when the source
 /// records arguments separately (auditd); otherwise the command line is split.
 pub fn recognize(
@@ -50,44 +65,12 @@ pub fn recognize(
         _ => {
             let clean = deobfuscate(command_line);
             let mut args = argv::split(&clean.text);
-            // Some sources log the command line without the program (or with a bare name while
-            // Image has the full path); the program that ran is the image.
-            if let (Some(image), Some(first)) = (image, args.first())
-                && argv::program(first) != argv::program(image)
-                && !argv::program(image).is_empty()
-                && !command_line.trim_start().starts_with('"')
-                && argv::program(image) != "python"
-                && !argv::program(image).starts_with("python")
-            {
+            // Some sources log the arguments without the program; when the image is a program
+            // we know and the line does not start with one, the image is what ran.
+            if let (Some(image), Some(first)) = (image, args.first()) {
                 let image_prog = argv::program(image);
-                if [
-                    "aws",
-                    "az",
-                    "gcloud",
-                    "azurehound",
-                    "roadrecon",
-                    "pacu",
-                    "cloudfox",
-                    "scout",
-                    "powershell",
-                    "pwsh",
-                    "cmd",
-                ]
-                .contains(&image_prog.as_str())
-                    && ![
-                        "aws",
-                        "az",
-                        "gcloud",
-                        "azurehound",
-                        "roadrecon",
-                        "pacu",
-                        "cloudfox",
-                        "scout",
-                        "powershell",
-                        "pwsh",
-                        "cmd",
-                    ]
-                    .contains(&argv::program(first).as_str())
+                if KNOWN_PROGRAMS.contains(&image_prog.as_str())
+                    && !KNOWN_PROGRAMS.contains(&argv::program(first).as_str())
                 {
                     args.insert(0, image.to_owned());
                 }
