@@ -11,3 +11,6 @@ mod id;
 
 pub use alert::{Alert, AlertRule, Confidence, Evidence, Severity, TECHNIQUE};
 pub use build::{AlertBuilder, sort_alerts};
+
+#[cfg(test)]
+mod tests;
