@@ -25,7 +25,7 @@ pub(crate) fn list(args: &ListArgs) -> Result<ExitCode> {
             rule.id,
             format!("{:?}", rule.level).to_ascii_lowercase(),
             kind_name(&rule.kind),
-            rule.analytic.as_deref().unwrap_or("-"),
+            rule.analytic.as_deref().unwrap_or("event"),
             rule.title
         );
     }
