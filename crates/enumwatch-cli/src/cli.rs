@@ -44,7 +44,8 @@ pub(crate) struct RuleArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct HuntArgs {
-    /// Files or directories to read; `-` reads standard input.
+    /// Files or directories to read; `-` reads standard input. Directories are walked
+    /// recursively in sorted order, leaving out documentation and rule files (.md, .yml, .yaml).
     #[arg(value_name = "PATH", required = true)]
     pub(crate) paths: Vec<PathBuf>,
     #[command(flatten)]

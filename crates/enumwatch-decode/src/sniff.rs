@@ -72,6 +72,12 @@ pub fn sniff(prefix: &[u8]) -> Option<Format> {
 
 fn looks_like_csv_header(header: &str, rest: &[u8]) -> bool {
     let header = header.trim_end_matches('\r');
+    // `key: value` is YAML or a log message, not a header row.
+    if let Some((key, _)) = header.split_once(": ")
+        && !key.contains(',')
+    {
+        return false;
+    }
     if header.contains('\0') || header.chars().any(|c| c.is_control() && c != '\t') {
         return false;
     }
@@ -141,5 +147,6 @@ mod tests {
         assert_eq!(sniff(b"  \n "), None);
         assert_eq!(sniff(b"\x89PNG\r\n\x1a\n\0\0"), None);
         assert_eq!(sniff(b"just some prose\n"), None);
+        assert_eq!(sniff(b"description: a, b and c\nid: 1\n"), None);
     }
 }

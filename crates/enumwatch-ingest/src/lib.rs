@@ -139,11 +139,23 @@ fn walk(
             return;
         }
     };
-    let mut children: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+    let mut children: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| !is_documentation(p))
+        .collect();
     children.sort();
     for child in children {
         walk(&child, inputs, errors, visited, depth + 1);
     }
+}
+
+/// Documentation and rule files found inside a directory (`.md`, `.yml`, `.yaml`) are not
+/// logs; a directory walk leaves them out. Named explicitly, they are read like any input.
+pub fn is_documentation(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| ["md", "yml", "yaml"].contains(&e.to_ascii_lowercase().as_str()))
 }
 
 /// Open an input and strip its compression.
@@ -434,5 +446,22 @@ mod tests {
             .map(|i| i.name.rsplit('/').next().unwrap().to_owned())
             .collect();
         assert_eq!(names, [".hidden.json", "x.json"]);
+    }
+
+    #[test]
+    fn directory_walks_leave_out_documentation_but_named_files_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("README.md"), b"# notes").unwrap();
+        fs::write(dir.path().join("info.yml"), b"id: 1").unwrap();
+        fs::write(dir.path().join("events.jsonl"), b"{}").unwrap();
+        let (inputs, errors) = expand(&[dir.path().to_owned()]);
+        assert!(errors.is_empty());
+        let names: Vec<_> = inputs
+            .iter()
+            .map(|i| i.name.rsplit('/').next().unwrap().to_owned())
+            .collect();
+        assert_eq!(names, ["events.jsonl"]);
+        let (inputs, _) = expand(&[dir.path().join("README.md")]);
+        assert_eq!(inputs.len(), 1);
     }
 }

@@ -181,6 +181,7 @@ impl Hunter {
         let mut normalizer = Normalizer::new();
         let mut events = Vec::new();
         let mut hits = Vec::new();
+        let mut noted_unrecognized = false;
         for (n, item) in (&mut decoder).enumerate() {
             match item {
                 Ok(record) => {
@@ -196,13 +197,18 @@ impl Hunter {
                         }
                         Disposition::Unrecognized => {
                             stats.unrecognized += 1;
-                            stats.note_problem(
-                                location.to_string(),
-                                "unrecognized",
-                                "no normalizer recognizes this record's shape; see `enumwatch \
-                                 --help` for the supported logs"
-                                    .to_owned(),
-                            );
+                            // One located example per input; the rest are counted.
+                            if !noted_unrecognized {
+                                noted_unrecognized = true;
+                                stats.note_problem(
+                                    location.to_string(),
+                                    "unrecognized",
+                                    "no normalizer recognizes this record's shape (later \
+                                     unrecognized records of this input are only counted); see \
+                                     `enumwatch --help` for the supported logs"
+                                        .to_owned(),
+                                );
+                            }
                         }
                     }
                     self.match_events(&mut events, &mut hits, &mut matched, &mut stats);

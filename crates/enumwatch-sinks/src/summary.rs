@@ -3,6 +3,9 @@
 
 use enumwatch_event::RunStats;
 
+/// Problems listed on the terminal; `--stats-json` keeps more.
+const MAX_LISTED: usize = 10;
+
 /// Render the summary; every count that is non-zero gets a line, problems are listed with their
 /// locations.
 pub fn render_summary(stats: &RunStats) -> String {
@@ -61,7 +64,7 @@ pub fn render_summary(stats: &RunStats) -> String {
         &mut out,
         format!("rule hits: {}, alerts: {}", stats.hits, stats.alerts),
     );
-    for problem in &stats.problems {
+    for problem in stats.problems.iter().take(MAX_LISTED) {
         line(
             &mut out,
             format!(
@@ -70,12 +73,13 @@ pub fn render_summary(stats: &RunStats) -> String {
             ),
         );
     }
-    if stats.problems_not_listed > 0 {
+    let not_listed =
+        stats.problems_not_listed + stats.problems.len().saturating_sub(MAX_LISTED) as u64;
+    if not_listed > 0 {
         line(
             &mut out,
             format!(
-                "  … and {} more problem(s); see --stats-json for the counts",
-                stats.problems_not_listed
+                "  … and {not_listed} more problem(s); --stats-json lists the first 50 with their locations"
             ),
         );
     }
