@@ -126,32 +126,65 @@ fn default_rules_match_the_enricher_fields() {
 
 #[test]
 fn sentinel_translation_agrees_with_the_kusto_verdicts() {
-    let lines: &[(&str, &str)] = &[
-        ("powershell.exe", "powershell -c Get-MsolUser -All"),
-        ("pwsh.exe", "GET-AZUREADUSER -All $true"),
-        ("cmd.exe", "cmd /c az ad user list"),
-        ("cmd.exe", "cmd /c az ad user lister"),
-        ("cmd.exe", "cmd.exe /c aws iam list-users"),
-        ("cmd.exe", "cmd.exe /c aws  iam   list-roles"),
-        ("aws.exe", "aws iam list-users"),
-        ("python.exe", "python.exe -IBm azure.cli ad user list"),
-        ("python3", "gcloud iam service-accounts list"),
-        ("python3.exe", "gcloud iam service-accounts list"),
-        ("powershell.exe", "Invoke-Pacu"),
-        ("python3", "python3 pacu-backup.py"),
-        ("python3", "python3 pacurar.py"),
-        ("powershell.exe", "Import-Module AADInternals"),
-        ("powershell.exe", "Get-AADIntUsersX"),
-        ("python.exe", "pip install roadtools"),
-        ("powershell.exe", "Invoke-AzureHound"),
-        ("powershell.exe", "Get-MsolRoleMember -RoleObjectId x"),
-        ("cmd.exe", "cmd /c gcloud organizations get-iam-policy 1"),
-        ("notepad.exe", "notepad roadrecon.txt"),
-        ("PowerShell.EXE", "get-azaduser"),
-        ("cmd.exe", "cmd /c echo roadrecon_gather"),
+    // (FileName, ProcessCommandLine, KQL verdict): `FileName in~ (...)` is whole-value and
+    // case-insensitive; `has` needs whole terms (maximal runs of letters and digits).
+    let lines: &[(&str, &str, bool)] = &[
+        ("powershell.exe", "powershell -c Get-MsolUser -All", true),
+        ("pwsh.exe", "GET-AZUREADUSER -All $true", true),
+        ("cmd.exe", "cmd /c az ad user list", true),
+        ("cmd.exe", "cmd /c az ad user lister", false),
+        ("cmd.exe", "cmd.exe /c aws iam list-users", true),
+        ("cmd.exe", "cmd.exe /c aws  iam   list-roles", true),
+        ("cmd.exe", "cmd /c AWS IAM LIST-USERS", true),
+        ("cmd.exe", "cmd /c awsiam list-users", false),
+        ("cmd.exe", "aws iam list-users-extra", true),
+        ("aws.exe", "aws iam list-users", false),
+        (
+            "python.exe",
+            "python.exe -IBm azure.cli ad user list",
+            false,
+        ),
+        ("python3", "gcloud iam service-accounts list", true),
+        ("python3.exe", "gcloud iam service-accounts list", false),
+        ("powershell.exe", "Invoke-Pacu", true),
+        ("python3", "python3 pacu-backup.py", true),
+        ("python3", "python3 pacurar.py", false),
+        ("python3", "python3 /opt/pacu/cli.py", true),
+        ("python.exe", "python -m pacu", true),
+        ("powershell.exe", "Import-Module AADInternals", true),
+        ("powershell.exe", "Get-AADIntUsersX", false),
+        ("python.exe", "pip install roadtools", true),
+        ("powershell.exe", "Invoke-AzureHound", true),
+        ("powershell.exe", "Get-MsolRoleMember -RoleObjectId x", true),
+        ("powershell.exe", "Get-Msol", false),
+        ("powershell.exe", "Get-MsolUsers", false),
+        ("powershell.exe", "Get\u{2013}MsolUser", true),
+        ("PWSH.exe", "Get-MsolServicePrincipal -All", true),
+        (
+            "cmd.exe",
+            "cmd /c gcloud organizations get-iam-policy 1",
+            true,
+        ),
+        ("cmd.exe", "gcloud projects get-iam-policy my-proj", true),
+        (
+            "cmd.exe",
+            "aws iam get-account-authorization-details --output json",
+            true,
+        ),
+        ("cmd.exe", "az ad sp list --all", true),
+        ("cmd.exe", "az account lists", false),
+        ("cmd.exe", "azure ad user list", false),
+        ("notepad.exe", "notepad roadrecon.txt", false),
+        ("PowerShell.EXE", "get-azaduser", true),
+        ("cmd.exe", "cmd /c echo roadrecon_gather", true),
     ];
     let c = compile(&["sentinel-kql-t1087-004".to_owned()]);
-    for (file, cmd) in lines {
+    assert_eq!(c.rules.rules().len(), 1);
+    assert_eq!(
+        c.rules.rules()[0].classifier.as_deref(),
+        Some("sentinel-kql")
+    );
+    for (file, cmd, kusto) in lines {
         let mut e = Event::new(
             LogSource::DefenderProcess,
             Location::new(Arc::from("t"), 0),
@@ -160,12 +193,96 @@ fn sentinel_translation_agrees_with_the_kusto_verdicts() {
         e.fields.insert("FileName", *file);
         e.fields.insert("CommandLine", *cmd);
         let sigma = !matched_titles(&c, &e).is_empty();
-        let kusto = enumwatch_enrich_oracle(file, cmd);
-        assert_eq!(sigma, kusto, "{file}: {cmd}");
+        assert_eq!(sigma, *kusto, "sigma: {file}: {cmd}");
+        assert_eq!(
+            enumwatch_enrich_oracle(file, cmd),
+            *kusto,
+            "enrich oracle: {file}: {cmd}"
+        );
     }
+    // The rule has no product: Sysmon process events meet it too.
+    let mut e = Event::new(
+        LogSource::Sysmon,
+        Location::new(Arc::from("t"), 0),
+        Arc::new(json!({})),
+    );
+    e.fields.insert("FileName", "cmd.exe");
+    e.fields.insert("CommandLine", "aws iam list-users");
+    assert_eq!(matched_titles(&c, &e).len(), 1);
 }
 
 /// The oracle: enumwatch's implementation of Kusto `has` / `in~` and the rule's `where` clauses.
 fn enumwatch_enrich_oracle(file: &str, cmd: &str) -> bool {
     enumwatch_enrich::kusto::sentinel_kql_detect_cloud_account(file, cmd).matched
+}
+
+#[test]
+fn builtin_metadata_is_what_alerts_show() {
+    let (rules, _) = load(&builtin_rule_sources());
+    let expect: &[(&str, enumwatch_rules::Level, Option<&str>, &str, &str)] = &[
+        (
+            "cloud-account-enumeration-offensive-tool-process",
+            enumwatch_rules::Level::High,
+            None,
+            "process_creation",
+            "high",
+        ),
+        (
+            "cloud-account-enumeration-cli-process",
+            enumwatch_rules::Level::Medium,
+            None,
+            "process_creation",
+            "medium",
+        ),
+        (
+            "cloud-account-enumeration-offensive-tool-scriptblock",
+            enumwatch_rules::Level::High,
+            Some("windows"),
+            "ps_script",
+            "high",
+        ),
+        (
+            "cloud-account-enumeration-cli-scriptblock",
+            enumwatch_rules::Level::Medium,
+            Some("windows"),
+            "ps_script",
+            "medium",
+        ),
+        (
+            "sentinel-kql-t1087-004",
+            enumwatch_rules::Level::Medium,
+            None,
+            "process_creation",
+            "high",
+        ),
+    ];
+    for (name, level, product, category, confidence) in expect {
+        let selected = rules.select(&[(*name).to_owned()]);
+        let [meta] = selected.rules() else {
+            panic!("{name} selects {} rules", selected.rules().len());
+        };
+        assert_eq!(meta.level, *level, "{name}");
+        assert_eq!(meta.product.as_deref(), *product, "{name}");
+        assert_eq!(meta.category.as_deref(), Some(*category), "{name}");
+        assert_eq!(meta.confidence.as_deref(), Some(*confidence), "{name}");
+        assert_eq!(
+            meta.analytic, None,
+            "{name}: the analytic comes from cli.analytic"
+        );
+        assert!(meta.source.starts_with("builtin:endpoint/"), "{name}");
+        assert!(meta.tags.iter().any(|t| t == "attack.discovery"), "{name}");
+        assert!(meta.falsepositives.len() >= 5, "{name}");
+    }
+    assert_eq!(
+        rules.select(&["attack.t1087.004".to_owned()]).rules().len(),
+        5
+    );
+    assert_eq!(
+        rules
+            .select(&["enumwatch.endpoint".to_owned()])
+            .rules()
+            .len(),
+        5
+    );
+    assert_eq!(rules.select(&["endpoint".to_owned()]).rules().len(), 5);
 }

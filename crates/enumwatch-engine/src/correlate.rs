@@ -1,12 +1,18 @@
 //! Sigma correlation rules (event_count, value_count, temporal, temporal_ordered) on event time.
-//! The caller feeds matched events in event-time order; rsigma's correlation engine keeps the
-//! per-group windows. Events without a time cannot be placed in a window and are skipped.
+//!
+//! rsigma's `CorrelationEngine` keeps the per-group windows, but two of its defaults do not fit
+//! enumwatch: `process_event_at` re-runs every detection rule on the event without log-source
+//! routing, and it keeps firing on every event past the threshold. So the correlator evaluates
+//! detections with the inner engine, keeps only those `Matcher` already reported for this event
+//! (routing stays ours), feeds them with the event's own time through `process_with_detections`,
+//! and resets a group's window after it fires. Events without a time cannot be placed in a window
+//! and are skipped; the caller feeds events in event-time order.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use enumwatch_event::Event;
 use enumwatch_rules::{ParsedRule, RuleSet};
-use rsigma_eval::{CorrelationConfig, CorrelationEngine};
+use rsigma_eval::{CorrelationAction, CorrelationConfig, CorrelationEngine};
 use rsigma_parser::SigmaCollection;
 
 use crate::view::SigmaView;
@@ -37,11 +43,15 @@ impl CorrelationHit {
     }
 }
 
+/// Stateful correlation over detection hits, on event time.
 pub struct Correlator {
     engine: CorrelationEngine,
+    /// Rule id → index into `RuleSet::rules()`.
     index: HashMap<String, usize>,
+    /// Correlation rule index → the rules it aggregates.
     members: HashMap<usize, Vec<usize>>,
-    empty: bool,
+    /// Every rule some correlation aggregates (directly).
+    correlated: HashSet<usize>,
 }
 
 impl Correlator {
@@ -49,12 +59,13 @@ impl Correlator {
         let mut collection = SigmaCollection::new();
         let mut index = HashMap::new();
         let mut members = HashMap::new();
+        let mut correlated = HashSet::new();
         for (i, (meta, parsed)) in rules.rules().iter().zip(rules.parsed()).enumerate() {
             index.insert(meta.id.clone(), i);
             match parsed {
                 ParsedRule::Detection(rule) => collection.rules.push((**rule).clone()),
                 ParsedRule::Correlation(rule) => {
-                    let refs = rule
+                    let refs: Vec<usize> = rule
                         .rules
                         .iter()
                         .filter_map(|r| {
@@ -64,43 +75,70 @@ impl Correlator {
                                 .position(|m| &m.id == r || m.name.as_ref() == Some(r))
                         })
                         .collect();
+                    correlated.extend(refs.iter().copied());
                     members.insert(i, refs);
                     collection.correlations.push((**rule).clone());
                 }
                 ParsedRule::Filter(rule) => collection.filters.push((**rule).clone()),
             }
         }
-        let empty = collection.correlations.is_empty();
-        let mut engine = CorrelationEngine::new(CorrelationConfig::default());
-        engine
-            .add_collection(&collection)
-            .map_err(|e| EngineError::Compile {
-                rule: "correlation".to_owned(),
-                message: e.to_string(),
-            })?;
+        let config = CorrelationConfig {
+            action_on_match: CorrelationAction::Reset,
+            ..CorrelationConfig::default()
+        };
+        let mut engine = CorrelationEngine::new(config);
+        if !collection.correlations.is_empty() {
+            engine
+                .add_collection(&collection)
+                .map_err(|e| EngineError::Compile {
+                    rule: "correlation".to_owned(),
+                    message: e.to_string(),
+                })?;
+        }
         Ok(Self {
             engine,
             index,
             members,
-            empty,
+            correlated,
         })
     }
 
+    /// True when the rule set has no correlation rule (the caller can skip `observe`).
     pub fn is_empty(&self) -> bool {
-        self.empty
+        self.members.is_empty()
     }
 
-    /// Observe one event (in event-time order) that matched `hits`; return firings.
+    /// Observe one event (in event-time order) with the detection hits `Matcher` found for it;
+    /// return the correlations that fired.
     pub fn observe(&mut self, event: &Event, hits: &[Hit]) -> Vec<CorrelationHit> {
         let Some(time) = event.time else {
             return Vec::new();
         };
-        if self.empty || hits.is_empty() {
+        let routed: HashSet<usize> = hits
+            .iter()
+            .map(|h| h.rule)
+            .filter(|r| self.correlated.contains(r))
+            .collect();
+        if routed.is_empty() {
             return Vec::new();
         }
+        let view = SigmaView(event);
+        // Only the detections `Matcher` reported (i.e. of the event's own log source) count.
+        let detections = self
+            .engine
+            .evaluate(&view)
+            .into_iter()
+            .filter(|r| {
+                r.header
+                    .rule_id
+                    .as_ref()
+                    .and_then(|id| self.index.get(id))
+                    .is_some_and(|i| routed.contains(i))
+            })
+            .collect();
         let results = self
             .engine
-            .process_event_at(&SigmaView(event), time.as_second());
+            .process_with_detections(&view, detections, time.as_second());
         results
             .iter()
             .filter_map(|r| {
@@ -109,7 +147,11 @@ impl Correlator {
                 Some(CorrelationHit {
                     rule,
                     group: body.group_key.clone(),
-                    events: body.aggregated_value.max(0.0) as usize,
+                    events: if body.aggregated_value.is_finite() && body.aggregated_value > 0.0 {
+                        body.aggregated_value as usize
+                    } else {
+                        0
+                    },
                     member_rules: self.members.get(&rule).cloned().unwrap_or_default(),
                 })
             })
@@ -127,41 +169,59 @@ mod tests {
     use super::*;
     use crate::Matcher;
 
-    const RULES: &str = "title: List users\nid: 33333333-3333-4333-8333-333333333333\nname: list-users\nlogsource:\n  product: aws\n  service: cloudtrail\ndetection:\n  selection:\n    eventName: ListUsers\n  condition: selection\nlevel: low\n---\ntitle: Many list users\nid: 44444444-4444-4444-8444-444444444444\ncorrelation:\n  type: event_count\n  rules:\n    - list-users\n  group-by:\n    - actor.name\n  timespan: 5m\n  condition:\n    gte: 3\nlevel: high\n";
+    const DETECTION: &str = "title: List users\nid: 33333333-3333-4333-8333-333333333333\nname: list-users\nlogsource:\n  product: aws\n  service: cloudtrail\ndetection:\n  selection:\n    eventName: ListUsers\n  condition: selection\nlevel: low\n";
 
-    fn event(minute: i64, actor: &str) -> Event {
-        let raw = Arc::new(serde_json::json!({"eventName": "ListUsers"}));
-        let mut e = Event::new(
-            LogSource::Cloudtrail,
-            Location::new(Arc::from("t"), minute as u64),
-            raw,
-        );
+    fn rules(correlation: &str) -> String {
+        format!(
+            "{DETECTION}---\ntitle: Many list users\nid: 44444444-4444-4444-8444-444444444444\ncorrelation:\n{correlation}level: high\n"
+        )
+    }
+
+    const EVENT_COUNT: &str = "  type: event_count\n  rules:\n    - list-users\n  group-by:\n    - actor.name\n  timespan: 5m\n  condition:\n    gte: 3\n";
+
+    fn event(source: LogSource, minute: i64, actor: &str, ip: &str) -> Event {
+        let raw = Arc::new(serde_json::json!({"eventName": "ListUsers", "sourceIPAddress": ip}));
+        let mut e = Event::new(source, Location::new(Arc::from("t"), minute as u64), raw);
         e.time = Some(jiff::Timestamp::from_second(1_700_000_000 + minute * 60).unwrap());
         e.fields.insert("actor.name", actor);
         e
     }
 
-    fn fire(minutes: &[i64]) -> Vec<CorrelationHit> {
+    fn run(yaml: &str, events: &[Event]) -> Vec<CorrelationHit> {
         let (rules, errors) = load(&[RuleSource {
             name: "c.yml".into(),
-            text: RULES.into(),
+            text: yaml.into(),
         }]);
         assert!(errors.is_empty(), "{errors:?}");
         let matcher = Matcher::new(&rules).unwrap();
         let mut correlator = Correlator::new(&rules).unwrap();
+        assert!(!correlator.is_empty());
         let mut fired = Vec::new();
-        for &m in minutes {
-            let e = event(m, "arn:aws:iam::1:user/bob");
+        for e in events {
             let mut hits = Vec::new();
-            matcher.matches(&e, &mut hits);
-            fired.extend(correlator.observe(&e, &hits));
+            matcher.matches(e, &mut hits);
+            fired.extend(correlator.observe(e, &hits));
         }
         fired
     }
 
+    fn bob(minutes: &[i64]) -> Vec<Event> {
+        minutes
+            .iter()
+            .map(|&m| {
+                event(
+                    LogSource::Cloudtrail,
+                    m,
+                    "arn:aws:iam::1:user/bob",
+                    "10.0.0.1",
+                )
+            })
+            .collect()
+    }
+
     #[test]
     fn event_count_fires_inside_the_window_on_event_time() {
-        let fired = fire(&[0, 1, 2]);
+        let fired = run(&rules(EVENT_COUNT), &bob(&[0, 1, 2]));
         assert_eq!(fired.len(), 1);
         assert_eq!(
             fired[0].group,
@@ -172,9 +232,98 @@ mod tests {
         );
         assert_eq!(fired[0].events, 3);
         assert_eq!(fired[0].member_rules, vec![0]);
+        assert_eq!(fired[0].rule, 1);
         assert!(
-            fire(&[0, 60, 120]).is_empty(),
+            run(&rules(EVENT_COUNT), &bob(&[0, 60, 120])).is_empty(),
             "events an hour apart never share a window"
         );
+        assert!(
+            run(&rules(EVENT_COUNT), &bob(&[0, 1, 7])).is_empty(),
+            "the first event left the 5 minute window before the third arrived"
+        );
+    }
+
+    #[test]
+    fn a_window_fires_once_then_starts_over() {
+        let fired = run(&rules(EVENT_COUNT), &bob(&[0, 1, 2, 3, 4]));
+        assert_eq!(fired.len(), 1, "{fired:?}");
+        let fired = run(&rules(EVENT_COUNT), &bob(&[0, 1, 2, 3, 4, 5]));
+        assert_eq!(fired.len(), 2, "{fired:?}");
+        assert_eq!(
+            fired[1].events, 3,
+            "the second window counts minutes 3, 4 and 5"
+        );
+    }
+
+    #[test]
+    fn groups_are_counted_apart() {
+        let mut events = bob(&[0, 1]);
+        events.push(event(LogSource::Cloudtrail, 2, "alice", "10.0.0.1"));
+        assert!(run(&rules(EVENT_COUNT), &events).is_empty());
+    }
+
+    #[test]
+    fn value_count_counts_distinct_values() {
+        let yaml = rules(
+            "  type: value_count\n  rules:\n    - list-users\n  group-by:\n    - actor.name\n  timespan: 10m\n  condition:\n    field: sourceIPAddress\n    gt: 2\n",
+        );
+        let same_ip = bob(&[0, 1, 2, 3]);
+        assert!(run(&yaml, &same_ip).is_empty());
+        let ips: Vec<Event> = ["10.0.0.1", "10.0.0.2", "10.0.0.1", "10.0.0.3"]
+            .iter()
+            .enumerate()
+            .map(|(m, ip)| event(LogSource::Cloudtrail, m as i64, "bob", ip))
+            .collect();
+        let fired = run(&yaml, &ips);
+        assert_eq!(fired.len(), 1, "{fired:?}");
+        assert_eq!(fired[0].events, 3);
+    }
+
+    #[test]
+    fn only_routed_hits_and_timed_events_count() {
+        // A Sysmon event whose raw record happens to say ListUsers is not a CloudTrail event.
+        let events: Vec<Event> = (0..3)
+            .map(|m| event(LogSource::Sysmon, m, "bob", "10.0.0.1"))
+            .collect();
+        assert!(run(&rules(EVENT_COUNT), &events).is_empty());
+        let mut untimed = bob(&[0, 1, 2]);
+        for e in &mut untimed {
+            e.time = None;
+        }
+        assert!(run(&rules(EVENT_COUNT), &untimed).is_empty());
+    }
+
+    /// rsigma 0.23 reads a temporal rule without `condition` as `gte: 1` (one rule suffices), so
+    /// rules state the count of rules that must fire.
+    #[test]
+    fn temporal_needs_every_rule_in_the_window() {
+        let yaml = format!(
+            "{DETECTION}---\ntitle: List roles\nid: 55555555-5555-4555-8555-555555555555\nname: list-roles\nlogsource:\n  product: aws\n  service: cloudtrail\ndetection:\n  selection:\n    eventName: ListRoles\n  condition: selection\nlevel: low\n---\ntitle: Users then roles\nid: 44444444-4444-4444-8444-444444444444\ncorrelation:\n  type: temporal\n  rules:\n    - list-users\n    - list-roles\n  group-by:\n    - actor.name\n  timespan: 10m\n  condition:\n    gte: 2\nlevel: high\n"
+        );
+        let roles_at = |minute: i64| {
+            let mut e = event(LogSource::Cloudtrail, minute, "bob", "10.0.0.1");
+            e.raw = Arc::new(serde_json::json!({"eventName": "ListRoles"}));
+            e
+        };
+        let users = event(LogSource::Cloudtrail, 0, "bob", "10.0.0.1");
+        let fired = run(&yaml, &[users.clone(), roles_at(5)]);
+        assert_eq!(fired.len(), 1, "{fired:?}");
+        assert_eq!(fired[0].member_rules, vec![0, 1]);
+        assert!(run(&yaml, &[users, roles_at(30)]).is_empty());
+    }
+
+    #[test]
+    fn no_correlation_rules_means_empty() {
+        let (rules, _) = load(&[RuleSource {
+            name: "d.yml".into(),
+            text: DETECTION.into(),
+        }]);
+        let mut correlator = Correlator::new(&rules).unwrap();
+        assert!(correlator.is_empty());
+        let hits = [Hit {
+            rule: 0,
+            matched_fields: Vec::new(),
+        }];
+        assert!(correlator.observe(&bob(&[0])[0], &hits).is_empty());
     }
 }

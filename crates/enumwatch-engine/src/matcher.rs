@@ -82,6 +82,7 @@ impl Matcher {
         let Some((_, engine)) = self.engines.iter().find(|(s, _)| *s == event.source) else {
             return;
         };
+        let start = out.len();
         for result in engine.evaluate(&SigmaView(event)) {
             let Some(detection) = result.as_detection() else {
                 continue;
@@ -110,6 +111,9 @@ impl Matcher {
                 matched_fields,
             });
         }
-        out.sort_by_key(|h| h.rule);
+        // Rule order, whatever order rsigma evaluated in; earlier hits in `out` stay put.
+        if let Some(new) = out.get_mut(start..) {
+            new.sort_by_key(|h| h.rule);
+        }
     }
 }

@@ -125,6 +125,11 @@ fn modifiers_one_by_one() {
         ("Event.EventData.Count|gt: 5", "x", true),
         ("Event.EventData.Count|lte: 5", "x", false),
         ("ProcessId|gte: 4242", "x", true),
+        ("ProcessId|gte: 4243", "x", false),
+        ("Event.EventData.Count|lt: 8", "x", true),
+        ("Event.EventData.Count|lt: 7", "x", false),
+        ("Event.EventData.Count|lte: 7", "x", true),
+        ("Event.EventData.Count|gt: 7", "x", false),
         ("cli.enumeration: true", "x", true),
         ("Hashes: null", "x", true),
     ];
@@ -224,4 +229,126 @@ fn filter_rules_suppress_matches() {
     other.fields.insert("User", "CORP\\eve");
     assert!(!matches(&yaml, &admin));
     assert!(matches(&yaml, &other));
+}
+
+/// A field-rich Sysmon event for the modifiers the first table does not reach.
+fn rich() -> Event {
+    event(
+        LogSource::Sysmon,
+        json!({
+            "CommandLine": "aws iam\nlist-users –all",
+            "Image": "C:\\Windows\\System32\\cmd.exe",
+            "ParentImage": "C:\\Windows\\System32\\cmd.exe",
+            "OriginalFileName": "Cmd.Exe",
+            "Payload": "YXdzIGlhbSBsaXN0LXVzZXJz",
+            "EncodedArg": "SQBtAHAAbwByAHQALQBNAG8AZAB1AGwAZQAgAE0AUwBPAG4AbABpAG4AZQA7ACAARwBlAHQALQBNAHMAbwBsAFUAcwBlAHIAIAAtAEEAbABsAA==",
+            "AsciiArg": "eCA9IEdldC1Nc29sVXNlcg==",
+            "CurrentDirectory": "C:\\Users\\bob\\Downloads",
+            "UserName": "bob",
+        }),
+        json!({"Event": {"EventData": {"IpAddress": "2001:db8::7"}}}),
+    )
+}
+
+#[test]
+fn more_modifiers_one_by_one() {
+    let cases: &[(&str, bool)] = &[
+        // Regex flags: m lets ^ match after a newline, s lets . match one.
+        ("CommandLine|re|m: '^list-users'", true),
+        ("CommandLine|re: '^list-users'", false),
+        ("CommandLine|re|s: 'iam.list'", true),
+        ("CommandLine|re: 'iam.list'", false),
+        ("CommandLine|re|i|m: '^LIST-USERS'", true),
+        // Plain values are whole-value, case-insensitive; wildcards are Sigma's.
+        ("OriginalFileName: 'cmd.exe'", true),
+        ("OriginalFileName: 'cmd'", false),
+        ("Image: '*\\cmd.exe'", true),
+        ("Image|endswith: '\\powershell.exe'", false),
+        ("OriginalFileName|cased: 'cmd.exe'", false),
+        // Encodings.
+        ("Payload|base64: 'aws iam list-users'", true),
+        ("Payload|base64: 'aws iam list-roles'", false),
+        // Offset 1 (`x = ` is 4 bytes). rsigma 0.23 keeps the last, partial base64 character of
+        // each variant, so a value followed by more text at a non-3-byte boundary is missed; here
+        // the value ends the payload.
+        ("AsciiArg|base64offset|contains: 'Get-MsolUser'", true),
+        (
+            "EncodedArg|wide|base64offset|contains: 'Get-MsolUser'",
+            true,
+        ),
+        (
+            "EncodedArg|utf16le|base64offset|contains: 'Get-MsolUser'",
+            true,
+        ),
+        ("EncodedArg|base64offset|contains: 'Get-MsolUser'", false),
+        // windash also covers the en dash.
+        ("CommandLine|windash|contains: ' -all'", true),
+        ("CommandLine|contains: ' -all'", false),
+        // Field references.
+        ("ParentImage|fieldref: Image", true),
+        ("ParentImage|fieldref: OriginalFileName", false),
+        // Placeholders expand from the event's own fields.
+        (
+            "CurrentDirectory|expand: 'C:\\Users\\%UserName%\\Downloads'",
+            true,
+        ),
+        (
+            "CurrentDirectory|expand: 'C:\\Users\\%UserName%\\Desktop'",
+            false,
+        ),
+        // IPv6 CIDR on a raw dotted path.
+        ("Event.EventData.IpAddress|cidr: '2001:db8::/32'", true),
+        ("Event.EventData.IpAddress|cidr: '10.0.0.0/8'", false),
+        // Null means absent; a present field is not null.
+        ("CommandLine: null", false),
+        ("Hashes|exists: false", true),
+        // Lists are OR; `|all` makes them AND.
+        ("OriginalFileName: ['powershell.exe', 'cmd.exe']", true),
+        ("CommandLine|contains|all: ['iam', 'list', 'roles']", false),
+    ];
+    for (selection, want) in cases {
+        let yaml = rule(PROC, &format!("  sel:\n    {selection}\n  condition: sel"));
+        assert_eq!(matches(&yaml, &rich()), *want, "{selection}");
+    }
+}
+
+#[test]
+fn hits_name_the_rule_and_the_matched_fields() {
+    let yaml = rule(
+        PROC,
+        "  sel:\n    CommandLine|contains: 'list-users'\n  condition: sel",
+    );
+    let (rules, _) = load(&[RuleSource {
+        name: "r.yml".into(),
+        text: yaml,
+    }]);
+    let m = Matcher::new(&rules).unwrap();
+    let mut hits = Vec::new();
+    m.matches(&proc("aws iam list-users"), &mut hits);
+    assert_eq!(hits.len(), 1);
+    assert_eq!(hits[0].rule, 0);
+    assert_eq!(
+        hits[0].matched_fields,
+        [("CommandLine".to_owned(), "aws iam list-users".to_owned())]
+    );
+}
+
+#[test]
+fn a_ps_script_rule_sees_only_script_blocks() {
+    let yaml = rule(
+        "  product: windows\n  category: ps_script",
+        "  sel:\n    ScriptBlockText|contains: 'Get-MsolUser'\n  condition: sel",
+    );
+    let block = event(
+        LogSource::Powershell4104,
+        json!({"ScriptBlockText": "Get-MsolUser -All"}),
+        json!({}),
+    );
+    let process = event(
+        LogSource::Sysmon,
+        json!({"ScriptBlockText": "Get-MsolUser -All"}),
+        json!({}),
+    );
+    assert!(matches(&yaml, &block));
+    assert!(!matches(&yaml, &process));
 }

@@ -1,5 +1,6 @@
-//! Undo the cheap obfuscations that defeat phrase matching: cmd carets, runs of whitespace,
-//! PowerShell backticks inside words, `-EncodedCommand` base64 (UTF-16LE). String concatenation
+//! Undo the cheap obfuscations that defeat phrase matching: cmd carets, quotes that split a word
+//! (`"a"w"s"`), runs of whitespace, PowerShell backticks inside words, `-EncodedCommand` base64
+//! (UTF-16LE). Odd mixed case is judged by the enricher, which knows the recognised token. String concatenation
 //! and variable indirection are out of scope: they need an interpreter, not a normalizer.
 
 use base64::Engine as _;
@@ -50,6 +51,18 @@ fn is_encoded_flag(arg: &str) -> bool {
         || (!name.is_empty() && "encodedcommand".starts_with(name) && name.starts_with('e'))
 }
 
+/// A word with an even number of quotes, one of them between two alphanumeric characters
+/// (`"a"w"s"`): quoting that only breaks up the word.
+fn splits_word(word: &str) -> bool {
+    if word.contains("\\\"") || !word.matches('"').count().is_multiple_of(2) {
+        return false;
+    }
+    let chars: Vec<char> = word.chars().collect();
+    chars
+        .windows(3)
+        .any(|w| matches!(w, [a, '"', b] if a.is_alphanumeric() && b.is_alphanumeric()))
+}
+
 /// De-obfuscate one command line.
 pub fn deobfuscate(command_line: &str) -> Deobfuscated {
     let mut techniques = Vec::new();
@@ -84,14 +97,25 @@ pub fn deobfuscate(command_line: &str) -> Deobfuscated {
         }
     }
     let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if collapsed.len() + 1 < text.trim().len() || text.contains('\t') {
+    if collapsed.len() < text.trim().len() {
         techniques.push("whitespace");
     }
-    // Quotes splitting a word (`"a"w"s"`) vanish when the line is split into argv; record them.
-    if text
-        .split_whitespace()
-        .any(|w| w.matches('"').count() >= 3 && w.chars().any(char::is_alphanumeric))
-    {
+    // Quotes splitting a word (`"a"w"s"`, `a"w"s`) vanish when cmd splits the line; undo them
+    // in the text so phrase matching sees `aws`.
+    let mut quoted_words = false;
+    let collapsed = collapsed
+        .split(' ')
+        .map(|w| {
+            if splits_word(w) {
+                quoted_words = true;
+                w.replace('"', "")
+            } else {
+                w.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    if quoted_words {
         techniques.push("quotes");
     }
     let args: Vec<&str> = collapsed.split(' ').collect();
@@ -147,6 +171,15 @@ mod tests {
         let d = deobfuscate("aws iam list-users");
         assert!(d.techniques.is_empty());
         assert_eq!(deobfuscate(r#"cmd /c "a"w"s" iam"#).techniques, ["quotes"]);
+        assert_eq!(deobfuscate(r#"cmd /c a"w"s iam"#).text, "cmd /c aws iam");
+        // Ordinary quoting is not obfuscation.
+        let d = deobfuscate(r#"aws --query "Users[].Name" --output="json" iam list-users"#);
+        assert!(d.techniques.is_empty());
+        let d = deobfuscate("aws  iam list-users");
+        assert_eq!(
+            (d.text.as_str(), d.techniques),
+            ("aws iam list-users", vec!["whitespace"])
+        );
         assert!(decode_encoded_command("!!!").is_none());
     }
 }

@@ -6,7 +6,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use enumwatch_event::{Event, LogSource, ToolCategory, field};
 use serde_json::Value;
 
-use crate::{Recognition, deobfuscate, recognize, recognize_script};
+use crate::{Deobfuscated, Recognition, deobfuscate, recognize, recognize_script};
 
 /// Literal anchors: a recognisable command contains at least one of them (checked
 /// case-insensitively). Obfuscation markers are anchors too, so obfuscated lines are parsed.
@@ -68,14 +68,37 @@ impl CommandLineEnricher {
                 if !self.worth_parsing(text) {
                     return;
                 }
-                (recognize_script(text), None)
+                let clean = crate::deobfuscate_script(text);
+                let changed = (clean != text).then(|| Deobfuscated {
+                    text: clean,
+                    techniques: vec!["backtick"],
+                });
+                (recognize_script(text), changed)
             }
             LogSource::Sysmon
             | LogSource::Security4688
             | LogSource::DefenderProcess
             | LogSource::Auditd => {
-                let Some(cmd) = event.fields.get_str(field::COMMAND_LINE) else {
-                    return;
+                // auditd may give only the argument vector; its joined form stands in.
+                let joined;
+                let cmd = match event.fields.get_str(field::COMMAND_LINE) {
+                    Some(cmd) => cmd,
+                    None => {
+                        joined = event
+                            .fields
+                            .get(field::ARGV)
+                            .and_then(Value::as_array)
+                            .map(|a| {
+                                a.iter()
+                                    .filter_map(Value::as_str)
+                                    .collect::<Vec<_>>()
+                                    .join(" ")
+                            });
+                        match joined.as_deref() {
+                            Some(j) => j,
+                            None => return,
+                        }
+                    }
                 };
                 if !self.worth_parsing(cmd) {
                     return;
@@ -91,7 +114,7 @@ impl CommandLineEnricher {
                             .collect()
                     });
                 let clean = deobfuscate(cmd);
-                let changed = (clean.text != cmd).then(|| clean.clone());
+                let changed = (clean.text != cmd).then_some(clean);
                 (
                     recognize(event.fields.get_str(field::IMAGE), cmd, argv.as_deref()),
                     changed,
@@ -99,10 +122,32 @@ impl CommandLineEnricher {
             }
             _ => return,
         };
-        let (recognitions, clean) = found;
+        let (recognitions, mut clean) = found;
         let Some(best) = strongest(&recognitions) else {
             return;
         };
+        let typed = clean.as_ref().map_or_else(
+            || {
+                event
+                    .fields
+                    .get_str(field::COMMAND_LINE)
+                    .or_else(|| event.fields.get_str(field::SCRIPT_BLOCK_TEXT))
+                    .unwrap_or_default()
+                    .to_owned()
+            },
+            |c| c.text.clone(),
+        );
+        if odd_case(&typed, &best.command) {
+            match clean.as_mut() {
+                Some(c) => c.techniques.push("case"),
+                None => {
+                    clean = Some(Deobfuscated {
+                        text: typed,
+                        techniques: vec!["case"],
+                    });
+                }
+            }
+        }
         let f = &mut event.fields;
         f.insert(field::CLI_TOOL, best.tool);
         f.insert(field::CLI_SERVICE, best.service.clone());
@@ -116,7 +161,12 @@ impl CommandLineEnricher {
             if !clean.techniques.is_empty() {
                 f.insert(field::CLI_OBFUSCATION, clean.techniques.clone());
             }
-            f.insert(field::CLI_DEOBFUSCATED, clean.text);
+            let original = f
+                .get_str(field::COMMAND_LINE)
+                .or_else(|| f.get_str(field::SCRIPT_BLOCK_TEXT));
+            if original != Some(clean.text.as_str()) {
+                f.insert(field::CLI_DEOBFUSCATED, clean.text);
+            }
         }
     }
 }
@@ -130,4 +180,34 @@ fn strongest(all: &[Recognition]) -> Option<&Recognition> {
             std::cmp::Reverse(all.iter().position(|x| std::ptr::eq(x, *r)).unwrap_or(0)),
         )
     })
+}
+
+/// Case changes between adjacent letters (`gEt` has two, `Get` one).
+fn case_flips(word: &str) -> usize {
+    let letters: Vec<bool> = word
+        .chars()
+        .filter(char::is_ascii_alphabetic)
+        .map(|c| c.is_ascii_uppercase())
+        .collect();
+    letters.windows(2).filter(|w| w[0] != w[1]).count()
+}
+
+/// Whether a word of the recognised command was typed in odd mixed case (`gEt-MsOlUsEr`,
+/// `aWs`): more case changes than its canonical spelling plus one. All-lower and all-upper
+/// spellings, and ordinary capitalisation, are normal.
+fn odd_case(typed: &str, command: &str) -> bool {
+    let lower = typed.to_ascii_lowercase();
+    command
+        .split(' ')
+        .take_while(|w| !w.starts_with('-'))
+        .filter(|w| w.len() >= 2)
+        .any(|canonical| {
+            let needle = canonical.to_ascii_lowercase();
+            let limit = case_flips(canonical) + 1;
+            // ASCII lowercasing keeps byte offsets, so ranges found in `lower` index `typed`.
+            lower
+                .match_indices(&needle)
+                .filter_map(|(at, m)| typed.get(at..at + m.len()))
+                .any(|seen| case_flips(seen) > limit)
+        })
 }

@@ -351,7 +351,44 @@ mod tests {
                 Unknown,
                 Other,
             ),
+            // The brief's quirks: `Get-Msol` is not a term of `Get-MsolUser`.
+            (
+                "powershell.exe",
+                "powershell.exe Get-MsolUser -All",
+                true,
+                Unknown,
+                BuiltInEnumeration,
+            ),
+            // `pacu` is a whole term of `pacu-backup` (the hyphen separates terms).
+            (
+                "pwsh.exe",
+                "pacu-backup --list",
+                true,
+                Unknown,
+                KnownOffensiveTool,
+            ),
+            (
+                "python3",
+                "python3 -m roadtools.roadrecon gather",
+                true,
+                AzureM365,
+                KnownOffensiveTool,
+            ),
+            (
+                "powershell.exe",
+                "Get-MsolUserRole -ObjectId x",
+                false,
+                Unknown,
+                Other,
+            ),
+            // `_` is not alphanumeric: `AWS_IAM` holds the terms `aws`, `iam`.
+            ("cmd.exe", "cmd /c echo AWS_IAM list", false, Aws, Other),
+            ("Python.EXE", "az ad sp list", true, AzureM365, Other),
+            ("pwsh.exe", "Get-AzRoleAssignment", false, Unknown, Other),
+            ("cmd.exe", "az account show", false, AzureM365, Other),
+            ("cmd.exe", "", false, Unknown, Other),
         ];
+        assert!(table.len() >= 25, "{} rows", table.len());
         for (file, cmd, matched, platform, category) in table {
             let v = sentinel_kql_detect_cloud_account(file, cmd);
             assert_eq!(

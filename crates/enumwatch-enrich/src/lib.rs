@@ -7,11 +7,14 @@
 //! Sentinel rule. No I/O.
 
 mod argv;
+mod cli_aws;
+mod cli_azure;
+mod cli_gcloud;
 mod deobfuscate;
 mod enricher;
 pub mod kusto;
 mod powershell;
-mod programs;
+mod tools;
 
 use enumwatch_event::{Platform, ToolCategory};
 
@@ -61,7 +64,7 @@ pub fn recognize(
 ) -> Vec<Recognition> {
     let mut out = Vec::new();
     match argv {
-        Some(args) if !args.is_empty() => programs::recognize_argv(args, 0, &mut out),
+        Some(args) if !args.is_empty() => tools::recognize_argv(args, 0, &mut out),
         _ => {
             let clean = deobfuscate(command_line);
             let mut args = argv::split(&clean.text);
@@ -75,7 +78,7 @@ pub fn recognize(
                     args.insert(0, image.to_owned());
                 }
             }
-            programs::recognize_argv(&args, 0, &mut out);
+            tools::recognize_argv(&args, 0, &mut out);
         }
     }
     out
@@ -87,7 +90,7 @@ pub fn recognize_script(script_text: &str) -> Vec<Recognition> {
 }
 
 /// Scripts keep their newlines (statement separators); only backticks and carets are undone.
-fn deobfuscate_script(text: &str) -> String {
+pub(crate) fn deobfuscate_script(text: &str) -> String {
     text.replace("``", "\u{0}")
         .replace('`', "")
         .replace('\u{0}', "`")
@@ -95,3 +98,7 @@ fn deobfuscate_script(text: &str) -> String {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_demo;
+#[cfg(test)]
+mod tests_shapes;

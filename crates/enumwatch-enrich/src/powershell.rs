@@ -8,7 +8,7 @@ use enumwatch_event::{Platform, ToolCategory};
 
 use crate::Recognition;
 use crate::deobfuscate::decode_encoded_command;
-use crate::programs::recognize_argv;
+use crate::tools::recognize_argv;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -54,11 +54,11 @@ use Platform::{Aws, AzureM365 as Az};
 use ToolCategory::{BuiltInEnumeration as Bi, KnownOffensiveTool as Off};
 
 const CATALOG: &[Cmdlet] = &[
-    c("get-msoluser", "MSOnline", Az, "AN1087", Bi, Reader),
-    c("get-msolgroup", "MSOnline", Az, "AN1087", Bi, Reader),
-    c("get-msolcontact", "MSOnline", Az, "AN1087", Bi, Reader),
+    c("Get-MsolUser", "MSOnline", Az, "AN1087", Bi, Reader),
+    c("Get-MsolGroup", "MSOnline", Az, "AN1087", Bi, Reader),
+    c("Get-MsolContact", "MSOnline", Az, "AN1087", Bi, Reader),
     c(
-        "get-msolserviceprincipal",
+        "Get-MsolServicePrincipal",
         "MSOnline",
         Az,
         "AN1087",
@@ -66,7 +66,7 @@ const CATALOG: &[Cmdlet] = &[
         Reader,
     ),
     c(
-        "get-msolrolemember",
+        "Get-MsolRoleMember",
         "MSOnline",
         Az,
         "AN1087",
@@ -74,17 +74,17 @@ const CATALOG: &[Cmdlet] = &[
         MemberLister,
     ),
     c(
-        "get-msolgroupmember",
+        "Get-MsolGroupMember",
         "MSOnline",
         Az,
         "AN1087",
         Bi,
         MemberLister,
     ),
-    c("get-azureaduser", "AzureAD", Az, "AN1087", Bi, Reader),
-    c("get-azureadgroup", "AzureAD", Az, "AN1087", Bi, Reader),
+    c("Get-AzureADUser", "AzureAD", Az, "AN1087", Bi, Reader),
+    c("Get-AzureADGroup", "AzureAD", Az, "AN1087", Bi, Reader),
     c(
-        "get-azureadserviceprincipal",
+        "Get-AzureADServicePrincipal",
         "AzureAD",
         Az,
         "AN1087",
@@ -92,16 +92,16 @@ const CATALOG: &[Cmdlet] = &[
         Reader,
     ),
     c(
-        "get-azureadapplication",
+        "Get-AzureADApplication",
         "AzureAD",
         Az,
         "AN1087",
         Bi,
         Reader,
     ),
-    c("get-azureadcontact", "AzureAD", Az, "AN1087", Bi, Reader),
+    c("Get-AzureADContact", "AzureAD", Az, "AN1087", Bi, Reader),
     c(
-        "get-azureaddirectoryrole",
+        "Get-AzureADDirectoryRole",
         "AzureAD",
         Az,
         "AN1087",
@@ -109,64 +109,56 @@ const CATALOG: &[Cmdlet] = &[
         Reader,
     ),
     c(
-        "get-azureadgroupmember",
-        "AzureAD",
-        Az,
-        "AN1087",
-        Bi,
-        MemberLister,
-    ),
-    c(
-        "get-azureaddirectoryrolemember",
+        "Get-AzureADGroupMember",
         "AzureAD",
         Az,
         "AN1087",
         Bi,
         MemberLister,
     ),
-    c("get-azaduser", "Az", Az, "AN1087", Bi, Reader),
-    c("get-azadgroup", "Az", Az, "AN1087", Bi, Reader),
-    c("get-azadserviceprincipal", "Az", Az, "AN1087", Bi, Reader),
-    c("get-azadapplication", "Az", Az, "AN1087", Bi, Reader),
-    c("get-azadgroupmember", "Az", Az, "AN1087", Bi, MemberLister),
-    c("get-azroleassignment", "Az", Az, "AN1088", Bi, Listing),
-    c("get-mguser", "Microsoft.Graph", Az, "AN1087", Bi, Reader),
-    c("get-mggroup", "Microsoft.Graph", Az, "AN1087", Bi, Reader),
     c(
-        "get-mgserviceprincipal",
-        "Microsoft.Graph",
-        Az,
-        "AN1087",
-        Bi,
-        Reader,
-    ),
-    c(
-        "get-mgapplication",
-        "Microsoft.Graph",
-        Az,
-        "AN1087",
-        Bi,
-        Reader,
-    ),
-    c("get-mgcontact", "Microsoft.Graph", Az, "AN1087", Bi, Reader),
-    c(
-        "get-mgdirectoryrole",
-        "Microsoft.Graph",
-        Az,
-        "AN1087",
-        Bi,
-        Reader,
-    ),
-    c(
-        "get-mggroupmember",
-        "Microsoft.Graph",
+        "Get-AzureADDirectoryRoleMember",
+        "AzureAD",
         Az,
         "AN1087",
         Bi,
         MemberLister,
     ),
+    c("Get-AzADUser", "Az", Az, "AN1087", Bi, Reader),
+    c("Get-AzADGroup", "Az", Az, "AN1087", Bi, Reader),
+    c("Get-AzADServicePrincipal", "Az", Az, "AN1087", Bi, Reader),
+    c("Get-AzADApplication", "Az", Az, "AN1087", Bi, Reader),
+    c("Get-AzADGroupMember", "Az", Az, "AN1087", Bi, MemberLister),
+    c("Get-AzRoleAssignment", "Az", Az, "AN1088", Bi, Listing),
+    c("Get-MgUser", "Microsoft.Graph", Az, "AN1087", Bi, Reader),
+    c("Get-MgGroup", "Microsoft.Graph", Az, "AN1087", Bi, Reader),
     c(
-        "get-mgdirectoryrolemember",
+        "Get-MgServicePrincipal",
+        "Microsoft.Graph",
+        Az,
+        "AN1087",
+        Bi,
+        Reader,
+    ),
+    c(
+        "Get-MgApplication",
+        "Microsoft.Graph",
+        Az,
+        "AN1087",
+        Bi,
+        Reader,
+    ),
+    c("Get-MgContact", "Microsoft.Graph", Az, "AN1087", Bi, Reader),
+    c(
+        "Get-MgDirectoryRole",
+        "Microsoft.Graph",
+        Az,
+        "AN1087",
+        Bi,
+        Reader,
+    ),
+    c(
+        "Get-MgGroupMember",
         "Microsoft.Graph",
         Az,
         "AN1087",
@@ -174,28 +166,36 @@ const CATALOG: &[Cmdlet] = &[
         MemberLister,
     ),
     c(
-        "get-mgrolemanagementdirectoryroleassignment",
+        "Get-MgDirectoryRoleMember",
+        "Microsoft.Graph",
+        Az,
+        "AN1087",
+        Bi,
+        MemberLister,
+    ),
+    c(
+        "Get-MgRoleManagementDirectoryRoleAssignment",
         "Microsoft.Graph",
         Az,
         "AN1087",
         Bi,
         Listing,
     ),
-    c("get-mailbox", "ExchangeOnline", Az, "AN1089", Bi, Reader),
-    c("get-exomailbox", "ExchangeOnline", Az, "AN1089", Bi, Reader),
-    c("get-recipient", "ExchangeOnline", Az, "AN1089", Bi, Reader),
+    c("Get-Mailbox", "ExchangeOnline", Az, "AN1089", Bi, Reader),
+    c("Get-EXOMailbox", "ExchangeOnline", Az, "AN1089", Bi, Reader),
+    c("Get-Recipient", "ExchangeOnline", Az, "AN1089", Bi, Reader),
     c(
-        "get-exorecipient",
+        "Get-EXORecipient",
         "ExchangeOnline",
         Az,
         "AN1089",
         Bi,
         Reader,
     ),
-    c("get-user", "ExchangeOnline", Az, "AN1089", Bi, Reader),
-    c("get-mailuser", "ExchangeOnline", Az, "AN1089", Bi, Reader),
+    c("Get-User", "ExchangeOnline", Az, "AN1089", Bi, Reader),
+    c("Get-MailUser", "ExchangeOnline", Az, "AN1089", Bi, Reader),
     c(
-        "get-mailcontact",
+        "Get-MailContact",
         "ExchangeOnline",
         Az,
         "AN1089",
@@ -203,7 +203,7 @@ const CATALOG: &[Cmdlet] = &[
         Reader,
     ),
     c(
-        "get-distributiongroupmember",
+        "Get-DistributionGroupMember",
         "ExchangeOnline",
         Az,
         "AN1089",
@@ -211,19 +211,19 @@ const CATALOG: &[Cmdlet] = &[
         MemberLister,
     ),
     c(
-        "get-unifiedgroupmember",
+        "Get-UnifiedGroupMember",
         "ExchangeOnline",
         Az,
         "AN1089",
         Bi,
         MemberLister,
     ),
-    c("get-iamuserlist", "AWS.Tools", Aws, "AN1088", Bi, Listing),
-    c("get-iamrolelist", "AWS.Tools", Aws, "AN1088", Bi, Listing),
-    c("get-iamgrouplist", "AWS.Tools", Aws, "AN1088", Bi, Listing),
-    c("get-iampolicylist", "AWS.Tools", Aws, "AN1088", Bi, Listing),
+    c("Get-IAMUserList", "AWS.Tools", Aws, "AN1088", Bi, Listing),
+    c("Get-IAMRoleList", "AWS.Tools", Aws, "AN1088", Bi, Listing),
+    c("Get-IAMGroupList", "AWS.Tools", Aws, "AN1088", Bi, Listing),
+    c("Get-IAMPolicyList", "AWS.Tools", Aws, "AN1088", Bi, Listing),
     c(
-        "get-iamaccountauthorizationdetail",
+        "Get-IAMAccountAuthorizationDetail",
         "AWS.Tools",
         Aws,
         "AN1088",
@@ -231,7 +231,7 @@ const CATALOG: &[Cmdlet] = &[
         Listing,
     ),
     c(
-        "invoke-graphrecon",
+        "Invoke-GraphRecon",
         "GraphRunner",
         Az,
         "AN1087",
@@ -239,24 +239,16 @@ const CATALOG: &[Cmdlet] = &[
         Listing,
     ),
     c(
-        "get-updatablegroups",
+        "Get-UpdatableGroups",
         "GraphRunner",
         Az,
         "AN1087",
         Off,
         Listing,
     ),
-    c("invoke-dumpapps", "GraphRunner", Az, "AN1087", Off, Listing),
+    c("Invoke-DumpApps", "GraphRunner", Az, "AN1087", Off, Listing),
     c(
-        "get-securitygroups",
-        "GraphRunner",
-        Az,
-        "AN1087",
-        Off,
-        Listing,
-    ),
-    c(
-        "get-azureadusers",
+        "Get-SecurityGroups",
         "GraphRunner",
         Az,
         "AN1087",
@@ -264,16 +256,24 @@ const CATALOG: &[Cmdlet] = &[
         Listing,
     ),
     c(
-        "invoke-graphrunner",
+        "Get-AzureADUsers",
         "GraphRunner",
         Az,
         "AN1087",
         Off,
         Listing,
     ),
-    c("invoke-dumpcaps", "GraphRunner", Az, "AN1087", Off, Listing),
     c(
-        "invoke-azurehound",
+        "Invoke-GraphRunner",
+        "GraphRunner",
+        Az,
+        "AN1087",
+        Off,
+        Listing,
+    ),
+    c("Invoke-DumpCAPS", "GraphRunner", Az, "AN1087", Off, Listing),
+    c(
+        "Invoke-AzureHound",
         "AzureHound",
         Az,
         "AN1087",
@@ -287,7 +287,7 @@ const AADINTERNALS_HELPER: Cmdlet = c("", "AADInternals", Az, "AN1087", Off, Hel
 
 fn lookup(name: &str) -> Option<&'static Cmdlet> {
     let lower = name.to_ascii_lowercase();
-    if let Some(found) = CATALOG.iter().find(|c| c.name == lower) {
+    if let Some(found) = CATALOG.iter().find(|c| c.name.eq_ignore_ascii_case(&lower)) {
         return Some(found);
     }
     if lower.starts_with("get-aadint")
@@ -441,6 +441,11 @@ pub(crate) fn recognize_script_at(script: &str, depth: usize) -> Vec<Recognition
         };
         let name = canonical(first);
         if let Some(cmdlet) = lookup(&name) {
+            let name = if cmdlet.name.is_empty() {
+                name
+            } else {
+                cmdlet.name.to_owned()
+            };
             out.push(cmdlet_recognition(
                 cmdlet,
                 &name,

@@ -244,7 +244,7 @@ struct GzipReader {
 impl GzipReader {
     fn limit_error(&self) -> io::Error {
         io::Error::other(format!(
-            "decompressed size exceeds limit of {} bytes (gzip bomb?); raise --max-decompressed-mib if the input is legitimate",
+            "decompressed size exceeds the limit of {} bytes (gzip bomb?); raise --max-decompressed-mib if the input is legitimate",
             self.limit
         ))
     }
@@ -413,7 +413,10 @@ mod tests {
         let (bytes, err) = read_all(open(&input, &limits).unwrap());
         assert_eq!(bytes.len(), 999);
         let message = err.unwrap().to_string();
-        assert!(message.contains("exceeds limit of 999 bytes"), "{message}");
+        assert!(
+            message.contains("exceeds the limit of 999 bytes"),
+            "{message}"
+        );
         assert!(message.contains("--max-decompressed"), "{message}");
     }
 

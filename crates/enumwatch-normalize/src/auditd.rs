@@ -7,24 +7,31 @@ use std::sync::Arc;
 use enumwatch_event::{Event, Location, LogSource, field};
 use serde_json::Value;
 
+use crate::windows::text;
 use crate::{Disposition, basename, time};
 
-/// An auditd value as written: `"quoted"` text, or hex-encoded bytes, or a plain token.
-fn decode_value(raw: &str) -> String {
+/// An auditd value as written, as bytes: `"quoted"` text, or hex-encoded bytes, or a plain
+/// token (`(null)`, numbers) kept as is.
+fn decode_bytes(raw: &str) -> Vec<u8> {
     if let Some(inner) = raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
-        return inner.to_owned();
+        return inner.as_bytes().to_vec();
     }
-    if raw.len().is_multiple_of(2) && !raw.is_empty() && raw.bytes().all(|b| b.is_ascii_hexdigit())
-    {
-        let bytes: Vec<u8> = (0..raw.len() / 2)
-            .filter_map(|i| {
-                raw.get(2 * i..2 * i + 2)
-                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+    let hex = raw.as_bytes();
+    if hex.len().is_multiple_of(2) && !hex.is_empty() && hex.iter().all(u8::is_ascii_hexdigit) {
+        return hex
+            .chunks_exact(2)
+            .filter_map(|pair| {
+                let hi = char::from(pair.first().copied()?).to_digit(16)?;
+                let lo = char::from(pair.get(1).copied()?).to_digit(16)?;
+                u8::try_from(hi * 16 + lo).ok()
             })
             .collect();
-        return String::from_utf8_lossy(&bytes).into_owned();
     }
-    raw.to_owned()
+    raw.as_bytes().to_vec()
+}
+
+fn decode_value(raw: &str) -> String {
+    String::from_utf8_lossy(&decode_bytes(raw)).into_owned()
 }
 
 fn quote_if_needed(arg: &str) -> String {
@@ -36,26 +43,28 @@ fn quote_if_needed(arg: &str) -> String {
 }
 
 fn execve_args(rec: &serde_json::Map<String, Value>) -> Vec<String> {
-    let get = |k: &str| rec.get(k).and_then(Value::as_str);
+    let get = |k: &str| text(rec.get(k));
+    // argc bounds the loop; a forged huge argc cannot make us probe millions of keys.
     let argc: usize = get("argc")
-        .and_then(|s| s.parse().ok())
+        .and_then(|s| s.trim().parse().ok())
         .unwrap_or(0)
-        .min(4096);
+        .min(rec.len());
     let mut args = Vec::with_capacity(argc);
     for i in 0..argc {
         if let Some(v) = get(&format!("a{i}")) {
-            args.push(decode_value(v));
+            args.push(decode_value(&v));
             continue;
         }
-        // Long arguments are split: a2_len=… a2[0]=… a2[1]=… (each chunk hex or quoted).
-        let mut joined = String::new();
+        // Long arguments are split: a2_len=… a2[0]=… a2[1]=…; each chunk is encoded like the
+        // whole argument, so chunks are decoded to bytes and the bytes joined.
+        let mut bytes = Vec::new();
         let mut k = 0;
         while let Some(chunk) = get(&format!("a{i}[{k}]")) {
-            joined.push_str(chunk);
+            bytes.extend(decode_bytes(&chunk));
             k += 1;
         }
         if k > 0 {
-            args.push(decode_value(&joined));
+            args.push(String::from_utf8_lossy(&bytes).into_owned());
         }
     }
     args
@@ -106,11 +115,17 @@ pub(crate) fn normalize(location: Location, raw: Arc<Value>, out: &mut Vec<Event
         .map(|a| quote_if_needed(a))
         .collect::<Vec<_>>()
         .join(" ");
-    let image = sys("exe").or_else(|| args.first().cloned());
+    let image = sys("exe").filter(|e| !e.is_empty() && e != "(null)");
+    let file_name = image
+        .as_deref()
+        .or(args.first().map(String::as_str))
+        .map(|p| basename(p).to_owned());
+    let node = records
+        .iter()
+        .find_map(|r| text(r.get("node")))
+        .map(|n| n.trim_matches('"').to_owned());
     let f = &mut event.fields;
-    if let Some(image) = &image {
-        f.insert(field::FILE_NAME, basename(image).to_owned());
-    }
+    f.insert_opt(field::FILE_NAME, file_name);
     f.insert_opt(field::IMAGE, image);
     f.insert(field::COMMAND_LINE, command_line);
     f.insert(field::ARGV, args);
@@ -121,11 +136,12 @@ pub(crate) fn normalize(location: Location, raw: Arc<Value>, out: &mut Vec<Event
             .and_then(Value::as_str)
             .map(decode_value),
     );
-    f.insert_opt(field::USER, sys("UID").or_else(|| sys("uid")));
-    f.insert_opt("AuditUser", sys("AUID").or_else(|| sys("auid")));
+    // Numeric ids as the kernel wrote them; `UID`/`AUID` (enriched names) only as a fallback.
+    f.insert_opt(field::USER, sys("uid").or_else(|| sys("UID")));
+    f.insert_opt("AuditUser", sys("auid").or_else(|| sys("AUID")));
     f.insert_opt(field::PROCESS_ID, sys("pid"));
     f.insert_opt(field::PARENT_PROCESS_ID, sys("ppid"));
-    f.insert_opt(field::COMPUTER, sys("node"));
+    f.insert_opt(field::COMPUTER, node);
     out.push(event);
     Disposition::Emitted(1)
 }

@@ -57,6 +57,14 @@ pub(crate) fn normalize(location: Location, raw: Arc<Value>, out: &mut Vec<Event
     let Some(cols) = columns(&raw) else {
         return Disposition::Unrecognized;
     };
+    // Rows of other tables (DeviceFileEvents, DeviceNetworkEvents…) share `DeviceName` and the
+    // `InitiatingProcess*` columns but have no `ProcessCommandLine` column.
+    if cols.get("ProcessCommandLine").is_none() {
+        return Disposition::Ignored {
+            source: LogSource::DefenderProcess,
+            reason: "advanced hunting table not analyzed",
+        };
+    }
     let get = |k: &str| text(cols.get(k)).filter(|s| !s.is_empty());
     if get("ProcessCommandLine").is_none() && get("FileName").is_none() {
         return Disposition::Ignored {
@@ -94,6 +102,7 @@ pub(crate) fn normalize(location: Location, raw: Arc<Value>, out: &mut Vec<Event
     f.insert_opt(field::USER, user);
     f.insert_opt(field::COMPUTER, get("DeviceName"));
     f.insert_opt(field::INTEGRITY_LEVEL, get("ProcessIntegrityLevel"));
+    f.insert_opt(field::HASHES, get("SHA256").map(|h| format!("SHA256={h}")));
     out.push(event);
     Disposition::Emitted(1)
 }

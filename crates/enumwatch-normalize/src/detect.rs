@@ -9,16 +9,7 @@ use crate::{cloudtrail, defender_process, windows};
 /// Which log a record belongs to, or `None` when no normalizer knows its shape.
 pub fn detect(body: &Value) -> Option<LogSource> {
     if let Some(win) = windows::WinEvent::read(body) {
-        let source = if win.provider.contains("Sysmon") || win.channel.contains("Sysmon") {
-            LogSource::Sysmon
-        } else if win.provider.contains("Security-Auditing") || win.channel == "Security" {
-            LogSource::Security4688
-        } else if win.provider.contains("PowerShell") || win.channel.contains("PowerShell") {
-            LogSource::Powershell4104
-        } else {
-            LogSource::WindowsOther
-        };
-        return Some(source);
+        return Some(win.source());
     }
     if defender_process::is_defender(body) {
         return Some(LogSource::DefenderProcess);

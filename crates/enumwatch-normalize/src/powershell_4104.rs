@@ -2,7 +2,7 @@
 //! out of order, interleaved with other blocks). Parts are held per `ScriptBlockId` and host and
 //! joined in `MessageNumber` order into one event, located at the earliest part.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 use enumwatch_event::{Event, field};
 
@@ -22,7 +22,7 @@ struct Pending {
 pub(crate) struct Reassembler {
     /// Keyed by (script block id, computer); insertion order kept in `order` for determinism.
     held: BTreeMap<(String, String), Pending>,
-    order: Vec<(String, String)>,
+    order: VecDeque<(String, String)>,
 }
 
 impl Reassembler {
@@ -33,16 +33,18 @@ impl Reassembler {
         total: u64,
         out: &mut Vec<Event>,
     ) -> Disposition {
-        if total <= 1 {
+        // Without an id the parts cannot be matched: each stands alone.
+        let Some(id) = event
+            .fields
+            .get_str(field::SCRIPT_BLOCK_ID)
+            .map(str::to_owned)
+            .filter(|_| total > 1)
+        else {
             out.push(event);
             return Disposition::Emitted(1);
-        }
+        };
         let key = (
-            event
-                .fields
-                .get_str(field::SCRIPT_BLOCK_ID)
-                .unwrap_or_default()
-                .to_owned(),
+            id,
             event
                 .fields
                 .get_str(field::COMPUTER)
@@ -67,7 +69,7 @@ impl Reassembler {
                 }
                 let mut parts = BTreeMap::new();
                 parts.insert(number, text);
-                self.order.push(key.clone());
+                self.order.push_back(key.clone());
                 self.held.insert(
                     key.clone(),
                     Pending {
@@ -78,10 +80,7 @@ impl Reassembler {
                 );
             }
         }
-        let complete = self
-            .held
-            .get(&key)
-            .is_some_and(|p| p.parts.len() as u64 >= p.total);
+        let complete = self.held.get(&key).is_some_and(Pending::is_complete);
         if complete && let Some(pending) = self.held.remove(&key) {
             self.order.retain(|k| k != &key);
             out.push(assemble(pending, true));
@@ -91,23 +90,34 @@ impl Reassembler {
     }
 
     fn flush_oldest(&mut self, out: &mut Vec<Event>) {
-        if self.order.is_empty() {
-            return;
-        }
-        let key = self.order.remove(0);
-        if let Some(pending) = self.held.remove(&key) {
+        if let Some(key) = self.order.pop_front()
+            && let Some(pending) = self.held.remove(&key)
+        {
             out.push(assemble(pending, false));
         }
     }
 
     pub(crate) fn flush_all(&mut self, out: &mut Vec<Event>) -> usize {
-        let n = self.order.len();
+        let before = out.len();
         for key in std::mem::take(&mut self.order) {
             if let Some(pending) = self.held.remove(&key) {
                 out.push(assemble(pending, false));
             }
         }
-        n
+        out.len() - before
+    }
+}
+
+impl Pending {
+    /// Parts are distinct numbers, so `total` of them running from 1 to `total` is every part
+    /// (stray numbers such as 0 or beyond the total never complete a block).
+    fn is_complete(&self) -> bool {
+        self.parts.len() as u64 == self.total
+            && self.parts.first_key_value().is_some_and(|(n, _)| *n == 1)
+            && self
+                .parts
+                .last_key_value()
+                .is_some_and(|(n, _)| *n == self.total)
     }
 }
 
@@ -126,4 +136,65 @@ fn assemble(pending: Pending, complete: bool) -> Event {
         first.fields.insert("ScriptBlockPartsExpected", total);
     }
     first
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use enumwatch_event::{Location, LogSource};
+    use serde_json::{Value, json};
+
+    use super::*;
+
+    fn part(id: &str, record: u64, text: &str) -> Event {
+        let mut e = Event::new(
+            LogSource::Powershell4104,
+            Location::new(Arc::from("t"), record),
+            Arc::new(Value::Null),
+        );
+        e.fields.insert(field::SCRIPT_BLOCK_ID, id.to_owned());
+        e.fields.insert(field::SCRIPT_BLOCK_TEXT, text.to_owned());
+        e
+    }
+
+    #[test]
+    fn oldest_block_is_flushed_beyond_the_cap() {
+        let mut r = Reassembler::default();
+        let mut out = Vec::new();
+        for i in 0..=MAX_HELD_BLOCKS as u64 {
+            assert_eq!(
+                r.push(part(&format!("b{i}"), i, "x"), 1, 2, &mut out),
+                Disposition::Held
+            );
+        }
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].fields.get_str(field::SCRIPT_BLOCK_ID), Some("b0"));
+        assert_eq!(
+            out[0].fields.get("ScriptBlockIncomplete"),
+            Some(&json!(true))
+        );
+        assert_eq!(r.flush_all(&mut out), MAX_HELD_BLOCKS);
+    }
+
+    #[test]
+    fn stray_part_numbers_never_complete_a_block() {
+        let mut r = Reassembler::default();
+        let mut out = Vec::new();
+        assert_eq!(r.push(part("a", 0, "x"), 0, 2, &mut out), Disposition::Held);
+        assert_eq!(r.push(part("a", 1, "y"), 7, 2, &mut out), Disposition::Held);
+        assert_eq!(r.push(part("a", 2, "z"), 1, 2, &mut out), Disposition::Held);
+        assert_eq!(r.push(part("a", 3, "w"), 2, 2, &mut out), Disposition::Held);
+        assert_eq!(r.flush_all(&mut out), 1);
+        assert_eq!(
+            out[0].fields.get_str(field::SCRIPT_BLOCK_TEXT),
+            Some("xzwy")
+        );
+        let no_id = Event::new(
+            LogSource::Powershell4104,
+            Location::new(Arc::from("t"), 4),
+            Arc::new(Value::Null),
+        );
+        assert_eq!(r.push(no_id, 1, 2, &mut out), Disposition::Emitted(1));
+    }
 }

@@ -20,8 +20,11 @@ pub(crate) fn parse(text: &str) -> Option<Timestamp> {
             .ok()
             .map(|z| z.timestamp());
     }
-    if text.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
-        let (secs, frac) = text.split_once('.').unwrap_or((text, ""));
+    let (secs, frac) = text.split_once('.').unwrap_or((text, ""));
+    if !secs.is_empty()
+        && secs.bytes().all(|b| b.is_ascii_digit())
+        && frac.bytes().all(|b| b.is_ascii_digit())
+    {
         let secs: i64 = secs.parse().ok()?;
         let mut nanos: i32 = 0;
         for (i, digit) in frac.bytes().take(9).enumerate() {
@@ -54,6 +57,18 @@ mod tests {
         assert_eq!(
             parse("1715680000.120"),
             Some(want("2024-05-14T09:46:40.12Z"))
+        );
+        assert_eq!(parse("1600000000"), Some(want("2020-09-13T12:26:40Z")));
+        assert_eq!(parse("1.2.3"), None);
+        assert_eq!(parse(".5"), None);
+        assert_eq!(parse("99999999999999999999"), None);
+        assert_eq!(
+            parse("2024-05-14 10:02:11"),
+            Some(want("2024-05-14T10:02:11Z"))
+        );
+        assert_eq!(
+            parse("2024-05-14T12:02:11+02:00"),
+            Some(want("2024-05-14T10:02:11Z"))
         );
         assert_eq!(parse("yesterday"), None);
         assert_eq!(parse(""), None);

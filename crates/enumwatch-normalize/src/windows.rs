@@ -17,7 +17,10 @@ pub(crate) struct WinEvent<'a> {
     pub(crate) channel: String,
     pub(crate) event_id: u64,
     pub(crate) computer: Option<String>,
+    /// The vendor's own event time (System `TimeCreated`, Sentinel `TimeGenerated`).
     pub(crate) time: Option<String>,
+    /// The shipper's `@timestamp`, used after Sysmon's `UtcTime`.
+    pub(crate) shipped_time: Option<String>,
     pub(crate) user_sid: Option<String>,
     pub(crate) data: &'a Map<String, Value>,
 }
@@ -57,6 +60,7 @@ impl<'a> WinEvent<'a> {
                 event_id,
                 computer: text(system.get("Computer")),
                 time: text(system["TimeCreated"]["#attributes"].get("SystemTime")),
+                shipped_time: text(obj.get("@timestamp")),
                 user_sid: text(system["Security"]["#attributes"].get("UserID")),
                 data,
             });
@@ -69,7 +73,8 @@ impl<'a> WinEvent<'a> {
                 channel: text(winlog.get("channel")).unwrap_or_default(),
                 event_id: number(winlog.get("event_id"))?,
                 computer: text(winlog.get("computer_name")),
-                time: text(obj.get("@timestamp")),
+                time: text(winlog.get("time_created")),
+                shipped_time: text(obj.get("@timestamp")),
                 user_sid: text(winlog.get("user").and_then(|u| u.get("identifier"))),
                 data: winlog
                     .get("event_data")
@@ -90,7 +95,9 @@ impl<'a> WinEvent<'a> {
         .find_map(|k| text(obj.get(*k)))
         .unwrap_or_default();
         let channel = text(obj.get("Channel")).unwrap_or_default();
-        let sentinel = text(obj.get("Type")).is_some_and(|t| t == "SecurityEvent");
+        // Sentinel `SecurityEvent` rows: `Type` when exported with it, else the 4688 columns.
+        let sentinel = text(obj.get("Type")).is_some_and(|t| t == "SecurityEvent")
+            || obj.get("NewProcessName").is_some();
         if provider.is_empty() && channel.is_empty() && !sentinel {
             return None;
         }
@@ -105,15 +112,11 @@ impl<'a> WinEvent<'a> {
             computer: ["Hostname", "Computer", "computer_name"]
                 .iter()
                 .find_map(|k| text(obj.get(*k))),
-            time: [
-                "TimeCreated",
-                "@timestamp",
-                "EventTime",
-                "TimeGenerated",
-                "UtcTime",
-            ]
-            .iter()
-            .find_map(|k| text(obj.get(*k))),
+            // NXLog's `EventTime` is the collector's local time without an offset: not used.
+            time: ["TimeCreated", "TimeGenerated"]
+                .iter()
+                .find_map(|k| text(obj.get(*k))),
+            shipped_time: text(obj.get("@timestamp")),
             user_sid: text(obj.get("UserID")),
             data: obj,
         })
@@ -124,8 +127,26 @@ impl<'a> WinEvent<'a> {
     }
 
     fn is(&self, needle: &str) -> bool {
-        self.provider.contains(needle) || self.channel.contains(needle)
+        contains_ignore_case(&self.provider, needle) || contains_ignore_case(&self.channel, needle)
     }
+
+    /// Which analyzed log this is, by provider or channel (NXLog writes `security` lowercase).
+    pub(crate) fn source(&self) -> LogSource {
+        if self.is("Sysmon") {
+            LogSource::Sysmon
+        } else if self.is("Security-Auditing") || self.channel.eq_ignore_ascii_case("Security") {
+            LogSource::Security4688
+        } else if self.is("PowerShell") {
+            LogSource::Powershell4104
+        } else {
+            LogSource::WindowsOther
+        }
+    }
+}
+
+fn contains_ignore_case(hay: &str, needle: &str) -> bool {
+    hay.to_ascii_lowercase()
+        .contains(&needle.to_ascii_lowercase())
 }
 
 fn empty_map() -> &'static Map<String, Value> {
@@ -140,17 +161,17 @@ pub(crate) fn normalize(
     blocks: &mut Reassembler,
     out: &mut Vec<Event>,
 ) -> Disposition {
-    let (source, supported) = if win.is("Sysmon") {
-        (LogSource::Sysmon, win.event_id == 1)
-    } else if win.is("Security-Auditing") || win.channel == "Security" {
-        (LogSource::Security4688, win.event_id == 4688)
-    } else if win.is("PowerShell") {
-        (LogSource::Powershell4104, win.event_id == 4104)
-    } else {
-        return Disposition::Ignored {
-            source: LogSource::WindowsOther,
-            reason: "provider not analyzed",
-        };
+    let source = win.source();
+    let supported = match source {
+        LogSource::Sysmon => win.event_id == 1,
+        LogSource::Security4688 => win.event_id == 4688,
+        LogSource::Powershell4104 => win.event_id == 4104,
+        _ => {
+            return Disposition::Ignored {
+                source: LogSource::WindowsOther,
+                reason: "provider not analyzed",
+            };
+        }
     };
     if !supported {
         return Disposition::Ignored {
@@ -163,7 +184,8 @@ pub(crate) fn normalize(
         .time
         .as_deref()
         .and_then(time::parse)
-        .or_else(|| win.get("UtcTime").as_deref().and_then(time::parse));
+        .or_else(|| win.get("UtcTime").as_deref().and_then(time::parse))
+        .or_else(|| win.shipped_time.as_deref().and_then(time::parse));
     let f = &mut event.fields;
     f.insert_opt(field::COMPUTER, win.computer.clone());
     match source {
@@ -196,7 +218,7 @@ pub(crate) fn normalize(
             // The subject is the machine account when SYSTEM created the process for a user.
             let user = match subject {
                 Some(s) if !s.ends_with('$') => Some(s),
-                _ => target.or_else(|| win.get("Account")),
+                machine => target.or_else(|| win.get("Account")).or(machine),
             };
             f.insert_opt(field::USER, user);
         }

@@ -34,6 +34,12 @@ impl RuleError {
 
     /// An error from the Sigma parser or compiler; the offending key is found from the message.
     pub(crate) fn from_message(source: &RuleSource, message: &str) -> Self {
+        if let Some(field) = message
+            .strip_prefix("Missing required field '")
+            .and_then(|rest| rest.strip_suffix('\''))
+        {
+            return Self::missing(source, field);
+        }
         // Parser messages quote the offending token in backticks or single quotes.
         let quoted: Vec<&str> = message
             .split(['`', '\''])
@@ -90,8 +96,64 @@ impl RuleError {
     }
 }
 
-/// Add the next step to parser messages that only say what is wrong.
+impl RuleError {
+    /// A required top-level key is absent: point at the start of the rule document.
+    fn missing(source: &RuleSource, field: &str) -> Self {
+        let what = match field {
+            "detection" => "a `detection` mapping with at least one selection and a `condition`",
+            "logsource" => "a `logsource` mapping with product, category or service",
+            "title" => "a `title` (a short name shown in alerts)",
+            "condition" => "a `condition` naming the selections to combine",
+            _ => "it",
+        };
+        Self::at_document(
+            source,
+            field,
+            format!("missing required field `{field}`; expected {what} in this rule"),
+        )
+    }
+
+    /// An error about something absent from the rule: located at the rule's first line.
+    pub(crate) fn at_document(source: &RuleSource, yaml_path: &str, message: String) -> Self {
+        let line = source
+            .text
+            .lines()
+            .position(|l| {
+                let t = l.trim();
+                !t.is_empty() && !t.starts_with('#') && t != "---"
+            })
+            .map(|i| i as u64 + 1);
+        Self {
+            file: source.name.clone(),
+            yaml_path: yaml_path.to_owned(),
+            line,
+            message,
+        }
+    }
+}
+
+/// Add the next step to parser messages that only say what is wrong; messages start lowercase.
 fn explain(message: &str) -> String {
+    let mut chars = message.chars();
+    let message = match chars.next() {
+        Some(first) => format!("{}{}", first.to_lowercase(), chars.as_str()),
+        None => String::new(),
+    };
+    let message = message.as_str();
+    for (field, expected) in [
+        ("level", "informational, low, medium, high or critical"),
+        (
+            "status",
+            "stable, test, experimental, deprecated or unsupported",
+        ),
+    ] {
+        if let Some(found) = message
+            .strip_prefix(&format!("invalid {field}: '"))
+            .and_then(|rest| rest.strip_suffix('\''))
+        {
+            return format!("expected {expected}, found `{found}`; fix the rule's `{field}` value");
+        }
+    }
     let lower = message.to_ascii_lowercase();
     let hint = if lower.contains("modifier") {
         "; expected one of contains, startswith, endswith, all, re, cidr, base64, base64offset, windash, wide, utf16le, utf16be, exists, cased, fieldref, gt, gte, lt, lte, expand (see the Sigma specification)"

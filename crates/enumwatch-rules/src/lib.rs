@@ -8,6 +8,7 @@
 mod error;
 mod locate;
 mod meta;
+mod regex_budget;
 
 use std::collections::BTreeSet;
 
@@ -55,8 +56,10 @@ impl RuleSet {
         self.metas.iter().find(|m| m.id == id)
     }
 
-    /// The rules a user asked for: by id, name, title (case-insensitive) or tag. No selectors
-    /// means the rules enabled by default. Correlation rules bring the rules they correlate.
+    /// The rules a user asked for: by id, name, title (case-insensitive) or tag; an enumwatch
+    /// area tag such as `enumwatch.endpoint` is also selected by its bare name (`endpoint`). No
+    /// selectors means the rules enabled by default. Correlation rules bring the rules they
+    /// correlate.
     pub fn select(&self, selectors: &[String]) -> RuleSet {
         let wanted = |m: &RuleMeta| {
             if selectors.is_empty() {
@@ -67,7 +70,11 @@ impl RuleSet {
                 m.id.eq_ignore_ascii_case(s)
                     || m.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(s))
                     || m.title.eq_ignore_ascii_case(s)
-                    || m.tags.iter().any(|t| t.eq_ignore_ascii_case(s))
+                    || m.tags.iter().any(|t| {
+                        t.eq_ignore_ascii_case(s)
+                            || t.strip_prefix("enumwatch.")
+                                .is_some_and(|area| area.eq_ignore_ascii_case(s))
+                    })
             })
         };
         let mut keep: BTreeSet<usize> = (0..self.metas.len())
@@ -141,9 +148,14 @@ pub fn lint(source: &RuleSource) -> Vec<RuleError> {
             errors.push(RuleError::at(
                 source,
                 "logsource",
-                "logsource",
+                "logsource:",
                 "expected at least one of product, category or service; without one the rule runs against every log".to_owned(),
             ));
+            if let Some(last) = errors.last_mut()
+                && last.line.is_none()
+            {
+                *last = RuleError::at_document(source, "logsource", last.message.clone());
+            }
         }
     }
     errors
@@ -164,6 +176,12 @@ fn load_one(source: &RuleSource) -> (Vec<RuleMeta>, Vec<ParsedRule>, Vec<RuleErr
         errors.push(RuleError::from_message(source, message));
     }
     for rule in collection.rules {
+        // The budget first: rsigma's own limit is larger and its error carries no location.
+        let too_big = regex_budget::check(&rule, source);
+        if !too_big.is_empty() {
+            errors.extend(too_big);
+            continue;
+        }
         if let Err(err) = rsigma_eval::compile_rule(&rule) {
             errors.push(RuleError::from_message(source, &err.to_string()));
             continue;

@@ -1,13 +1,16 @@
-//! What a program invocation does, from its argv: the cloud CLIs (aws, az, gcloud, gam), the
-//! offensive and assessment tools (AzureHound, ROADtools, Pacu, CloudFox, ScoutSuite), and the
-//! wrappers that run them (`cmd /c`, `sh -c`, `python -m`, `python script.py`, `sudo`, `env`).
-//! Names and operations come from the tools' documentation and source (see the detection catalog
-//! in the project's design notes, §7–§9).
+//! What a program invocation does, from its argv. This module owns the dispatch by program name,
+//! the wrappers that hide the real program (`cmd /c`, `sh -c`, `python -m`, `python script.py`,
+//! `sudo`, `env`) and the offensive and assessment tools (AzureHound, ROADtools, Pacu, CloudFox,
+//! ScoutSuite); the vendor CLIs live in `cli_aws`, `cli_azure` and `cli_gcloud`. Names and
+//! operations come from the tools' documentation and source (detection catalog §7–§9).
 
 use enumwatch_event::{Platform, ToolCategory};
 
 use crate::Recognition;
 use crate::argv::{program, split};
+use crate::cli_aws::aws;
+use crate::cli_azure::azure;
+use crate::cli_gcloud::{gam, gcloud};
 use crate::powershell;
 
 /// How deep wrappers may nest (`cmd /c cmd /c …`) before we stop unwrapping.
@@ -17,7 +20,7 @@ const MAX_DEPTH: usize = 6;
     clippy::too_many_arguments,
     reason = "a flat constructor reads better than a builder for these tables"
 )]
-fn rec(
+pub(crate) fn rec(
     tool: &'static str,
     service: &str,
     operation: &str,
@@ -92,6 +95,11 @@ pub(crate) fn recognize_argv(args: &[String], depth: usize, out: &mut Vec<Recogn
         p if p == "python" || p == "py" || p.starts_with("python3") || p.starts_with("python2") => {
             python(rest, depth, out)
         }
+        // Scripts run directly through their shebang or file association.
+        "gcloud.py" => out.extend(gcloud(rest)),
+        "pacu.py" => out.push(pacu(rest)),
+        "scout.py" => out.extend(scout(rest)),
+        "roadrecon.py" => out.push(roadrecon(rest)),
         "aws" => out.extend(aws(rest)),
         "az" => out.extend(azure(rest)),
         "gcloud" => out.extend(gcloud(rest)),
@@ -155,7 +163,7 @@ fn python(rest: &[String], depth: usize, out: &mut Vec<Recognition>) {
 }
 
 /// Options that take a value, to be skipped before the first positional word.
-fn positionals<'a>(args: &'a [String], valued: &[&str]) -> Vec<&'a str> {
+pub(crate) fn positionals<'a>(args: &'a [String], valued: &[&str]) -> Vec<&'a str> {
     let mut out = Vec::new();
     let mut skip_next = false;
     for arg in args {
@@ -177,215 +185,6 @@ fn positionals<'a>(args: &'a [String], valued: &[&str]) -> Vec<&'a str> {
         out.push(arg.as_str());
     }
     out
-}
-
-const AWS_VALUED: [&str; 10] = [
-    "--profile",
-    "--region",
-    "--output",
-    "--endpoint-url",
-    "--query",
-    "--color",
-    "--ca-bundle",
-    "--cli-read-timeout",
-    "--cli-connect-timeout",
-    "--cli-binary-format",
-];
-
-const IAM_LISTING: [&str; 12] = [
-    "get-account-authorization-details",
-    "get-account-summary",
-    "generate-credential-report",
-    "get-credential-report",
-    "get-group",
-    "list-entities-for-policy",
-    "list-account-aliases",
-    "list-saml-providers",
-    "list-open-id-connect-providers",
-    "list-instance-profiles",
-    "list-users",
-    "list-roles",
-];
-
-fn aws(args: &[String]) -> Option<Recognition> {
-    let words = positionals(args, &AWS_VALUED);
-    let (service, operation) = (*words.first()?, *words.get(1)?);
-    let service_l = service.to_ascii_lowercase();
-    let op = operation.to_ascii_lowercase();
-    let enumeration = match service_l.as_str() {
-        "iam" => op.starts_with("list-") || IAM_LISTING.contains(&op.as_str()),
-        "organizations" => op.starts_with("list-") || op == "describe-organization",
-        "identitystore" => op.starts_with("list-"),
-        "sso-admin" => op.starts_with("list-"),
-        "sts" => false,
-        _ => return None,
-    };
-    Some(rec(
-        "aws-cli",
-        &service_l,
-        &op,
-        format!("aws {service_l} {op}"),
-        enumeration,
-        Platform::Aws,
-        ToolCategory::BuiltInEnumeration,
-        "AN1088",
-    ))
-}
-
-fn azure(args: &[String]) -> Option<Recognition> {
-    let words: Vec<String> = positionals(
-        args,
-        &[
-            "--subscription",
-            "--output",
-            "-o",
-            "--query",
-            "--filter",
-            "--id",
-            "--upn",
-            "--display-name",
-            "--group",
-            "-g",
-        ],
-    )
-    .iter()
-    .map(|w| w.to_ascii_lowercase())
-    .collect();
-    let joined = words.join(" ");
-    let (enumeration, service, analytic) = match joined.as_str() {
-        "ad user list"
-        | "ad group list"
-        | "ad sp list"
-        | "ad app list"
-        | "ad group member list"
-        | "ad signed-in-user list-owned-objects"
-        | "ad sp owner list"
-        | "ad app owner list" => (
-            true,
-            words
-                .get(..words.len().saturating_sub(1))
-                .unwrap_or_default()
-                .join(" "),
-            "AN1087",
-        ),
-        "role assignment list" | "role definition list" | "account list" => (
-            true,
-            words
-                .get(..words.len().saturating_sub(1))
-                .unwrap_or_default()
-                .join(" "),
-            "AN1088",
-        ),
-        _ if words.first().is_some_and(|w| w == "ad") => (
-            false,
-            words.get(..2).unwrap_or_default().join(" "),
-            "AN1087",
-        ),
-        _ => return None,
-    };
-    let operation = words.last().cloned().unwrap_or_default();
-    Some(rec(
-        "azure-cli",
-        &service,
-        &operation,
-        format!("az {joined}"),
-        enumeration,
-        Platform::AzureM365,
-        ToolCategory::BuiltInEnumeration,
-        analytic,
-    ))
-}
-
-const GCLOUD_VALUED: [&str; 7] = [
-    "--project",
-    "--account",
-    "--format",
-    "--configuration",
-    "--verbosity",
-    "--impersonate-service-account",
-    "--filter",
-];
-const GCLOUD_LISTING: [&str; 10] = [
-    "iam service-accounts list",
-    "iam service-accounts keys list",
-    "iam roles list",
-    "projects get-iam-policy",
-    "organizations get-iam-policy",
-    "resource-manager folders get-iam-policy",
-    "asset search-all-iam-policies",
-    "identity groups memberships list",
-    "identity groups search",
-    "iam service-accounts get-iam-policy",
-];
-
-fn gcloud(args: &[String]) -> Option<Recognition> {
-    let mut words: Vec<String> = positionals(args, &GCLOUD_VALUED)
-        .iter()
-        .map(|w| w.to_ascii_lowercase())
-        .collect();
-    if words.first().is_some_and(|w| w == "alpha" || w == "beta") {
-        words.remove(0);
-    }
-    let group = words.first()?.clone();
-    if ![
-        "iam",
-        "projects",
-        "organizations",
-        "resource-manager",
-        "asset",
-        "identity",
-    ]
-    .contains(&group.as_str())
-    {
-        return None;
-    }
-    // Drop the resource argument of get-iam-policy (a project or organization id).
-    let mut command = Vec::new();
-    for w in &words {
-        command.push(w.clone());
-        if w.ends_with("get-iam-policy") || w == "list" || w == "search" || w.starts_with("search-")
-        {
-            break;
-        }
-    }
-    let joined = command.join(" ");
-    let enumeration = GCLOUD_LISTING.contains(&joined.as_str());
-    let operation = command.last().cloned().unwrap_or_default();
-    let service = command
-        .get(..command.len().saturating_sub(1))
-        .unwrap_or_default()
-        .join(" ");
-    Some(rec(
-        "gcloud",
-        &service,
-        &operation,
-        format!("gcloud {joined}"),
-        enumeration,
-        Platform::Gcp,
-        ToolCategory::BuiltInEnumeration,
-        "AN1088",
-    ))
-}
-
-fn gam(args: &[String]) -> Option<Recognition> {
-    let words: Vec<String> = args.iter().map(|w| w.to_ascii_lowercase()).collect();
-    let verb = words.first()?.as_str();
-    let noun = words.get(1).map(String::as_str).unwrap_or("");
-    let enumeration = verb == "print"
-        && ["users", "groups", "group-members", "aliases", "admins"].contains(&noun);
-    if verb != "print" && verb != "info" {
-        return None;
-    }
-    Some(rec(
-        "GAM",
-        "directory",
-        &format!("{verb} {noun}"),
-        format!("gam {verb} {noun}"),
-        enumeration,
-        Platform::GoogleWorkspace,
-        ToolCategory::BuiltInEnumeration,
-        "AN1090",
-    ))
 }
 
 fn azurehound(args: &[String]) -> Recognition {
