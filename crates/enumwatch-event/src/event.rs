@@ -53,6 +53,47 @@ pub mod field {
     pub const ERROR_CODE: &str = "outcome.error_code";
     pub const ACCOUNT: &str = "cloud.account";
     pub const REGION: &str = "cloud.region";
+    /// Directory tenant (Entra tenant id, Okta org, Workspace customer id, Slack enterprise).
+    pub const TENANT: &str = "cloud.tenant";
+    /// Display name of the calling application (Entra `AppDisplayName`, Okta client, Slack app).
+    pub const APP_NAME: &str = "client.app_name";
+    /// ISO country code of the client, where the vendor records it.
+    pub const COUNTRY: &str = "client.geo.country";
+    /// `success` or `failure`, from the vendor's own outcome field.
+    pub const OUTCOME: &str = "outcome.result";
+    /// The object the operation read or changed (GCP `resourceName`, UAL `ObjectId`, Okta target).
+    pub const TARGET: &str = "action.target";
+    /// HTTP method of an API request log (`GET`, `POST`).
+    pub const HTTP_METHOD: &str = "http.method";
+    /// HTTP status code of an API request log, as text (`200`, `403`).
+    pub const HTTP_STATUS: &str = "http.status";
+    /// The request URI as logged.
+    pub const URL: &str = "url.original";
+    /// The request path with ids, UPNs, API version and query removed (`/users/{id}/memberOf`,
+    /// AAD Graph `users`), so one endpoint reads the same in every request; tool endpoint sets
+    /// are fingerprinted on it.
+    pub const API_ENDPOINT: &str = "api.endpoint";
+    /// API version of the request (`v1.0`, `beta`, `1.61-internal`).
+    pub const API_VERSION: &str = "api.version";
+    /// What kind of directory object the request reads (`users`, `groups`, `roles`,
+    /// `applications`, `service_principals`, `devices`, `policies`, `mailboxes`, `contacts`,
+    /// `organization`, `service_accounts`); absent when it reads none.
+    pub const API_CATEGORY: &str = "api.category";
+    /// `true` when the request lists a collection (no single object id), the shape of enumeration.
+    pub const API_LISTING: &str = "api.listing";
+    /// OAuth scopes of the token (space-separated, as the vendor logs them).
+    pub const SCOPES: &str = "auth.scopes";
+    /// Application roles of an app-only token.
+    pub const ROLES: &str = "auth.roles";
+    /// Sign-in protocol or grant (`deviceCode`, `ropc`, `none`).
+    pub const AUTH_PROTOCOL: &str = "auth.protocol";
+    /// Resource (audience) a sign-in asked a token for (`00000003-0000-0000-c000-000000000000`).
+    pub const AUTH_RESOURCE: &str = "auth.resource_id";
+    /// `true`/`false` when the vendor says whether the device is managed.
+    pub const DEVICE_MANAGED: &str = "device.managed";
+    /// Count of items or bytes the request returned, where logged (Workspace
+    /// `num_response_bytes`, Graph `ResponseSizeBytes`).
+    pub const RESPONSE_SIZE: &str = "http.response_bytes";
 
     // Derived by the command-line enricher.
     /// Recognised program or module (`aws-cli`, `azure-cli`, `gcloud`, `MSOnline`, `AzureHound`).
