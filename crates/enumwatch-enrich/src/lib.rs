@@ -3,6 +3,9 @@
 //! Sigma cannot parse argv or decode base64 UTF-16LE; this crate does, once per event, and
 //! writes `cli.*` fields that short Sigma rules match.
 //!
+//! `cloud` does the same for cloud and SaaS events: the client behind the user agent and the
+//! configuration's tunables as `ctx.*` fields.
+//!
 //! Also home of `kusto`, the exact Kusto `has` semantics used to reproduce the Microsoft
 //! Sentinel rule. No I/O.
 
@@ -10,6 +13,7 @@ mod argv;
 mod cli_aws;
 mod cli_azure;
 mod cli_gcloud;
+pub mod cloud;
 mod deobfuscate;
 mod enricher;
 pub mod kusto;
@@ -18,6 +22,7 @@ mod tools;
 
 use enumwatch_event::{Platform, ToolCategory};
 
+pub use cloud::CloudEnricher;
 pub use deobfuscate::{Deobfuscated, deobfuscate};
 pub use enricher::CommandLineEnricher;
 

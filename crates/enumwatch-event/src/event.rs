@@ -95,6 +95,31 @@ pub mod field {
     /// `num_response_bytes`, Graph `ResponseSizeBytes`).
     pub const RESPONSE_SIZE: &str = "http.response_bytes";
 
+    // Derived by the cloud enricher from the client and the configuration.
+    /// Client recognised from the user agent (`aws-cli`, `gcloud`, `terraform`, `AzureHound`).
+    pub const CLIENT_TOOL: &str = "client.tool";
+    /// `ToolCategory` name of the recognised client.
+    pub const CLIENT_TOOL_CATEGORY: &str = "client.tool_category";
+    /// The CLI command a user agent names (`iam.list-users`, `gcloud.iam.service-accounts.list`).
+    pub const CLIENT_COMMAND: &str = "client.command";
+    /// CallerType of the principal (`admin`, `developer`, `test`, `service`, `instance_role`).
+    pub const CTX_CALLER_TYPE: &str = "ctx.caller_type";
+    /// `true` when the configuration marks this principal, app or client as expected to list
+    /// accounts (never set for a known offensive tool); rules leave these events out.
+    pub const CTX_EXPECTED: &str = "ctx.expected";
+    /// The configuration key and pattern that made the event expected.
+    pub const CTX_EXPECTED_REASON: &str = "ctx.expected_reason";
+    /// `true` when CloudRegion lists regions or networks and the call came from outside them.
+    pub const CTX_UNEXPECTED_REGION: &str = "ctx.unexpected_region";
+    /// `true` when the token carries a TokenScope directory-read scope or role.
+    pub const CTX_DIRECTORY_SCOPE: &str = "ctx.directory_scope";
+    /// `true` when the app is a first-party public client tools borrow (AppContext).
+    pub const CTX_PUBLIC_CLIENT: &str = "ctx.public_client";
+    /// `true` when SessionContext finds the session outside trusted networks or devices.
+    pub const CTX_UNTRUSTED_SESSION: &str = "ctx.untrusted_session";
+    /// `true` when GeoContext lists countries and the client's country is not among them.
+    pub const CTX_UNEXPECTED_GEO: &str = "ctx.unexpected_geo";
+
     // Derived by the command-line enricher.
     /// Recognised program or module (`aws-cli`, `azure-cli`, `gcloud`, `MSOnline`, `AzureHound`).
     pub const CLI_TOOL: &str = "cli.tool";

@@ -44,6 +44,9 @@ pub struct RunStats {
     pub ignored: BTreeMap<String, u64>,
     /// Records whose vendor could not be recognized.
     pub unrecognized: u64,
+    /// Events the configuration marked as expected (left out by the rules' tuning filters), by
+    /// the configuration key that did it.
+    pub expected: BTreeMap<String, u64>,
     /// Detection rule hits.
     pub hits: u64,
     /// Alerts produced.
@@ -94,6 +97,7 @@ impl RunStats {
         add_all(&mut self.malformed, other.malformed);
         add_all(&mut self.events, other.events);
         add_all(&mut self.ignored, other.ignored);
+        add_all(&mut self.expected, other.expected);
         self.unrecognized += other.unrecognized;
         self.hits += other.hits;
         self.alerts += other.alerts;
