@@ -51,7 +51,76 @@ impl AlertBuilder {
         evidence.sort();
         evidence.dedup();
         alert.evidence = evidence;
-        alert.explanation = format!("{}: {} matching events for {group}", rule.title, hit.events);
+        // The strongest tool signature among the events names the alert's tool.
+        if let Some((tool, category)) = events
+            .iter()
+            .filter_map(|e| {
+                let tool = e.fields.get_str(field::CLIENT_TOOL)?;
+                let category = e
+                    .fields
+                    .get_str(field::CLIENT_TOOL_CATEGORY)
+                    .and_then(ToolCategory::from_name)?;
+                Some((tool, category))
+            })
+            .min_by_key(|(_, c)| *c)
+        {
+            alert.tool = Some(tool.to_owned());
+            alert.tool_category = category;
+            if category == ToolCategory::KnownOffensiveTool
+                && !alert.factors.iter().any(|f| f == "known offensive tool")
+            {
+                alert.factors.push("known offensive tool".to_owned());
+            }
+        }
+        let mut actions: Vec<&str> = Vec::new();
+        for e in events {
+            if let Some(a) = e.fields.get_str(field::ACTION)
+                && !actions.contains(&a)
+            {
+                actions.push(a);
+            }
+        }
+        let shown = actions
+            .iter()
+            .take(12)
+            .copied()
+            .collect::<Vec<_>>()
+            .join(", ");
+        let more = actions.len().saturating_sub(12);
+        let sources: Vec<&str> = {
+            let mut ips: Vec<&str> = events
+                .iter()
+                .filter_map(|e| e.fields.get_str(field::SOURCE_IP))
+                .collect();
+            ips.sort_unstable();
+            ips.dedup();
+            ips
+        };
+        alert.command = (!actions.is_empty()).then(|| shown.clone());
+        let operations = if actions.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " ({} distinct operations: {shown}{})",
+                actions.len(),
+                if more > 0 { format!(", +{more} more") } else { String::new() }
+            )
+        };
+        let origin = if sources.is_empty() {
+            String::new()
+        } else {
+            format!(" from {}", sources.join(", "))
+        };
+        let tool = alert
+            .tool
+            .as_deref()
+            .map(|t| format!(" with {t}"))
+            .unwrap_or_default();
+        alert.explanation = format!(
+            "{}: {} events for {group}{operations}{origin}{tool}",
+            rule.title,
+            events.len()
+        );
         Some(alert)
     }
 }
@@ -92,7 +161,11 @@ fn base(rule: &RuleMeta, event: &Event, id_extra: &[&str]) -> Alert {
         host: event.get_str(field::COMPUTER).map(str::to_owned),
         process: event.get_str(field::IMAGE).map(str::to_owned),
         command_line: None,
-        tool: event.fields.get_str(field::CLI_TOOL).map(str::to_owned),
+        tool: event
+            .fields
+            .get_str(field::CLI_TOOL)
+            .or_else(|| event.fields.get_str(field::CLIENT_TOOL))
+            .map(str::to_owned),
         command: None,
         explanation: String::new(),
         evidence: vec![Evidence::from(location)],
@@ -125,6 +198,7 @@ fn classify(rule: &RuleMeta, event: &Event) -> (Platform, ToolCategory) {
     let category = event
         .fields
         .get_str(field::CLI_TOOL_CATEGORY)
+        .or_else(|| event.fields.get_str(field::CLIENT_TOOL_CATEGORY))
         .and_then(ToolCategory::from_name)
         .unwrap_or(ToolCategory::Other);
     (platform, category)

@@ -100,7 +100,7 @@ fn correlation_alerts_carry_every_event_as_evidence() {
         a.evidence.iter().map(|e| e.record).collect::<Vec<_>>(),
         [1, 3]
     );
-    assert_eq!(a.explanation, "R: 2 matching events for User=bob");
+    assert_eq!(a.explanation, "R: 2 events for User=bob");
     assert_eq!(a.analytic.as_deref(), Some("AN1088"));
     assert!(
         AlertBuilder::new()

@@ -42,28 +42,37 @@ pub const ANALYTICS: &[Analytic] = &[
     },
 ];
 
+/// `(name, text)` of a rule file under `rules/`, embedded at build time.
+macro_rules! rule {
+    ($path:literal) => {
+        (
+            concat!("builtin:", $path),
+            include_str!(concat!("../rules/", $path)),
+        )
+    };
+}
+
 /// Rule files shipped in the binary: (name, text).
 const BUILTIN: &[(&str, &str)] = &[
-    (
-        "builtin:endpoint/cloud-account-enumeration-offensive-tool-process.yml",
-        include_str!("../rules/endpoint/cloud-account-enumeration-offensive-tool-process.yml"),
-    ),
-    (
-        "builtin:endpoint/cloud-account-enumeration-cli-process.yml",
-        include_str!("../rules/endpoint/cloud-account-enumeration-cli-process.yml"),
-    ),
-    (
-        "builtin:endpoint/cloud-account-enumeration-offensive-tool-scriptblock.yml",
-        include_str!("../rules/endpoint/cloud-account-enumeration-offensive-tool-scriptblock.yml"),
-    ),
-    (
-        "builtin:endpoint/cloud-account-enumeration-cli-scriptblock.yml",
-        include_str!("../rules/endpoint/cloud-account-enumeration-cli-scriptblock.yml"),
-    ),
-    (
-        "builtin:endpoint/sentinel-kql-t1087-004.yml",
-        include_str!("../rules/endpoint/sentinel-kql-t1087-004.yml"),
-    ),
+    rule!("endpoint/cloud-account-enumeration-offensive-tool-process.yml"),
+    rule!("endpoint/cloud-account-enumeration-cli-process.yml"),
+    rule!("endpoint/cloud-account-enumeration-offensive-tool-scriptblock.yml"),
+    rule!("endpoint/cloud-account-enumeration-cli-scriptblock.yml"),
+    rule!("endpoint/sentinel-kql-t1087-004.yml"),
+    rule!("iaas/aws-account-wide-listing.yml"),
+    rule!("iaas/aws-high-value-identity-read.yml"),
+    rule!("iaas/aws-instance-role-iam-enumeration.yml"),
+    rule!("iaas/aws-instance-role-listing.yml"),
+    rule!("iaas/aws-offensive-tool-whoami.yml"),
+    rule!("iaas/aws-trust-policy-oracle-burst.yml"),
+    rule!("iaas/aws-trust-policy-oracle.yml"),
+    rule!("iaas/cloud-denied-discovery-burst.yml"),
+    rule!("iaas/cloud-denied-discovery.yml"),
+    rule!("iaas/cloud-offensive-tool-listing.yml"),
+    rule!("iaas/cloud-offensive-tool-user-agent.yml"),
+    rule!("iaas/gcp-denied-discovery.yml"),
+    rule!("iaas/gcp-iam-listing.yml"),
+    rule!("iaas/iaas-enumeration-burst.yml"),
 ];
 
 /// The built-in rules as sources for `enumwatch_rules::load`.

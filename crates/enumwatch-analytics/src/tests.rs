@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use enumwatch_engine::Matcher;
 use enumwatch_event::{Event, Location, LogSource};
-use enumwatch_rules::{lint, load};
+use enumwatch_rules::{Level, ParsedRule, lint, load};
 use serde_json::json;
 
 use super::*;
@@ -26,16 +26,41 @@ fn builtin_rules_load_and_lint_clean() {
     assert_eq!(rules.rules().len(), sources.len());
     assert_eq!(
         rules.select(&[]).rules().len(),
-        4,
+        sources.len() - 1,
         "the KQL translation is off by default"
     );
+    // Rules a correlation aggregates are building blocks; every other rule alerts and must
+    // tell the analyst what to do.
+    let members: Vec<&str> = rules
+        .parsed()
+        .iter()
+        .filter_map(|p| match p {
+            ParsedRule::Correlation(c) => Some(c.rules.iter().map(String::as_str)),
+            _ => None,
+        })
+        .flatten()
+        .collect();
     for rule in rules.rules() {
-        assert!(rule.tags.iter().any(|t| t == "attack.t1087.004"));
         assert!(
-            !rule.investigation.is_empty() && !rule.response.is_empty(),
+            rule.tags.iter().any(|t| t == "attack.t1087.004"),
             "{}",
             rule.id
         );
+        let building_block = rule.name.as_deref().is_some_and(|n| members.contains(&n));
+        assert_eq!(
+            building_block,
+            rule.level == Level::Informational,
+            "{}: building blocks are informational, alerting rules are not",
+            rule.id
+        );
+        if !building_block {
+            assert!(
+                !rule.investigation.is_empty() && !rule.response.is_empty(),
+                "{}",
+                rule.id
+            );
+        }
+        assert!(rule.analytic.is_some() || rule.source.starts_with("builtin:endpoint/"));
     }
     assert_eq!(ANALYTICS.len(), 4);
 }
@@ -275,7 +300,7 @@ fn builtin_metadata_is_what_alerts_show() {
     }
     assert_eq!(
         rules.select(&["attack.t1087.004".to_owned()]).rules().len(),
-        5
+        rules.rules().len()
     );
     assert_eq!(
         rules

@@ -54,6 +54,10 @@ pub(crate) struct HuntArgs {
     /// `attack.t1087.004`); repeatable. Without it, the rules enabled by default run.
     #[arg(long = "rule", value_name = "ID_OR_TAG")]
     pub(crate) rule: Vec<String>,
+    /// The tunables file (see the shipped `enumwatch.toml`); without it the defaults apply.
+    /// Unknown keys and bad values stop the run with the key's path.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     pub(crate) format: OutputFormat,

@@ -33,7 +33,7 @@ pub enum ConfigError {
 }
 
 /// The whole configuration.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     pub identity_provider: IdentityProvider,
@@ -95,7 +95,7 @@ pub struct Iaas {
 }
 
 /// CallerType: principals by role (`*` wildcards over ARN, e-mail or name).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct CallerType {
     pub admin: PatternList,
@@ -116,7 +116,7 @@ pub struct CliUserAgent {
 }
 
 /// CloudRegion: where calls are expected to come from.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct CloudRegion {
     /// Regions calls are expected in; empty means any.
@@ -126,7 +126,7 @@ pub struct CloudRegion {
 }
 
 /// AN1089 Office Suite: CmdletVolume, UserAgent, SessionContext.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct OfficeSuite {
     pub cmdlet_volume: CmdletVolume,
@@ -143,14 +143,14 @@ pub struct CmdletVolume {
 }
 
 /// UserAgent: admin consoles and sanctioned tools.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct UserAgent {
     pub sanctioned: PatternList,
 }
 
 /// SessionContext: what a trusted session looks like.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SessionContext {
     /// Corporate networks; a listing from elsewhere is an untrusted session. Empty: not checked.
@@ -160,7 +160,7 @@ pub struct SessionContext {
 }
 
 /// AN1090 SaaS: APIRequestRate, AppIntegrationID, GeoContext.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Saas {
     pub api_request_rate: ApiRequestRate,
@@ -177,7 +177,7 @@ pub struct ApiRequestRate {
 }
 
 /// AppIntegrationID: SCIM and directory-sync clients whose listing is expected.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AppIntegrationId {
     /// Client ids, app names or integration ids (`*` wildcards).
@@ -185,7 +185,7 @@ pub struct AppIntegrationId {
 }
 
 /// GeoContext: where directory reads are expected from.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct GeoContext {
     /// ISO 3166-1 alpha-2 country codes; empty means any.
@@ -263,18 +263,6 @@ impl Default for Iaas {
     }
 }
 
-impl Default for CallerType {
-    fn default() -> Self {
-        Self {
-            admin: PatternList::default(),
-            developer: PatternList::default(),
-            test: PatternList::default(),
-            service: PatternList::default(),
-            expected_enumerators: Vec::new(),
-        }
-    }
-}
-
 impl Default for CliUserAgent {
     fn default() -> Self {
         Self {
@@ -290,15 +278,6 @@ impl Default for CliUserAgent {
     }
 }
 
-impl Default for CloudRegion {
-    fn default() -> Self {
-        Self {
-            expected_regions: Vec::new(),
-            expected_source_cidrs: CidrList::default(),
-        }
-    }
-}
-
 impl Default for CmdletVolume {
     fn default() -> Self {
         Self {
@@ -308,77 +287,11 @@ impl Default for CmdletVolume {
     }
 }
 
-impl Default for UserAgent {
-    fn default() -> Self {
-        Self {
-            sanctioned: PatternList::default(),
-        }
-    }
-}
-
-impl Default for SessionContext {
-    fn default() -> Self {
-        Self {
-            trusted_cidrs: CidrList::default(),
-            require_managed_device: false,
-        }
-    }
-}
-
 impl Default for ApiRequestRate {
     fn default() -> Self {
         Self {
             max_requests: 25,
             window: Window::minutes(10),
-        }
-    }
-}
-
-impl Default for AppIntegrationId {
-    fn default() -> Self {
-        Self {
-            expected: PatternList::default(),
-        }
-    }
-}
-
-impl Default for GeoContext {
-    fn default() -> Self {
-        Self {
-            expected_countries: Vec::new(),
-            trusted_cidrs: CidrList::default(),
-            geoip_database: None,
-        }
-    }
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Self {
-            identity_provider: IdentityProvider::default(),
-            iaas: Iaas::default(),
-            office_suite: OfficeSuite::default(),
-            saas: Saas::default(),
-        }
-    }
-}
-
-impl Default for OfficeSuite {
-    fn default() -> Self {
-        Self {
-            cmdlet_volume: CmdletVolume::default(),
-            user_agent: UserAgent::default(),
-            session_context: SessionContext::default(),
-        }
-    }
-}
-
-impl Default for Saas {
-    fn default() -> Self {
-        Self {
-            api_request_rate: ApiRequestRate::default(),
-            app_integration_id: AppIntegrationId::default(),
-            geo_context: GeoContext::default(),
         }
     }
 }

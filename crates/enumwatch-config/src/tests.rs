@@ -99,6 +99,7 @@ fn instance_sessions() {
 proptest::proptest! {
     #[test]
     fn arbitrary_text_never_panics(text in "\\PC{0,200}") {
-        let _ = Config::parse(&text, "p.toml");
+        let result = Config::parse(&text, "p.toml");
+        proptest::prop_assert!(result.is_ok() || !result.unwrap_err().to_string().is_empty());
     }
 }

@@ -59,11 +59,11 @@ impl fmt::Display for Window {
     /// The shortest exact Sigma form (`600` seconds → `10m`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let s = self.seconds;
-        if s % 86_400 == 0 {
+        if s.is_multiple_of(86_400) {
             write!(f, "{}d", s / 86_400)
-        } else if s % 3600 == 0 {
+        } else if s.is_multiple_of(3600) {
             write!(f, "{}h", s / 3600)
-        } else if s % 60 == 0 {
+        } else if s.is_multiple_of(60) {
             write!(f, "{}m", s / 60)
         } else {
             write!(f, "{s}s")

@@ -43,8 +43,16 @@ impl CorrelationHit {
     }
 }
 
+/// Most window entries kept across all correlation groups; past it the stalest groups are
+/// dropped (and counted by `Correlator::evictions`).
+pub const MAX_STATE_ENTRIES: usize = 100_000;
+/// Most entries kept in one group's window (oldest dropped first; counts can only go down).
+pub const MAX_GROUP_ENTRIES: usize = 10_000;
+
 /// Stateful correlation over detection hits, on event time.
 pub struct Correlator {
+    /// Window entries dropped because the state reached `MAX_STATE_ENTRIES`.
+    evictions: u64,
     engine: CorrelationEngine,
     /// Rule id → index into `RuleSet::rules()`.
     index: HashMap<String, usize>,
@@ -84,6 +92,8 @@ impl Correlator {
         }
         let config = CorrelationConfig {
             action_on_match: CorrelationAction::Reset,
+            max_state_entries: MAX_STATE_ENTRIES,
+            max_group_entries: Some(MAX_GROUP_ENTRIES),
             ..CorrelationConfig::default()
         };
         let mut engine = CorrelationEngine::new(config);
@@ -96,11 +106,17 @@ impl Correlator {
                 })?;
         }
         Ok(Self {
+            evictions: 0,
             engine,
             index,
             members,
             correlated,
         })
+    }
+
+    /// Window entries dropped at the state cap so far.
+    pub fn evictions(&self) -> u64 {
+        self.evictions
     }
 
     /// True when the rule set has no correlation rule (the caller can skip `observe`).
@@ -136,9 +152,14 @@ impl Correlator {
                     .is_some_and(|i| routed.contains(i))
             })
             .collect();
+        let before = self.engine.state_count();
         let results = self
             .engine
             .process_with_detections(&view, detections, time.as_second());
+        if before >= MAX_STATE_ENTRIES {
+            let after = self.engine.state_count();
+            self.evictions += (before + 1).saturating_sub(after) as u64;
+        }
         results
             .iter()
             .filter_map(|r| {

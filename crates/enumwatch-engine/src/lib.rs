@@ -13,7 +13,7 @@ mod tests;
 
 use thiserror::Error;
 
-pub use correlate::{CorrelationHit, Correlator};
+pub use correlate::{CorrelationHit, Correlator, MAX_GROUP_ENTRIES, MAX_STATE_ENTRIES};
 pub use matcher::{Hit, Matcher};
 
 #[derive(Debug, Error)]

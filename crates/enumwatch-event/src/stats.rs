@@ -47,6 +47,9 @@ pub struct RunStats {
     /// Events the configuration marked as expected (left out by the rules' tuning filters), by
     /// the configuration key that did it.
     pub expected: BTreeMap<String, u64>,
+    /// Correlation window entries dropped because a group or the whole state reached its cap
+    /// (the correlation may under-count; raise the cap or narrow the group-by).
+    pub correlation_state_evictions: u64,
     /// Detection rule hits.
     pub hits: u64,
     /// Alerts produced.
@@ -100,6 +103,7 @@ impl RunStats {
         add_all(&mut self.expected, other.expected);
         self.unrecognized += other.unrecognized;
         self.hits += other.hits;
+        self.correlation_state_evictions += other.correlation_state_evictions;
         self.alerts += other.alerts;
         for problem in other.problems {
             if self.problems.len() < MAX_PROBLEMS {

@@ -5,8 +5,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use enumwatch_alert::{Alert, AlertBuilder, sort_alerts};
 use enumwatch_decode::{DecodeLimits, decode};
-use enumwatch_engine::{Correlator, EngineError, Hit, Matcher};
-use enumwatch_enrich::CommandLineEnricher;
+use enumwatch_engine::{EngineError, Hit, Matcher};
+
+use crate::correlate;
+use enumwatch_config::Config;
+use enumwatch_enrich::{CloudEnricher, CommandLineEnricher};
 use enumwatch_event::{Event, RunStats};
 use enumwatch_ingest::{Input, Limits, open};
 use enumwatch_normalize::{Disposition, Normalizer};
@@ -19,6 +22,8 @@ use thiserror::Error;
 pub enum PipelineError {
     #[error("cannot compile the rules: {0}")]
     Engine(#[from] EngineError),
+    #[error("rule {rule}: {message}")]
+    Tunable { rule: String, message: String },
     #[error("cannot start {threads} worker threads: {message}")]
     Threads { threads: usize, message: String },
 }
@@ -32,6 +37,8 @@ pub struct HuntOptions {
     pub decode_limits: DecodeLimits,
     /// Raw bytes consumed so far, for a progress display.
     pub progress: Option<Arc<AtomicU64>>,
+    /// The tunables (`enumwatch.toml`).
+    pub config: Config,
 }
 
 /// What a hunt found.
@@ -43,9 +50,9 @@ pub struct HuntOutput {
 }
 
 /// A matched event and the rules it matched.
-struct Matched {
-    event: Event,
-    hits: Vec<Hit>,
+pub(crate) struct Matched {
+    pub(crate) event: Event,
+    pub(crate) hits: Vec<Hit>,
 }
 
 /// One input's share of the work, merged in input order.
@@ -60,12 +67,14 @@ pub struct Hunter {
     matcher: Matcher,
     correlation_rules: bool,
     enricher: CommandLineEnricher,
+    cloud: CloudEnricher,
     builder: AlertBuilder,
     options: HuntOptions,
 }
 
 impl Hunter {
-    pub fn new(rules: RuleSet, options: HuntOptions) -> Result<Self, PipelineError> {
+    pub fn new(mut rules: RuleSet, options: HuntOptions) -> Result<Self, PipelineError> {
+        tune_correlations(&mut rules, &options.config)?;
         let matcher = Matcher::new(&rules)?;
         let correlation_rules = rules
             .rules()
@@ -76,6 +85,7 @@ impl Hunter {
             matcher,
             correlation_rules,
             enricher: CommandLineEnricher::new(),
+            cloud: CloudEnricher::new(options.config.clone()),
             builder: AlertBuilder::new(),
             options,
         })
@@ -104,57 +114,26 @@ impl Hunter {
             stats.merge(outcome.stats);
             matched.extend(outcome.matched);
         }
+        let building_blocks = correlate::building_blocks(&self.rules);
         let mut alerts = Vec::new();
         for m in &matched {
             for hit in &m.hits {
                 if let Some(rule) = self.rules.rules().get(hit.rule)
                     && matches!(rule.kind, RuleKind::Detection)
+                    && !building_blocks.contains(&hit.rule)
                 {
                     alerts.push(self.builder.from_hit(rule, hit, &m.event));
                 }
             }
         }
         if self.correlation_rules {
-            alerts.extend(self.correlate(&mut matched)?);
+            let correlated =
+                correlate::correlate(&self.rules, &self.builder, &mut matched, &mut stats)?;
+            alerts = correlate::fold_into_correlations(alerts, correlated);
         }
         sort_alerts(&mut alerts);
         stats.alerts = alerts.len() as u64;
         Ok(HuntOutput { alerts, stats })
-    }
-
-    /// Feed matched events to the correlation rules in event-time order (ties by input order).
-    fn correlate(&self, matched: &mut [Matched]) -> Result<Vec<Alert>, PipelineError> {
-        let mut correlator = Correlator::new(&self.rules)?;
-        matched.sort_by(|a, b| {
-            (a.event.time, &a.event.location).cmp(&(b.event.time, &b.event.location))
-        });
-        let mut alerts = Vec::new();
-        for (idx, m) in matched.iter().enumerate() {
-            for fired in correlator.observe(&m.event, &m.hits) {
-                let Some(rule) = self.rules.rules().get(fired.rule) else {
-                    continue;
-                };
-                // The evidence of a correlation is the window's events; the correlator reports
-                // the count, and the last `count` matched events of the group end at `idx`.
-                let events: Vec<&Event> = matched
-                    .get(..=idx)
-                    .unwrap_or_default()
-                    .iter()
-                    .rev()
-                    .filter(|c| c.hits.iter().any(|h| fired.member_rules.contains(&h.rule)))
-                    .filter(|c| fired.matches_group(&c.event))
-                    .take(fired.events)
-                    .map(|c| &c.event)
-                    .collect::<Vec<_>>()
-                    .into_iter()
-                    .rev()
-                    .collect();
-                if let Some(alert) = self.builder.from_correlation(rule, &fired, &events) {
-                    alerts.push(alert);
-                }
-            }
-        }
-        Ok(alerts)
     }
 
     fn hunt_input(&self, input: &Input) -> InputOutcome {
@@ -251,6 +230,9 @@ impl Hunter {
                 .entry(event.source.name().to_owned())
                 .or_default() += 1;
             self.enricher.enrich(&mut event);
+            if let Some(reason) = self.cloud.enrich(&mut event) {
+                *stats.expected.entry(reason).or_default() += 1;
+            }
             hits.clear();
             self.matcher.matches(&event, hits);
             if !hits.is_empty() {
@@ -262,6 +244,57 @@ impl Hunter {
             }
         }
     }
+}
+
+/// Apply the configuration's thresholds and windows to the correlation rules that name them.
+fn tune_correlations(rules: &mut RuleSet, config: &Config) -> Result<(), PipelineError> {
+    let wanted: Vec<(usize, String, Option<String>, Option<String>)> = rules
+        .rules()
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| m.threshold_key.is_some() || m.timespan_key.is_some())
+        .map(|(i, m)| {
+            (
+                i,
+                m.id.clone(),
+                m.threshold_key.clone(),
+                m.timespan_key.clone(),
+            )
+        })
+        .collect();
+    for (index, rule, threshold_key, timespan_key) in wanted {
+        let unknown = |key: &str, known: &[&str]| PipelineError::Tunable {
+            rule: rule.clone(),
+            message: format!(
+                "`enumwatch.threshold`/`timespan` names `{key}`, which is not a configuration key of that kind; expected one of {}",
+                known.join(", ")
+            ),
+        };
+        let threshold = match &threshold_key {
+            Some(key) => Some(
+                config
+                    .number(key)
+                    .ok_or_else(|| unknown(key, Config::number_keys()))?,
+            ),
+            None => None,
+        };
+        let timespan = match &timespan_key {
+            Some(key) => Some(
+                config
+                    .window(key)
+                    .ok_or_else(|| unknown(key, Config::window_keys()))?
+                    .to_string(),
+            ),
+            None => None,
+        };
+        rules
+            .tune_correlation(index, threshold, timespan.as_deref())
+            .map_err(|message| PipelineError::Tunable {
+                rule: rule.clone(),
+                message,
+            })?;
+    }
+    Ok(())
 }
 
 fn report_progress(progress: &Option<Arc<AtomicU64>>, bytes_read: &AtomicU64, reported: &mut u64) {

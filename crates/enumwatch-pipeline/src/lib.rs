@@ -5,6 +5,7 @@
 //! It does file I/O (opening inputs, reading rule folders) but never prints: progress is a
 //! shared byte counter the caller may display, and every problem lands in `RunStats`.
 
+mod correlate;
 mod hunt;
 mod rules_io;
 

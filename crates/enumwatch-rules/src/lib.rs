@@ -103,6 +103,38 @@ impl RuleSet {
         }
     }
 
+    /// Replace a correlation rule's threshold (every predicate's bound) and timespan, as the
+    /// configuration asks. Errors name what is wrong; the rule is unchanged on error.
+    pub fn tune_correlation(
+        &mut self,
+        index: usize,
+        threshold: Option<u64>,
+        timespan: Option<&str>,
+    ) -> Result<(), String> {
+        let Some(ParsedRule::Correlation(rule)) = self.parsed.get_mut(index) else {
+            return Err("only correlation rules have a threshold and a timespan".to_owned());
+        };
+        if let Some(text) = timespan {
+            rule.timespan = rsigma_parser::Timespan::parse(text)
+                .map_err(|e| format!("timespan `{text}`: {e}"))?;
+        }
+        if let Some(n) = threshold {
+            match &mut rule.condition {
+                rsigma_parser::CorrelationCondition::Threshold { predicates, .. } => {
+                    for (_, bound) in predicates.iter_mut() {
+                        *bound = n;
+                    }
+                }
+                _ => {
+                    return Err(
+                        "a threshold applies to event_count and value_count rules only".to_owned(),
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Every loaded rule, default-enabled or not.
     pub fn all(&self) -> RuleSet {
         self.clone()

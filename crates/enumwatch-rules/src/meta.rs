@@ -63,6 +63,10 @@ pub struct RuleMeta {
     pub confidence: Option<String>,
     pub investigation: Vec<String>,
     pub response: Vec<String>,
+    /// Configuration key whose number replaces a correlation's threshold (`iaas.denied_calls`).
+    pub threshold_key: Option<String>,
+    /// Configuration key whose window replaces a correlation's timespan (`iaas.time_window`).
+    pub timespan_key: Option<String>,
 }
 
 const ANALYTICS: [&str; 4] = ["AN1087", "AN1088", "AN1089", "AN1090"];
@@ -75,6 +79,8 @@ struct Extra {
     confidence: Option<String>,
     investigation: Vec<String>,
     response: Vec<String>,
+    threshold_key: Option<String>,
+    timespan_key: Option<String>,
 }
 
 fn extra<V: serde::Serialize>(
@@ -88,6 +94,8 @@ fn extra<V: serde::Serialize>(
         confidence: None,
         investigation: Vec::new(),
         response: Vec::new(),
+        threshold_key: None,
+        timespan_key: None,
     };
     let Some(raw) = attrs.get("enumwatch") else {
         return Ok(out);
@@ -154,13 +162,26 @@ fn extra<V: serde::Serialize>(
                 }
                 out.confidence = Some(c.to_owned());
             }
+            "threshold" | "timespan" => {
+                let k = v.as_str().filter(|k| !k.trim().is_empty()).ok_or_else(|| {
+                    err(
+                        key,
+                        "expected a configuration key such as `iaas.time_window`".to_owned(),
+                    )
+                })?;
+                if key == "threshold" {
+                    out.threshold_key = Some(k.to_owned());
+                } else {
+                    out.timespan_key = Some(k.to_owned());
+                }
+            }
             "investigation" => out.investigation = strings(key, v)?,
             "response" => out.response = strings(key, v)?,
             other => {
                 return Err(err(
                     other,
                     format!(
-                        "unknown setting `enumwatch.{other}`; expected analytic, default, classifier, confidence, investigation or response"
+                        "unknown setting `enumwatch.{other}`; expected analytic, default, classifier, confidence, threshold, timespan, investigation or response"
                     ),
                 ));
             }
@@ -203,6 +224,8 @@ pub(crate) fn of_detection(rule: &SigmaRule, source: &RuleSource) -> Result<Rule
         confidence: x.confidence,
         investigation: x.investigation,
         response: x.response,
+        threshold_key: x.threshold_key,
+        timespan_key: x.timespan_key,
     })
 }
 
@@ -231,6 +254,8 @@ pub(crate) fn of_correlation(
         confidence: x.confidence,
         investigation: x.investigation,
         response: x.response,
+        threshold_key: x.threshold_key,
+        timespan_key: x.timespan_key,
     })
 }
 
@@ -256,5 +281,7 @@ pub(crate) fn of_filter(rule: &FilterRule, source: &RuleSource) -> Result<RuleMe
         confidence: None,
         investigation: Vec::new(),
         response: Vec::new(),
+        threshold_key: None,
+        timespan_key: None,
     })
 }

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
+use enumwatch_config::Config;
 use enumwatch_event::RunStats;
 use enumwatch_ingest::{Input, InputKind, Limits, expand};
 use enumwatch_pipeline::{HuntOptions, Hunter};
@@ -18,6 +19,10 @@ use crate::commands::load_rules;
 use crate::progress::Progress;
 
 pub(crate) fn run(args: &HuntArgs) -> Result<ExitCode> {
+    let config = match &args.config {
+        Some(path) => Config::load(path)?,
+        None => Config::default(),
+    };
     let all_rules = load_rules(&args.rule_args)?;
     let rules = all_rules.select(&args.rule);
     if rules.rules().is_empty() {
@@ -49,6 +54,7 @@ pub(crate) fn run(args: &HuntArgs) -> Result<ExitCode> {
         threads: args.threads,
         limits,
         progress: progress.as_ref().map(|p| Arc::clone(&p.counter)),
+        config,
         ..HuntOptions::default()
     };
     options.decode_limits.max_record_bytes = args.max_record_mib.saturating_mul(1024 * 1024);

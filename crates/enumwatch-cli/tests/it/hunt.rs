@@ -35,6 +35,7 @@ fn demo_logs_give_exactly_the_emulated_attacks() {
     let defender = "defender_device_process_events.jsonl";
     let ps = "powershell_4104_scriptblocks.jsonl";
     let auditd = "auditd_gcloud.log";
+    let cloudtrail = "218007301253_CloudTrail_us-east-1_20230710T1145Z_7xgocspSowgK0Gto.json.gz";
     let expected: BTreeSet<(String, u64)> = [
         // az ad user list (python -IBm azure.cli), aws list-users/list-roles,
         // get-account-authorization-details via cmd, MSOnline, roadrecon gather,
@@ -58,6 +59,9 @@ fn demo_logs_give_exactly_the_emulated_attacks() {
         // gcloud iam service-accounts list, gcloud projects get-iam-policy.
         (auditd, 0),
         (auditd, 1),
+        // The real Invictus CloudTrail object: GetAccountAuthorizationDetails by `benjamin`
+        // (the rest of his burst is in the next object, so no burst alert here).
+        (cloudtrail, 27),
     ]
     .into_iter()
     .map(|(f, r)| (f.to_owned(), r))

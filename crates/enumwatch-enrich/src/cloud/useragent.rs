@@ -173,10 +173,12 @@ mod tests {
         recognize_user_agent(ua).map(|c| (c.tool, c.category, c.command))
     }
 
+    type Want = Option<(&'static str, ToolCategory, Option<&'static str>)>;
+
     #[test]
     fn real_user_agents() {
         use ToolCategory::*;
-        let cases: &[(&str, Option<(&str, ToolCategory, Option<&str>)>)] = &[
+        let cases: &[(&str, Want)] = &[
             (
                 "aws-cli/2.13.5 Python/3.11.4 Linux/5.15.0 exe/x86_64.ubuntu.22 prompt/off command/iam.list-users",
                 Some(("aws-cli", BuiltInEnumeration, Some("iam.list-users"))),
