@@ -21,13 +21,24 @@ fn is_hook(raw: &Value) -> bool {
             .is_some_and(Value::is_array)
 }
 
-/// One System Log event: an `eventType` text, an `actor` object and one more System Log key.
+/// One System Log event: an `eventType` text with a key only the System Log has, or with both
+/// an `actor` and a `client` object (partial events keep one or the other).
 fn is_event(v: &Value) -> bool {
+    let own_key = [
+        "published",
+        "uuid",
+        "legacyEventType",
+        "displayMessage",
+        "debugContext",
+        "authenticationContext",
+        "securityContext",
+    ]
+    .iter()
+    .any(|k| member(v, k).is_some());
     member(v, "eventType").is_some_and(Value::is_string)
-        && member(v, "actor").is_some_and(Value::is_object)
-        && ["published", "uuid", "legacyEventType", "displayMessage"]
-            .iter()
-            .any(|k| member(v, k).is_some())
+        && (own_key
+            || (member(v, "actor").is_some_and(Value::is_object)
+                && member(v, "client").is_some_and(Value::is_object)))
 }
 
 pub(crate) fn is_okta(raw: &Value) -> bool {

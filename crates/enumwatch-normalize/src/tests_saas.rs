@@ -181,6 +181,15 @@ fn okta_api_array_and_event_hook() {
         Some("user.session.start")
     );
     snapshot!(view(&events));
+    // Partial events normalize with what they have; an event type alone is not enough.
+    let partial = json!({"eventType": "user.authentication.sso", "displayMessage": "User single sign on to app",
+        "outcome": {"result": "SUCCESS"}});
+    let (events, _) = push_all(vec![partial]);
+    assert_eq!(events[0].fields.get_str("outcome.result"), Some("success"));
+    assert!(!events[0].fields.contains("actor.name"));
+    let bare = json!({"actor": {"id": "u"}, "client": {"ipAddress": "1.1.1.1"}, "eventType": "user.session.start"});
+    assert_eq!(detect(&bare), Some(LogSource::OktaSystemLog));
+    assert_eq!(detect(&json!({"eventType": "logout"})), None);
     let empty_hook = json!({"eventType": "com.okta.event_hook", "data": {"events": []}});
     assert_eq!(detect(&empty_hook), Some(LogSource::OktaSystemLog));
     assert_eq!(
