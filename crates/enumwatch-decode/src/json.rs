@@ -1,6 +1,7 @@
 //! Streamed JSON documents: a byte scanner finds the bounds of each top-level element of an
-//! array (or of the `Records`/`value` array inside a wrapper object) and parses that slice alone,
-//! so a multi-gigabyte export never becomes one tree and one bad element costs one record.
+//! array (or of the `Records`/`value`/`entries` array inside a wrapper object) and parses that
+//! slice alone, so a multi-gigabyte export never becomes one tree and one bad element costs one
+//! record.
 
 use std::io::BufRead;
 use std::sync::Arc;
@@ -9,6 +10,11 @@ use enumwatch_event::{Location, RawRecord};
 use serde_json::Value;
 
 use crate::{DecodeError, DecodeErrorKind, DecodeLimits};
+
+/// Keys (with their quotes) whose array holds the records: CloudTrail's S3 objects
+/// (`Records`), Microsoft Graph and OData pages (`value`), Slack Audit Logs API pages
+/// (`entries`).
+const WRAPPER_KEYS: [&[u8]; 3] = [b"\"Records\"", b"\"value\"", b"\"entries\""];
 
 /// A reader that hands out bytes one at a time and counts lines.
 struct Bytes {
@@ -195,8 +201,8 @@ impl JsonDocument {
         }
     }
 
-    /// Scan an object at top level: either it is a `Records`/`value` wrapper (enter its array)
-    /// or it is one record (returned whole).
+    /// Scan an object at top level: either it is a `Records`/`value`/`entries` wrapper (enter its
+    /// array) or it is one record (returned whole).
     fn object(
         &mut self,
         start_line: u64,
@@ -222,7 +228,7 @@ impl JsonDocument {
             }
             self.bytes.bump()?;
             let next = self.bytes.skip_ws()?;
-            if (key == b"\"Records\"" || key == b"\"value\"") && next == Some(b'[') {
+            if WRAPPER_KEYS.contains(&key.as_slice()) && next == Some(b'[') {
                 self.bytes.bump()?;
                 self.state = State::InArray { wrapper: true };
                 return Ok(None);

@@ -1,5 +1,6 @@
-//! JSON lines: one record per non-blank line; a line holding an array or a `Records`/`value`
-//! wrapper expands to its elements (CloudTrail delivered through some shippers looks like that).
+//! JSON lines: one record per non-blank line; a line holding an array or a `Records`/`value`/
+//! `entries` wrapper expands to its elements (CloudTrail delivered through some shippers looks
+//! like that, and so do saved Slack Audit Logs API pages).
 
 use std::collections::VecDeque;
 use std::io::BufRead;
@@ -41,12 +42,12 @@ impl JsonLines {
     }
 }
 
-/// Elements of a wrapper (`Records`/`value` array) or array; `None` for a plain record.
+/// Elements of a wrapper (`Records`/`value`/`entries` array) or array; `None` for a plain record.
 pub(crate) fn unwrap_container(value: &mut Value) -> Option<Vec<Value>> {
     match value {
         Value::Array(items) => Some(std::mem::take(items)),
         Value::Object(map) => {
-            for key in ["Records", "value"] {
+            for key in ["Records", "value", "entries"] {
                 if matches!(map.get(key), Some(Value::Array(_)))
                     && map.len() <= 3
                     && let Some(Value::Array(items)) = map.remove(key)

@@ -1,6 +1,6 @@
 //! Container formats to located raw records: JSON documents (streamed element by element, also
-//! inside `{"Records": […]}` and `{"value": […]}` wrappers), JSON lines, CSV with a header, EVTX,
-//! and auditd text grouped into events.
+//! inside `{"Records": […]}`, `{"value": […]}` and `{"entries": […]}` wrappers), JSON lines, CSV
+//! with a header, EVTX, and auditd text grouped into events.
 //!
 //! The format is sniffed from the content. Each record carries its `Location`; a record that
 //! cannot be framed or parsed is a `DecodeError` at that location and reading goes on whenever

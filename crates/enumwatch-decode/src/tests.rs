@@ -429,6 +429,28 @@ fn single_object_and_wrapper_with_other_keys() {
 }
 
 #[test]
+fn slack_audit_logs_page_entries_are_records() {
+    let text = b"{\"entries\": [\n{\"id\": \"a\", \"action\": \"user_login\"},\n{\"id\": \"b\"}\n],\n\"response_metadata\": {\"next_cursor\": \"\"}}\n";
+    let (format, records, errors) = run(text);
+    assert_eq!(format, Some(Format::Json));
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(records.len(), 2);
+    assert_eq!(records[0].body["action"], "user_login");
+    assert_eq!(records[1].location.line, Some(3));
+    // The same page saved on one line of a JSON-lines file.
+    let lines = b"{\"entries\": [{\"id\": \"a\"}, {\"id\": \"b\"}], \"response_metadata\": {}}\n{\"id\": \"c\"}\n";
+    let (format, records, errors) = run(lines);
+    assert_eq!(format, Some(Format::JsonLines));
+    assert!(errors.is_empty(), "{errors:?}");
+    let ids: Vec<_> = records.iter().map(|r| r.body["id"].clone()).collect();
+    assert_eq!(ids, ["a", "b", "c"]);
+    // The emulated page in testdata.
+    let (_, records, errors) = run(&testdata("logs/slack/emulated_audit_logs_page.json"));
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(records.len(), 3);
+}
+
+#[test]
 fn auditd_line_without_msg_audit_is_located_and_multipart_fields_are_kept() {
     let text = b"type=EXECVE msg=audit(1600000000.123:456): argc=3 a0=\"aws\" a1=\"iam\" a2[0]=6C697374 a2[1]=2D7573657273\n\
 type=PATH name=\"/usr/bin/aws\"\n\

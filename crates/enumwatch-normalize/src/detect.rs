@@ -4,7 +4,7 @@
 use enumwatch_event::LogSource;
 use serde_json::Value;
 
-use crate::{cloudtrail, defender_process, windows};
+use crate::{cloudtrail, defender_process, gcp_audit, okta, slack, windows, workspace};
 
 /// Which log a record belongs to, or `None` when no normalizer knows its shape.
 pub fn detect(body: &Value) -> Option<LogSource> {
@@ -17,5 +17,20 @@ pub fn detect(body: &Value) -> Option<LogSource> {
     if body.get("auditd").is_some() {
         return Some(LogSource::Auditd);
     }
-    cloudtrail::record_of(body).map(|_| LogSource::Cloudtrail)
+    if cloudtrail::record_of(body).is_some() {
+        return Some(LogSource::Cloudtrail);
+    }
+    if gcp_audit::is_entry(body) {
+        return Some(LogSource::GcpAudit);
+    }
+    if workspace::is_activity(body) {
+        return Some(LogSource::WorkspaceActivity);
+    }
+    if okta::is_okta(body) {
+        return Some(LogSource::OktaSystemLog);
+    }
+    if slack::is_entry(body) {
+        return Some(LogSource::SlackAudit);
+    }
+    None
 }

@@ -10,13 +10,18 @@ mod auditd;
 mod cloudtrail;
 mod defender_process;
 mod detect;
+mod gcp_audit;
+mod okta;
 mod powershell_4104;
+mod slack;
 mod time;
 mod windows;
+mod workspace;
 
 use std::sync::Arc;
 
 use enumwatch_event::{Event, LogSource, RawRecord};
+use serde_json::Value;
 
 pub use detect::detect;
 
@@ -69,6 +74,20 @@ impl Normalizer {
             out.push(event);
             return Disposition::Emitted(1);
         }
+        if gcp_audit::is_entry(&raw) {
+            out.push(gcp_audit::normalize(location, raw));
+            return Disposition::Emitted(1);
+        }
+        if workspace::is_activity(&raw) {
+            return workspace::normalize(location, raw, out);
+        }
+        if okta::is_okta(&raw) {
+            return okta::normalize(location, raw, out);
+        }
+        if slack::is_entry(&raw) {
+            out.push(slack::normalize(location, raw));
+            return Disposition::Emitted(1);
+        }
         Disposition::Unrecognized
     }
 
@@ -83,5 +102,31 @@ pub(crate) fn basename(path: &str) -> &str {
     path.rsplit(['\\', '/']).next().unwrap_or(path)
 }
 
+/// The member `key` of an object, or else its all-lowercase spelling: data lakes (Panther,
+/// Snowflake) lower-case top-level column names of the vendor record.
+pub(crate) fn member<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
+    let obj = v.as_object()?;
+    obj.get(key)
+        .or_else(|| obj.get(key.to_ascii_lowercase().as_str()))
+}
+
+/// The value at a path of object keys (the first key also in its lower-case spelling).
+pub(crate) fn at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a Value> {
+    let (first, rest) = path.split_first()?;
+    let mut cur = member(v, first)?;
+    for key in rest {
+        cur = cur.get(*key)?;
+    }
+    Some(cur)
+}
+
+/// Text at a path (numbers and booleans as text); `None` when absent, empty or the text `null`
+/// (Okta writes `"zone": "null"`).
+pub(crate) fn text_at(v: &Value, path: &[&str]) -> Option<String> {
+    windows::text(at(v, path)).filter(|s| !s.is_empty() && s != "null")
+}
+
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_saas;
