@@ -22,6 +22,8 @@ use thiserror::Error;
 pub enum PipelineError {
     #[error("cannot compile the rules: {0}")]
     Engine(#[from] EngineError),
+    #[error("GeoContext (saas.geo_context.geoip_database): {0}")]
+    Geo(#[from] enumwatch_geo::GeoError),
     #[error("rule {rule}: {message}")]
     Tunable { rule: String, message: String },
     #[error("cannot start {threads} worker threads: {message}")]
@@ -85,7 +87,7 @@ impl Hunter {
             matcher,
             correlation_rules,
             enricher: CommandLineEnricher::new(),
-            cloud: CloudEnricher::new(options.config.clone()),
+            cloud: cloud_enricher(&options.config)?,
             builder: AlertBuilder::new(),
             options,
         })
@@ -244,6 +246,23 @@ impl Hunter {
             }
         }
     }
+}
+
+/// Countries from the user's MaxMind-format database.
+struct Geo(enumwatch_geo::GeoDb);
+
+impl enumwatch_enrich::cloud::CountryLookup for Geo {
+    fn country(&self, ip: std::net::IpAddr) -> Option<String> {
+        self.0.country(ip).map(|c| c.iso_code)
+    }
+}
+
+fn cloud_enricher(config: &Config) -> Result<CloudEnricher, PipelineError> {
+    let enricher = CloudEnricher::new(config.clone());
+    Ok(match &config.saas.geo_context.geoip_database {
+        Some(path) => enricher.with_geo(Box::new(Geo(enumwatch_geo::GeoDb::open(path)?))),
+        None => enricher,
+    })
 }
 
 /// Apply the configuration's thresholds and windows to the correlation rules that name them.
