@@ -4,7 +4,9 @@
 use enumwatch_event::LogSource;
 use serde_json::Value;
 
-use crate::{cloudtrail, defender_process, windows};
+use crate::{
+    cloudtrail, defender_process, entra_audit, entra_signin, graph_activity, m365_audit, windows,
+};
 
 /// Which log a record belongs to, or `None` when no normalizer knows its shape.
 pub fn detect(body: &Value) -> Option<LogSource> {
@@ -17,5 +19,17 @@ pub fn detect(body: &Value) -> Option<LogSource> {
     if body.get("auditd").is_some() {
         return Some(LogSource::Auditd);
     }
-    cloudtrail::record_of(body).map(|_| LogSource::Cloudtrail)
+    if cloudtrail::record_of(body).is_some() {
+        return Some(LogSource::Cloudtrail);
+    }
+    if let Some(rec) = graph_activity::record_of(body) {
+        return Some(rec.source);
+    }
+    if entra_audit::record_of(body).is_some() {
+        return Some(LogSource::EntraAudit);
+    }
+    if m365_audit::record_of(body).is_some() {
+        return Some(LogSource::M365Audit);
+    }
+    entra_signin::record_of(body).map(|_| LogSource::EntraSignin)
 }

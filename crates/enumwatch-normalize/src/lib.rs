@@ -10,6 +10,12 @@ mod auditd;
 mod cloudtrail;
 mod defender_process;
 mod detect;
+mod entra_audit;
+mod entra_signin;
+mod graph_activity;
+mod graph_uri;
+mod m365_audit;
+mod microsoft;
 mod powershell_4104;
 mod time;
 mod windows;
@@ -69,6 +75,22 @@ impl Normalizer {
             out.push(event);
             return Disposition::Emitted(1);
         }
+        if let Some(rec) = graph_activity::record_of(&raw) {
+            out.push(graph_activity::normalize(rec, location, Arc::clone(&raw)));
+            return Disposition::Emitted(1);
+        }
+        if let Some(rec) = entra_audit::record_of(&raw) {
+            out.push(entra_audit::normalize(rec, location, Arc::clone(&raw)));
+            return Disposition::Emitted(1);
+        }
+        if let Some(rec) = m365_audit::record_of(&raw) {
+            out.push(m365_audit::normalize(rec, location, Arc::clone(&raw)));
+            return Disposition::Emitted(1);
+        }
+        if let Some(rec) = entra_signin::record_of(&raw) {
+            out.push(entra_signin::normalize(rec, location, Arc::clone(&raw)));
+            return Disposition::Emitted(1);
+        }
         Disposition::Unrecognized
     }
 
@@ -85,3 +107,5 @@ pub(crate) fn basename(path: &str) -> &str {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_microsoft;

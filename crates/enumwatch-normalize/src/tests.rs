@@ -18,8 +18,9 @@ macro_rules! snapshot {
         })
     };
 }
+pub(crate) use snapshot;
 
-fn testdata(rel: &str) -> String {
+pub(crate) fn testdata(rel: &str) -> String {
     std::fs::read_to_string(format!(
         "{}/../../testdata/{rel}",
         env!("CARGO_MANIFEST_DIR")
@@ -27,7 +28,7 @@ fn testdata(rel: &str) -> String {
     .unwrap()
 }
 
-fn record(body: Value, idx: u64) -> RawRecord {
+pub(crate) fn record(body: Value, idx: u64) -> RawRecord {
     RawRecord {
         location: Location::new(Arc::from("t"), idx).with_line(idx + 1),
         body,
@@ -48,7 +49,7 @@ fn run_lines(text: &str) -> (Vec<Event>, Vec<Disposition>) {
     (out, dispositions)
 }
 
-fn view(events: &[Event]) -> Value {
+pub(crate) fn view(events: &[Event]) -> Value {
     Value::Array(
         events
             .iter()
