@@ -441,6 +441,11 @@ proptest! {
     }
 
     #[test]
+    fn vendor_time_never_panics(text in "[0-9/:., APMZT+-]{0,28}") {
+        let _ = crate::time::parse(&text);
+    }
+
+    #[test]
     fn push_and_detect_agree(v in arb_json()) {
         let mut out = Vec::new();
         let got = Normalizer::new().push(record(v.clone(), 0), &mut out);
