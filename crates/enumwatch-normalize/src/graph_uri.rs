@@ -60,29 +60,26 @@ pub(crate) fn parse(uri: &str, method: &str, aad: bool) -> GraphRequest {
         Some((_, rest)) => rest.split_once('/').map_or("", |(_, p)| p),
         None => path,
     };
-    let mut segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let mut segments = path.split('/').filter(|s| !s.is_empty()).peekable();
     // Host written without a scheme.
-    if segments.first().is_some_and(|s| {
+    segments.next_if(|s| {
         s.eq_ignore_ascii_case("graph.microsoft.com") || s.eq_ignore_ascii_case("graph.windows.net")
-    }) {
-        segments.remove(0);
-    }
+    });
     let mut version = None;
     if aad {
-        if segments.first().is_some_and(|s| is_routing_prefix(s)) && segments.len() > 1 {
-            segments.remove(0);
+        // A routing prefix only when something follows it (`/v2/{tenant}/users`).
+        let mut rest = segments.clone();
+        if rest.next().is_some_and(is_routing_prefix) && rest.next().is_some() {
+            segments.next();
         }
-        if segments.first().is_some_and(|s| is_tenant(s)) {
-            segments.remove(0);
-        }
+        segments.next_if(|s| is_tenant(s));
         version = query_param(query, "api-version");
-    } else if let Some(first) = segments.first()
-        && (first.eq_ignore_ascii_case("v1.0") || first.eq_ignore_ascii_case("beta"))
+    } else if let Some(first) =
+        segments.next_if(|s| s.eq_ignore_ascii_case("v1.0") || s.eq_ignore_ascii_case("beta"))
     {
-        version = Some((*first).to_owned());
-        segments.remove(0);
+        version = Some(first.to_owned());
     }
-    let canonical: Vec<String> = segments.iter().map(|s| canonical_segment(s)).collect();
+    let canonical: Vec<String> = segments.map(canonical_segment).collect();
     let endpoint = format!("/{}", canonical.join("/"));
     let category = category_of(&canonical);
     let listing = is_listing(&canonical, method);

@@ -64,11 +64,18 @@ pub(crate) fn boolean(v: Option<&Value>) -> Option<bool> {
     }
 }
 
-/// `Some(obj)` when `v` is an object with at least one non-null member (Graph writes
-/// `"app": null` or an object of nulls for the initiator kind that did not act).
+/// `Some(obj)` when `v` is an object with at least one non-empty text or number member (Graph
+/// writes `"app": null`, or an object of nulls and empty lists, for the initiator kind that did
+/// not act).
 pub(crate) fn present(v: Option<&Value>) -> Option<&Value> {
     let obj = v?.as_object()?;
-    obj.values().any(|m| !m.is_null()).then_some(v?)
+    obj.values()
+        .any(|m| match m {
+            Value::String(s) => !s.trim().is_empty(),
+            Value::Number(_) => true,
+            _ => false,
+        })
+        .then_some(v?)
 }
 
 /// The record's category or table name (`category`, Log Analytics `Type`), if one of `names`.
@@ -114,6 +121,11 @@ mod tests {
         assert_eq!(get_json(&v, "initiatedBy").unwrap()["user"]["id"], "x");
         assert_eq!(*get_json(&v, "Text").unwrap(), json!("{not json"));
         assert_eq!(present(Some(&json!({"a": null}))), None);
+        assert_eq!(
+            present(Some(&json!({"id": null, "roles": [], "ip": ""}))),
+            None
+        );
+        assert!(present(Some(&json!({"id": "x"}))).is_some());
     }
 
     #[test]
