@@ -103,7 +103,11 @@ impl AlertBuilder {
             format!(
                 " ({} distinct operations: {shown}{})",
                 actions.len(),
-                if more > 0 { format!(", +{more} more") } else { String::new() }
+                if more > 0 {
+                    format!(", +{more} more")
+                } else {
+                    String::new()
+                }
             )
         };
         let origin = if sources.is_empty() {

@@ -4,7 +4,10 @@
 use enumwatch_event::LogSource;
 use serde_json::Value;
 
-use crate::{cloudtrail, defender_process, gcp_audit, okta, slack, windows, workspace};
+use crate::{
+    cloudtrail, defender_process, entra_audit, entra_signin, gcp_audit, graph_activity, m365_audit,
+    okta, slack, windows, workspace,
+};
 
 /// Which log a record belongs to, or `None` when no normalizer knows its shape.
 pub fn detect(body: &Value) -> Option<LogSource> {
@@ -32,5 +35,14 @@ pub fn detect(body: &Value) -> Option<LogSource> {
     if slack::is_entry(body) {
         return Some(LogSource::SlackAudit);
     }
-    None
+    if let Some(rec) = graph_activity::record_of(body) {
+        return Some(rec.source);
+    }
+    if entra_audit::record_of(body).is_some() {
+        return Some(LogSource::EntraAudit);
+    }
+    if m365_audit::record_of(body).is_some() {
+        return Some(LogSource::M365Audit);
+    }
+    entra_signin::record_of(body).map(|_| LogSource::EntraSignin)
 }

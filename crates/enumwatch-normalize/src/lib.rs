@@ -10,7 +10,13 @@ mod auditd;
 mod cloudtrail;
 mod defender_process;
 mod detect;
+mod entra_audit;
+mod entra_signin;
 mod gcp_audit;
+mod graph_activity;
+mod graph_uri;
+mod m365_audit;
+mod microsoft;
 mod okta;
 mod powershell_4104;
 mod slack;
@@ -88,6 +94,22 @@ impl Normalizer {
             out.push(slack::normalize(location, raw));
             return Disposition::Emitted(1);
         }
+        if let Some(rec) = graph_activity::record_of(&raw) {
+            out.push(graph_activity::normalize(rec, location, Arc::clone(&raw)));
+            return Disposition::Emitted(1);
+        }
+        if let Some(rec) = entra_audit::record_of(&raw) {
+            out.push(entra_audit::normalize(rec, location, Arc::clone(&raw)));
+            return Disposition::Emitted(1);
+        }
+        if let Some(rec) = m365_audit::record_of(&raw) {
+            out.push(m365_audit::normalize(rec, location, Arc::clone(&raw)));
+            return Disposition::Emitted(1);
+        }
+        if let Some(rec) = entra_signin::record_of(&raw) {
+            out.push(entra_signin::normalize(rec, location, Arc::clone(&raw)));
+            return Disposition::Emitted(1);
+        }
         Disposition::Unrecognized
     }
 
@@ -128,5 +150,7 @@ pub(crate) fn text_at(v: &Value, path: &[&str]) -> Option<String> {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_microsoft;
 #[cfg(test)]
 mod tests_saas;
