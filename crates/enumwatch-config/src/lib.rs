@@ -50,8 +50,6 @@ pub struct IdentityProvider {
     pub time_window: Window,
     /// Distinct directory endpoints one principal lists within `time_window` before it alerts.
     pub distinct_endpoints: u64,
-    /// Share of a tool's endpoint set (in percent) a principal must touch to be fingerprinted.
-    pub fingerprint_percent: u64,
     pub token_scope: TokenScope,
     pub app_context: AppContext,
 }
@@ -201,7 +199,6 @@ impl Default for IdentityProvider {
         Self {
             time_window: Window::minutes(10),
             distinct_endpoints: 5,
-            fingerprint_percent: 70,
             token_scope: TokenScope::default(),
             app_context: AppContext::default(),
         }
@@ -299,9 +296,8 @@ impl Default for ApiRequestRate {
 const CALLER_TYPES: [&str; 5] = ["admin", "developer", "test", "service", "instance_role"];
 
 /// The numeric keys correlation rules may name in `enumwatch.threshold`.
-const NUMBERS: [&str; 7] = [
+const NUMBERS: [&str; 6] = [
     "identity_provider.distinct_endpoints",
-    "identity_provider.fingerprint_percent",
     "iaas.distinct_operations",
     "iaas.denied_calls",
     "iaas.trust_policy_errors",
@@ -399,12 +395,6 @@ impl Config {
                 return Err(bad(key, "must be at least 1".to_owned()));
             }
         }
-        if !(1..=100).contains(&self.identity_provider.fingerprint_percent) {
-            return Err(bad(
-                "identity_provider.fingerprint_percent",
-                "must be a percentage between 1 and 100".to_owned(),
-            ));
-        }
         Ok(())
     }
 
@@ -412,7 +402,6 @@ impl Config {
     pub fn number(&self, key: &str) -> Option<u64> {
         Some(match key {
             "identity_provider.distinct_endpoints" => self.identity_provider.distinct_endpoints,
-            "identity_provider.fingerprint_percent" => self.identity_provider.fingerprint_percent,
             "iaas.distinct_operations" => self.iaas.distinct_operations,
             "iaas.denied_calls" => self.iaas.denied_calls,
             "iaas.trust_policy_errors" => self.iaas.trust_policy_errors,

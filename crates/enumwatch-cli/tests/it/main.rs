@@ -6,6 +6,7 @@
     reason = "test helpers may panic: a panic is a test failure"
 )]
 
+mod cloud;
 mod fuzz_corpus;
 mod hunt;
 mod rules;

@@ -138,7 +138,14 @@ const CLIENTS: &[(&str, &str, ToolCategory)] = &[
 pub fn recognize_user_agent(user_agent: &str) -> Option<Client> {
     let lower = user_agent.to_ascii_lowercase();
     let command = command_of(user_agent);
-    if let Some((_, tool)) = OFFENSIVE.iter().find(|(m, _)| lower.contains(m)) {
+    // Stratus Red Team provisions its prerequisites with Terraform (its marker rides along in
+    // the provider's user agent); only its detonation calls, made without Terraform, are the
+    // attack emulation itself.
+    let provisioning = lower.contains("terraform");
+    if let Some((_, tool)) = OFFENSIVE
+        .iter()
+        .find(|(m, _)| lower.contains(m) && !(provisioning && *m == "stratus-red-team"))
+    {
         return Some(Client {
             tool,
             category: ToolCategory::KnownOffensiveTool,

@@ -1,0 +1,272 @@
+//! The DET0386 cloud analytics end to end: each fires on its emulated attack, stays quiet on
+//! the benign automation beside it, and each list-valued tunable silences what it names (never
+//! an offensive tool). The Invictus AWS dataset gives exactly the Boto3 burst.
+
+use std::io::Write;
+
+use serde_json::Value;
+
+use crate::{enumwatch, stderr, stdout};
+
+/// (analytic, rule title, actor) of every alert of a hunt, in output order.
+fn hunt(path: &str, config: Option<&str>) -> Vec<(String, String, String, Value)> {
+    let dir = tempfile::tempdir().unwrap();
+    let mut args = vec!["hunt", path, "--format", "json", "-q"];
+    let config_path = dir.path().join("enumwatch.toml");
+    let config_text = config_path.to_str().unwrap().to_owned();
+    if let Some(text) = config {
+        std::fs::File::create(&config_path)
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
+        args.extend(["--config", &config_text]);
+    }
+    let out = enumwatch(&args);
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
+    let alerts: Vec<Value> = serde_json::from_str(&stdout(&out)).unwrap();
+    alerts
+        .into_iter()
+        .map(|a| {
+            (
+                a["analytic"].as_str().unwrap_or_default().to_owned(),
+                a["rule"]["title"].as_str().unwrap().to_owned(),
+                a["actor"].as_str().unwrap_or_default().to_owned(),
+                a,
+            )
+        })
+        .collect()
+}
+
+fn titles(alerts: &[(String, String, String, Value)], actor: &str) -> Vec<String> {
+    let mut t: Vec<String> = alerts
+        .iter()
+        .filter(|a| a.2.ends_with(actor))
+        .map(|a| a.1.clone())
+        .collect();
+    t.sort();
+    t
+}
+
+#[test]
+fn invictus_boto3_burst_is_one_alert_and_the_terraform_stratus_background_is_quiet() {
+    let alerts = hunt("testdata/logs/cloudtrail/invictus", None);
+    assert_eq!(
+        alerts.len(),
+        1,
+        "{:#?}",
+        alerts.iter().map(|a| &a.1).collect::<Vec<_>>()
+    );
+    let (analytic, title, actor, alert) = &alerts[0];
+    assert_eq!(analytic, "AN1088");
+    assert_eq!(
+        title,
+        "Burst of Cloud Identity Enumeration by One Principal"
+    );
+    assert_eq!(actor, "arn:aws:iam::123837392027:user/benjamin");
+    assert_eq!(alert["platform"], "AWS");
+    assert_eq!(alert["tool"], "boto3");
+    assert_eq!(alert["evidence"].as_array().unwrap().len(), 5);
+    assert!(
+        alert["explanation"]
+            .as_str()
+            .unwrap()
+            .contains("GetAccountAuthorizationDetails")
+    );
+    assert!(
+        alert["factors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f.as_str().unwrap().contains("Authorization Dump")),
+        "the single high-value event is folded into the burst"
+    );
+    // CallerType: naming benjamin an admin whose enumeration is expected silences it.
+    let tuned = hunt(
+        "testdata/logs/cloudtrail/invictus",
+        Some(
+            "[iaas.caller_type]\nadmin = [\"*:user/benjamin\"]\nexpected_enumerators = [\"admin\"]\n",
+        ),
+    );
+    assert!(tuned.is_empty());
+}
+
+#[test]
+fn aws_attacks_fire_and_the_terraform_pipeline_does_not() {
+    let alerts = hunt("testdata/cloud/aws_enumeration_emulated.json", None);
+    assert_eq!(
+        titles(&alerts, "user/dev-ci"),
+        [
+            "Burst of Cloud Identity Enumeration by One Principal",
+            "Offensive or Assessment Tool Listing Cloud Identities",
+            "Repeated AWS Trust Policy Errors (Cross-Account Enumeration Oracle)",
+        ]
+    );
+    assert_eq!(
+        titles(&alerts, "/i-0adc17a5acb70d9ae"),
+        ["EC2 Instance Role Enumerating IAM"]
+    );
+    assert_eq!(
+        titles(&alerts, "user/leaked-key"),
+        ["Burst of Denied Cloud Discovery Calls by One Principal"]
+    );
+    assert!(
+        titles(&alerts, "user/terraform-ci").is_empty(),
+        "CLIUserAgent default"
+    );
+    let offensive = alerts
+        .iter()
+        .find(|a| a.1.starts_with("Offensive"))
+        .unwrap();
+    assert_eq!(offensive.3["tool_category"], "KnownOffensiveTool");
+    assert_eq!(offensive.3["tool"], "Pacu");
+
+    // CLIUserAgent cannot hide an offensive signature; CloudRegion flags nothing by itself.
+    let tuned = hunt(
+        "testdata/cloud/aws_enumeration_emulated.json",
+        Some(
+            "[iaas.cli_user_agent]\nexpected = [\"Boto3/*\", \"aws-cli/*\"]\n[iaas]\ndistinct_operations = 2\n",
+        ),
+    );
+    assert!(
+        titles(&tuned, "user/dev-ci")
+            .contains(&"Offensive or Assessment Tool Listing Cloud Identities".to_owned())
+    );
+    assert!(
+        titles(&tuned, "user/leaked-key").is_empty(),
+        "aws-cli now expected"
+    );
+    // A threshold from the configuration reaches the rule: 6 oracle errors < 7.
+    let strict = hunt(
+        "testdata/cloud/aws_enumeration_emulated.json",
+        Some("[iaas]\ntrust_policy_errors = 7\n"),
+    );
+    assert!(
+        !titles(&strict, "user/dev-ci")
+            .iter()
+            .any(|t| t.contains("Trust Policy"))
+    );
+}
+
+#[test]
+fn graph_enumeration_fires_azurehound_is_fingerprinted_and_automation_is_tunable() {
+    let alerts = hunt("testdata/cloud/graph_activity_emulated.jsonl", None);
+    let spoofed = "8d7c6b5a-4e3f-4a2b-9c1d-0e9f8a7b6c5d";
+    assert_eq!(
+        titles(&alerts, spoofed),
+        [
+            "AzureHound Collection Fingerprint in Graph Activity",
+            "Burst of Directory Listing by One Identity",
+        ]
+    );
+    assert_eq!(
+        titles(&alerts, "5e5e5e5e-1111-4222-8333-444444444444"),
+        ["Offensive Tool Against the Identity Provider"]
+    );
+    let governance = "99999999-aaaa-4bbb-8ccc-dddddddddddd";
+    assert_eq!(
+        titles(&alerts, governance),
+        ["Burst of Directory Listing by One Identity"]
+    );
+    assert!(
+        alerts
+            .iter()
+            .all(|a| a.0 == "AN1087" && a.3["platform"] == "Azure/M365")
+    );
+    // AppContext: the access-review app is sanctioned automation.
+    let tuned = hunt(
+        "testdata/cloud/graph_activity_emulated.jsonl",
+        Some(
+            "[identity_provider.app_context]\nautomation_app_ids = [\"22222222-3333-4444-8555-666666666666\"]\n",
+        ),
+    );
+    assert!(titles(&tuned, governance).is_empty());
+    assert_eq!(titles(&tuned, spoofed).len(), 2);
+    // TimeWindow: the app lists every 5 s; a 15 s window holds four endpoints, not five.
+    let narrow = hunt(
+        "testdata/cloud/graph_activity_emulated.jsonl",
+        Some("[identity_provider]\ntime_window = \"15s\"\n"),
+    );
+    assert!(titles(&narrow, governance).is_empty());
+}
+
+#[test]
+fn mailbox_sweep_fires_on_volume_and_cmdlet_volume_tunes_it() {
+    let alerts = hunt("testdata/cloud/m365_recipient_sweep_emulated.jsonl", None);
+    assert_eq!(
+        titles(&alerts, "helpdesk-temp@contoso.example"),
+        ["High Volume of Mailbox and Recipient Listing by One Actor"]
+    );
+    assert_eq!(alerts[0].0, "AN1089");
+    let tuned = hunt(
+        "testdata/cloud/m365_recipient_sweep_emulated.jsonl",
+        Some("[office_suite.cmdlet_volume]\nmax_per_window = 50\n"),
+    );
+    assert!(tuned.is_empty());
+    // SessionContext: outside the trusted network, each listing is an untrusted session.
+    let session = hunt(
+        "testdata/cloud/m365_recipient_sweep_emulated.jsonl",
+        Some(
+            "[office_suite.cmdlet_volume]\nmax_per_window = 50\n[office_suite.session_context]\ntrusted_cidrs = [\"10.0.0.0/8\"]\n",
+        ),
+    );
+    assert_eq!(session.len(), 25);
+    assert!(
+        session
+            .iter()
+            .all(|a| a.1 == "Exchange Recipient Listing from an Untrusted Session")
+    );
+}
+
+#[test]
+fn workspace_directory_listing_rate_app_integration_and_geo() {
+    let alerts = hunt(
+        "testdata/cloud/workspace_directory_listing_emulated.jsonl",
+        None,
+    );
+    assert_eq!(
+        titles(&alerts, "it-helper@acme.example"),
+        ["SaaS Directory Listing Above the Expected Rate"]
+    );
+    assert_eq!(alerts[0].0, "AN1090");
+    assert_eq!(alerts[0].3["platform"], "Google Workspace");
+    // AppIntegrationID: the sync connector is expected.
+    let tuned = hunt(
+        "testdata/cloud/workspace_directory_listing_emulated.jsonl",
+        Some("[saas.app_integration_id]\nexpected = [\"101748236195532761234\"]\n"),
+    );
+    assert!(tuned.is_empty());
+    // APIRequestRate: 30 calls in 5 minutes are within 40 per 10 minutes.
+    let rate = hunt(
+        "testdata/cloud/workspace_directory_listing_emulated.jsonl",
+        Some("[saas.api_request_rate]\nmax_requests = 40\n"),
+    );
+    assert!(rate.is_empty());
+    // GeoContext: the calls come from NL; only US is expected.
+    let geo = hunt(
+        "testdata/cloud/workspace_directory_listing_emulated.jsonl",
+        Some(
+            "[saas.api_request_rate]\nmax_requests = 40\n[saas.geo_context]\nexpected_countries = [\"US\"]\n",
+        ),
+    );
+    assert_eq!(
+        titles(&geo, "it-helper@acme.example"),
+        ["SaaS Directory Listing from an Unexpected Country"]
+    );
+}
+
+#[test]
+fn a_bad_configuration_stops_the_run_with_the_key_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.toml");
+    std::fs::write(&path, "[iaas]\ndistinct_operations = \"many\"\n").unwrap();
+    let out = enumwatch(&[
+        "hunt",
+        "testdata/cloud/aws_enumeration_emulated.json",
+        "--config",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("bad.toml:2"), "{err}");
+    assert!(err.contains("invalid type"), "{err}");
+}
