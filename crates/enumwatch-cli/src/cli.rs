@@ -7,9 +7,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// Detect cloud account enumeration (MITRE ATT&CK T1087.004) in security logs.
 ///
 /// Reads endpoint process telemetry (Sysmon event 1, Security 4688, PowerShell 4104, Defender
-/// DeviceProcessEvents, Linux auditd EXECVE) and AWS CloudTrail, as JSON, JSON lines, CSV, EVTX or
-/// auditd text, gzip-compressed or not (the format is detected from the content), and runs Sigma
-/// rules over them.
+/// DeviceProcessEvents, Linux auditd EXECVE) and cloud and SaaS logs (AWS CloudTrail, Microsoft
+/// Graph and Azure AD Graph activity, Entra sign-in and audit, Microsoft 365 unified audit, GCP
+/// Cloud Audit, Google Workspace activities, Okta System Log, Slack audit logs), as JSON, JSON
+/// lines, CSV, EVTX or auditd text, gzip-compressed or not (the format is detected from the
+/// content), and runs Sigma detection and correlation rules over them, tuned by enumwatch.toml.
 #[derive(Debug, Parser)]
 #[command(name = "enumwatch", version, about, long_about)]
 pub(crate) struct Cli {
