@@ -1,16 +1,22 @@
 #!/usr/bin/env bash
-# Benchmark `enumwatch hunt` over a large JSON-lines corpus of process events, beside the same-run
-# baselines: `cat > /dev/null`, a buffered line read, and a serde_json parse of every line.
-# Usage: bench/run.sh [SIZE_MB]   (default 1024; the corpus is generated once into bench/corpus/)
+# Benchmark `enumwatch hunt` over a large JSON-lines corpus, beside the same-run baselines:
+# `cat > /dev/null`, a buffered line read, and a serde_json parse of every line.
+# Usage: bench/run.sh [SIZE_MB] [process|cloudtrail]
+#   (default 1024 process; the corpus is generated once into bench/corpus/)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SIZE_MB=${1:-1024}
+KIND=${2:-process}
 SHARED=${SHARED:-../shared/data}
-CORPUS=bench/corpus/process-${SIZE_MB}mb.jsonl
+CORPUS=bench/corpus/${KIND}-${SIZE_MB}mb.jsonl
 mkdir -p bench/corpus
 cargo build --release --locked -p enumwatch-cli -p enumwatch-bench >/dev/null 2>&1
 if [ ! -f "$CORPUS" ]; then
-  python3 bench/gen_process_corpus.py "$SHARED" testdata/demo "$CORPUS" "$SIZE_MB"
+  case "$KIND" in
+    process) python3 bench/gen_process_corpus.py "$SHARED" testdata/demo "$CORPUS" "$SIZE_MB" ;;
+    cloudtrail) python3 bench/gen_cloudtrail_corpus.py "$SHARED" testdata "$CORPUS" "$SIZE_MB" ;;
+    *) echo "unknown corpus kind $KIND (process or cloudtrail)" >&2; exit 2 ;;
+  esac
 fi
 BYTES=$(stat -c %s "$CORPUS")
 LINES=$(wc -l < "$CORPUS")
@@ -32,6 +38,6 @@ row "cat > /dev/null" cat "$CORPUS"
 row "baseline: buffered line read" target/release/enumwatch-baseline read "$CORPUS"
 row "baseline: serde_json::Value parse per line" target/release/enumwatch-baseline json "$CORPUS"
 row "enumwatch hunt (default rules, 1 thread)" target/release/enumwatch hunt "$CORPUS" --threads 1 --format jsonl -o /dev/null -q
-row "enumwatch hunt (all endpoint rules, 1 thread)" target/release/enumwatch hunt "$CORPUS" --threads 1 --rule attack.t1087.004 --format jsonl -o /dev/null -q
+row "enumwatch hunt (full rule pack, 1 thread)" target/release/enumwatch hunt "$CORPUS" --threads 1 --rule attack.t1087.004 --format jsonl -o /dev/null -q
 target/release/enumwatch hunt "$CORPUS" --format jsonl -o /dev/null -q --stats-json /tmp/enumwatch-bench-stats.json || true
 python3 -c "import json; s=json.load(open('/tmp/enumwatch-bench-stats.json')); print('events:', s['events'], 'alerts:', s['alerts'], 'malformed:', s['malformed'])"

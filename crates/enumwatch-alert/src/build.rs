@@ -22,6 +22,7 @@ impl AlertBuilder {
     /// An alert for one detection rule hit.
     pub fn from_hit(&self, rule: &RuleMeta, hit: &Hit, event: &Event) -> Alert {
         let mut alert = base(rule, event, &[]);
+        context_factors(&mut alert, &[event]);
         alert.command_line = event
             .get_str(field::COMMAND_LINE)
             .or_else(|| event.get_str(field::SCRIPT_BLOCK_TEXT))
@@ -72,6 +73,7 @@ impl AlertBuilder {
                 alert.factors.push("known offensive tool".to_owned());
             }
         }
+        context_factors(&mut alert, events);
         let mut actions: Vec<&str> = Vec::new();
         for e in events {
             if let Some(a) = e.fields.get_str(field::ACTION)
@@ -322,6 +324,57 @@ fn explain(rule: &RuleMeta, hit: &Hit, event: &Event, platform: Platform) -> Str
         format!("{who}{host}: {}", rule.title)
     } else {
         format!("{who}{host}: {} ({matched})", rule.title)
+    }
+}
+
+/// What the configuration's context says about the events (CloudRegion, GeoContext,
+/// SessionContext, AppContext, TokenScope, CallerType): unexpected places raise severity,
+/// the rest is noted for the analyst.
+fn context_factors(alert: &mut Alert, events: &[&Event]) {
+    let any = |name: &str| {
+        events
+            .iter()
+            .any(|e| e.fields.get(name) == Some(&Value::Bool(true)))
+    };
+    let raises = [
+        (
+            field::CTX_UNEXPECTED_REGION,
+            "calls came from outside the expected regions or networks (CloudRegion): severity raised",
+        ),
+        (
+            field::CTX_UNEXPECTED_GEO,
+            "calls came from a country outside the expected ones (GeoContext): severity raised",
+        ),
+        (
+            field::CTX_UNTRUSTED_SESSION,
+            "the session is outside trusted networks or devices (SessionContext): severity raised",
+        ),
+    ];
+    let mut raised = false;
+    for (name, note) in raises {
+        if any(name) {
+            alert.factors.push(note.to_owned());
+            raised = true;
+        }
+    }
+    if raised {
+        alert.severity = alert.severity.raised();
+    }
+    if any(field::CTX_PUBLIC_CLIENT) {
+        alert
+            .factors
+            .push("token of a first-party public client tools borrow (AppContext)".to_owned());
+    }
+    if any(field::CTX_DIRECTORY_SCOPE) {
+        alert
+            .factors
+            .push("token carries a directory-read scope or role (TokenScope)".to_owned());
+    }
+    if let Some(t) = events
+        .iter()
+        .find_map(|e| e.fields.get_str(field::CTX_CALLER_TYPE))
+    {
+        alert.factors.push(format!("caller type {t} (CallerType)"));
     }
 }
 

@@ -181,6 +181,30 @@ fn graph_enumeration_fires_azurehound_is_fingerprinted_and_automation_is_tunable
     );
     assert!(titles(&tuned, governance).is_empty());
     assert_eq!(titles(&tuned, spoofed).len(), 2);
+    // TokenScope: an expected directory reader is left out, but the AzureHound endpoint set is a
+    // tool signature and stays.
+    let readers = hunt(
+        "testdata/cloud/graph_activity_emulated.jsonl",
+        Some(
+            "[identity_provider.token_scope]\nexpected_principals = [\"99999999-*\", \"8d7c6b5a-4e3f-4a2b-9c1d-0e9f8a7b6c5d\"]\n",
+        ),
+    );
+    assert!(titles(&readers, governance).is_empty());
+    assert_eq!(
+        titles(&readers, spoofed),
+        ["AzureHound Collection Fingerprint in Graph Activity"]
+    );
+    let fingerprint = alerts
+        .iter()
+        .find(|a| a.1.starts_with("AzureHound"))
+        .unwrap();
+    assert!(
+        fingerprint.3["factors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f.as_str().unwrap().contains("public client"))
+    );
     // TimeWindow: the app lists every 5 s; a 15 s window holds four endpoints, not five.
     let narrow = hunt(
         "testdata/cloud/graph_activity_emulated.jsonl",
