@@ -11,6 +11,10 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 
+/// The same allocator as `enumwatch`, so the baselines measure parsing, not malloc.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let (Some(mode), Some(path)) = (args.get(1), args.get(2)) else {

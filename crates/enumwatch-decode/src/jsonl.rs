@@ -63,6 +63,11 @@ pub(crate) fn unwrap_container(value: &mut Value) -> Option<Vec<Value>> {
 
 /// Nesting depth of the bytes of a JSON text (brackets outside strings).
 pub(crate) fn depth_exceeds(bytes: &[u8], limit: usize) -> bool {
+    // Nesting can never exceed the number of opening brackets; counting them is a SIMD scan,
+    // so the byte-by-byte walk only runs on the rare bracket-heavy line.
+    if memchr::memchr2_iter(b'{', b'[', bytes).count() <= limit {
+        return false;
+    }
     let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
     for &b in bytes {
         if in_string {

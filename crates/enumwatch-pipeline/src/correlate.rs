@@ -69,13 +69,15 @@ pub(crate) fn correlate(
             };
             let from = at.as_second().saturating_sub(span);
             let to = at.as_second().saturating_add(span);
+            // `matched` is in time order (timeless events first): find the window by bisection
+            // so that evidence costs the window, not the whole hunt.
+            let start =
+                matched.partition_point(|c| c.event.time.is_none_or(|t| t.as_second() < from));
             let events: Vec<&Event> = matched
+                .get(start..)
+                .unwrap_or_default()
                 .iter()
-                .filter(|c| {
-                    c.event
-                        .time
-                        .is_some_and(|t| (from..=to).contains(&t.as_second()))
-                })
+                .take_while(|c| c.event.time.is_some_and(|t| t.as_second() <= to))
                 .filter(|c| c.hits.iter().any(|h| fired.member_rules.contains(&h.rule)))
                 .filter(|c| fired.matches_group(&c.event))
                 .take(MAX_EVIDENCE)

@@ -9,11 +9,14 @@
 
 mod useragent;
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::net::IpAddr;
 
 use enumwatch_config::Config;
 use enumwatch_event::{Event, LogSource, ToolCategory, field};
 use serde_json::Value;
+use thread_local::ThreadLocal;
 
 pub use useragent::{Client, recognize_user_agent};
 
@@ -27,7 +30,24 @@ pub trait CountryLookup: Send + Sync {
 pub struct CloudEnricher {
     config: Config,
     geo: Option<Box<dyn CountryLookup>>,
+    /// Per-thread verdicts by user agent: a log holds few distinct user agents, and recognising
+    /// one (an automaton pass plus the configured patterns) costs more than the rest of the
+    /// event's enrichment.
+    user_agents: ThreadLocal<RefCell<HashMap<String, UaVerdict>>>,
 }
+
+/// What the user agent alone decides.
+#[derive(Clone)]
+struct UaVerdict {
+    client: Option<Client>,
+    /// Matches `iaas.cli_user_agent.expected`.
+    iaas_expected: bool,
+    /// Matches `office_suite.user_agent.sanctioned`.
+    office_sanctioned: bool,
+}
+
+/// Distinct user agents remembered per thread before the cache starts over.
+const UA_CACHE_CAP: usize = 4096;
 
 /// Which tunables speak about a log source.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -60,7 +80,36 @@ fn family(source: LogSource) -> Option<Family> {
 
 impl CloudEnricher {
     pub fn new(config: Config) -> Self {
-        Self { config, geo: None }
+        Self {
+            config,
+            geo: None,
+            user_agents: ThreadLocal::new(),
+        }
+    }
+
+    fn user_agent(&self, user_agent: &str) -> UaVerdict {
+        let cache = self.user_agents.get_or_default();
+        if let Some(v) = cache.borrow().get(user_agent) {
+            return v.clone();
+        }
+        let verdict = UaVerdict {
+            client: recognize_user_agent(user_agent),
+            iaas_expected: !user_agent.is_empty()
+                && self.config.iaas.cli_user_agent.expected.matches(user_agent),
+            office_sanctioned: !user_agent.is_empty()
+                && self
+                    .config
+                    .office_suite
+                    .user_agent
+                    .sanctioned
+                    .matches(user_agent),
+        };
+        let mut cache = cache.borrow_mut();
+        if cache.len() >= UA_CACHE_CAP {
+            cache.clear();
+        }
+        cache.insert(user_agent.to_owned(), verdict.clone());
+        verdict
     }
 
     /// Look countries up for clients whose log carries none (GeoContext).
@@ -78,12 +127,14 @@ impl CloudEnricher {
     pub fn enrich(&self, event: &mut Event) -> Option<String> {
         let family = family(event.source)?;
         let user_agent = event.fields.get_str(field::USER_AGENT).unwrap_or_default();
-        let client = recognize_user_agent(user_agent);
-        let offensive = client
+        let verdict = self.user_agent(user_agent);
+        let offensive = verdict
+            .client
             .as_ref()
             .is_some_and(|c| c.category == ToolCategory::KnownOffensiveTool);
         let ip = event.fields.get_str(field::SOURCE_IP).and_then(parse_ip);
-        let ctx = self.context(event, family, user_agent, ip, offensive);
+        let ctx = self.context(event, family, &verdict, ip, offensive);
+        let client = verdict.client;
         let f = &mut event.fields;
         if let Some(client) = client {
             f.insert(field::CLIENT_TOOL, client.tool);
@@ -115,7 +166,7 @@ impl CloudEnricher {
         &self,
         event: &Event,
         family: Family,
-        user_agent: &str,
+        verdict: &UaVerdict,
         ip: Option<IpAddr>,
         offensive: bool,
     ) -> Context {
@@ -143,7 +194,7 @@ impl CloudEnricher {
             ..Context::default()
         };
         if !offensive {
-            ctx.expected = self.expected_reason(family, caller_type, user_agent, &any_id);
+            ctx.expected = self.expected_reason(family, caller_type, verdict, &any_id);
         }
         if family == Family::Iaas {
             let regions = &c.iaas.cloud_region.expected_regions;
@@ -192,7 +243,7 @@ impl CloudEnricher {
         &self,
         family: Family,
         caller_type: Option<&'static str>,
-        user_agent: &str,
+        verdict: &UaVerdict,
         any_id: &dyn Fn(&enumwatch_config::PatternList) -> bool,
     ) -> Option<String> {
         let c = &self.config;
@@ -205,14 +256,10 @@ impl CloudEnricher {
         {
             return Some(format!("iaas.caller_type.expected_enumerators ({t})"));
         }
-        let ua_match = |list: &enumwatch_config::PatternList, key: &str| {
-            (!user_agent.is_empty() && list.matches(user_agent)).then(|| key.to_owned())
-        };
         match family {
-            Family::Iaas => ua_match(
-                &c.iaas.cli_user_agent.expected,
-                "iaas.cli_user_agent.expected",
-            ),
+            Family::Iaas => verdict
+                .iaas_expected
+                .then(|| "iaas.cli_user_agent.expected".to_owned()),
             Family::Identity => {
                 if any_id(&c.identity_provider.token_scope.expected_principals) {
                     Some("identity_provider.token_scope.expected_principals".to_owned())
@@ -222,10 +269,9 @@ impl CloudEnricher {
                     None
                 }
             }
-            Family::Office => ua_match(
-                &c.office_suite.user_agent.sanctioned,
-                "office_suite.user_agent.sanctioned",
-            ),
+            Family::Office => verdict
+                .office_sanctioned
+                .then(|| "office_suite.user_agent.sanctioned".to_owned()),
             Family::Saas => any_id(&c.saas.app_integration_id.expected)
                 .then(|| "saas.app_integration_id.expected".to_owned()),
         }

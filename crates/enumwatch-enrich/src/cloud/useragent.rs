@@ -7,6 +7,9 @@
 //! A user agent can be forged; a recognised tool raises confidence, an absent one proves
 //! nothing. That is why endpoint-set fingerprints exist beside this table.
 
+use std::sync::LazyLock;
+
+use aho_corasick::AhoCorasick;
 use enumwatch_event::ToolCategory;
 
 /// A recognised client.
@@ -134,18 +137,52 @@ const CLIENTS: &[(&str, &str, ToolCategory)] = &[
     ("mozilla/", "browser", ToolCategory::Other),
 ];
 
+/// Every marker of both tables in one case-insensitive automaton: pattern `i < OFFENSIVE.len()`
+/// is `OFFENSIVE[i]`, the rest are `CLIENTS` in order. One pass over the user agent finds them all.
+static MARKERS: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
+    let patterns = OFFENSIVE
+        .iter()
+        .map(|(m, _)| *m)
+        .chain(CLIENTS.iter().map(|(m, _, _)| *m));
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(patterns)
+        .ok()
+});
+
 /// Recognise the client behind a user agent; `None` when nothing is known about it.
 pub fn recognize_user_agent(user_agent: &str) -> Option<Client> {
-    let lower = user_agent.to_ascii_lowercase();
-    let command = command_of(user_agent);
+    let markers = MARKERS.as_ref()?;
     // Stratus Red Team provisions its prerequisites with Terraform (its marker rides along in
     // the provider's user agent); only its detonation calls, made without Terraform, are the
     // attack emulation itself.
-    let provisioning = lower.contains("terraform");
-    if let Some((_, tool)) = OFFENSIVE
-        .iter()
-        .find(|(m, _)| lower.contains(m) && !(provisioning && *m == "stratus-red-team"))
+    let mut best: Option<usize> = None;
+    let mut provisioning = false;
+    for m in markers.find_overlapping_iter(user_agent) {
+        let i = m.pattern().as_usize();
+        if CLIENTS
+            .get(i.wrapping_sub(OFFENSIVE.len()))
+            .is_some_and(|(_, tool, _)| *tool == "terraform")
+        {
+            provisioning = true;
+        }
+        if best.is_none_or(|b| i < b) {
+            best = Some(i);
+        }
+    }
+    if provisioning
+        && best.and_then(|b| OFFENSIVE.get(b)).map(|(m, _)| *m) == Some("stratus-red-team")
     {
+        // Re-rank without the Stratus marker.
+        best = markers
+            .find_overlapping_iter(user_agent)
+            .map(|m| m.pattern().as_usize())
+            .filter(|&i| OFFENSIVE.get(i).map(|(m, _)| *m) != Some("stratus-red-team"))
+            .min();
+    }
+    let best = best?;
+    let command = command_of(user_agent);
+    if let Some((_, tool)) = OFFENSIVE.get(best) {
         return Some(Client {
             tool,
             category: ToolCategory::KnownOffensiveTool,
@@ -153,8 +190,7 @@ pub fn recognize_user_agent(user_agent: &str) -> Option<Client> {
         });
     }
     CLIENTS
-        .iter()
-        .find(|(m, _, _)| lower.contains(m))
+        .get(best - OFFENSIVE.len())
         .map(|(_, tool, category)| Client {
             tool,
             category: *category,
