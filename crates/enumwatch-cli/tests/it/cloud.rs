@@ -214,6 +214,44 @@ fn graph_enumeration_fires_azurehound_is_fingerprinted_and_automation_is_tunable
 }
 
 #[test]
+fn device_code_sign_in_then_graph_listing_is_a_sequence_across_files() {
+    let out = enumwatch(&[
+        "hunt",
+        "testdata/cloud/entra_signin_device_code_emulated.jsonl",
+        "testdata/cloud/graph_activity_emulated.jsonl",
+        "--format",
+        "json",
+        "-q",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
+    let alerts: Vec<Value> = serde_json::from_str(&stdout(&out)).unwrap();
+    let sequence: Vec<&Value> = alerts
+        .iter()
+        .filter(|a| a["rule"]["title"] == "Device Code Sign-in Followed by Directory Enumeration")
+        .collect();
+    assert_eq!(sequence.len(), 1, "{alerts:#?}");
+    let sources: Vec<&str> = sequence[0]["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["source"].as_str().unwrap())
+        .collect();
+    assert!(
+        sources
+            .iter()
+            .any(|s| s.ends_with("entra_signin_device_code_emulated.jsonl"))
+    );
+    assert!(
+        sources
+            .iter()
+            .any(|s| s.ends_with("graph_activity_emulated.jsonl"))
+    );
+    // The graph log alone has no sign-in: no sequence.
+    let alone = hunt("testdata/cloud/graph_activity_emulated.jsonl", None);
+    assert!(!alone.iter().any(|a| a.1.starts_with("Device Code")));
+}
+
+#[test]
 fn mailbox_sweep_fires_on_volume_and_cmdlet_volume_tunes_it() {
     let alerts = hunt("testdata/cloud/m365_recipient_sweep_emulated.jsonl", None);
     assert_eq!(
