@@ -154,4 +154,15 @@ pub struct Alert {
     pub evidence: Vec<Evidence>,
     pub investigation: Vec<String>,
     pub response: Vec<String>,
+    /// Set when a tuning entry suppressed the alert (shown only with `--show-suppressed`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suppressed_by: Option<Suppression>,
+}
+
+/// The tuning entry that suppressed an alert, as the analyst needs to judge it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Suppression {
+    pub entry: String,
+    pub owner: String,
+    pub reason: String,
 }

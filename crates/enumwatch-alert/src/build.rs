@@ -177,6 +177,7 @@ fn base(rule: &RuleMeta, event: &Event, id_extra: &[&str]) -> Alert {
         evidence: vec![Evidence::from(location)],
         investigation: rule.investigation.clone(),
         response: rule.response.clone(),
+        suppressed_by: None,
     }
 }
 

@@ -9,7 +9,7 @@ mod alert;
 mod build;
 mod id;
 
-pub use alert::{Alert, AlertRule, Confidence, Evidence, Severity, TECHNIQUE};
+pub use alert::{Alert, AlertRule, Confidence, Evidence, Severity, Suppression, TECHNIQUE};
 pub use build::{AlertBuilder, sort_alerts};
 
 #[cfg(test)]

@@ -60,6 +60,17 @@ pub(crate) struct HuntArgs {
     /// Unknown keys and bad values stop the run with the key's path.
     #[arg(long, value_name = "FILE")]
     pub(crate) config: Option<PathBuf>,
+    /// Add the `[[tuning]]` entries of a profile file (see `profiles/`); repeatable. Entries
+    /// suppress alerts of known-good principals, apps, user agents, networks or hosts; they are
+    /// counted in the summary and never hide a known offensive tool unless they name it.
+    #[arg(long = "profile", value_name = "FILE")]
+    pub(crate) profiles: Vec<PathBuf>,
+    /// Also write the alerts tuning entries suppressed, marked with the entry, owner and reason.
+    #[arg(long)]
+    pub(crate) show_suppressed: bool,
+    /// The date tuning-entry expiry is judged on (`YYYY-MM-DD`; default: today, UTC).
+    #[arg(long, value_name = "DATE")]
+    pub(crate) today: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     pub(crate) format: OutputFormat,

@@ -9,6 +9,7 @@
 //! on events (see `enumwatch-enrich`'s context tagger), which the rules' filters test.
 
 mod patterns;
+mod tuning;
 mod window;
 
 use std::net::IpAddr;
@@ -18,6 +19,7 @@ use serde::Deserialize;
 use thiserror::Error;
 
 pub use patterns::{CidrList, PatternList};
+pub use tuning::{TuningEntry, parse_date};
 pub use window::Window;
 
 /// The configuration file shipped with enumwatch, equal to `Config::default()`.
@@ -40,6 +42,8 @@ pub struct Config {
     pub iaas: Iaas,
     pub office_suite: OfficeSuite,
     pub saas: Saas,
+    /// Named exceptions for known-good enumeration (see `tuning`).
+    pub tuning: Vec<TuningEntry>,
 }
 
 /// AN1087 Identity Provider: TokenScope, AppContext, TimeWindow.
@@ -363,6 +367,53 @@ impl Config {
                         CALLER_TYPES.join(", ")
                     ),
                 ));
+            }
+        }
+        let mut names = std::collections::BTreeSet::new();
+        for (i, t) in self.tuning.iter().enumerate() {
+            let key = |k: &str| format!("tuning[{i}].{k}");
+            for (k, v) in [
+                ("name", &t.name),
+                ("owner", &t.owner),
+                ("reason", &t.reason),
+            ] {
+                if v.trim().is_empty() {
+                    return Err(bad(
+                        &key(k),
+                        "is required: every exception needs a name, an owner and a reason"
+                            .to_owned(),
+                    ));
+                }
+            }
+            if !names.insert(t.name.as_str()) {
+                return Err(bad(
+                    &key("name"),
+                    format!("`{}` is used by another entry", t.name),
+                ));
+            }
+            if !t.has_matcher() {
+                return Err(bad(
+                    &key("principals"),
+                    "an entry must name at least one of principals, app_ids, user_agents, source_cidrs or hosts".to_owned(),
+                ));
+            }
+            if let Some(e) = &t.expires
+                && parse_date(e).is_none()
+            {
+                return Err(bad(
+                    &key("expires"),
+                    format!("`{e}` is not a date such as \"2027-03-31\""),
+                ));
+            }
+            for (j, a) in t.analytics.iter().enumerate() {
+                if !["AN1087", "AN1088", "AN1089", "AN1090"].contains(&a.as_str()) {
+                    return Err(bad(
+                        &key(&format!("analytics[{j}]")),
+                        format!(
+                            "`{a}` is not an analytic; expected AN1087, AN1088, AN1089 or AN1090"
+                        ),
+                    ));
+                }
             }
         }
         for (i, c) in self.saas.geo_context.expected_countries.iter().enumerate() {

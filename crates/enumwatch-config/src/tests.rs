@@ -103,3 +103,24 @@ proptest::proptest! {
         proptest::prop_assert!(result.is_ok() || !result.unwrap_err().to_string().is_empty());
     }
 }
+
+#[test]
+fn tuning_entries_are_validated_and_expire() {
+    let c = Config::parse(
+        "[[tuning]]\nname = \"quarterly-iam-audit\"\nowner = \"cloud-security\"\nreason = \"Q-review\"\nexpires = \"2026-12-31\"\nanalytics = [\"AN1088\"]\nprincipals = [\"*:user/auditor\"]\nsource_cidrs = [\"10.0.0.0/8\"]\n",
+        "t.toml",
+    )
+    .unwrap();
+    let t = &c.tuning[0];
+    assert!(!t.expired_on((2026, 12, 31)));
+    assert!(t.expired_on((2027, 1, 1)));
+    let err = |text: &str| Config::parse(text, "t.toml").unwrap_err().to_string();
+    insta::assert_snapshot!(err("[[tuning]]\nname = \"x\"\nowner = \"\"\nreason = \"r\"\nprincipals = [\"a\"]\n"), @"t.toml: `tuning[0].owner`: is required: every exception needs a name, an owner and a reason");
+    insta::assert_snapshot!(err("[[tuning]]\nname = \"x\"\nowner = \"o\"\nreason = \"r\"\n"), @"t.toml: `tuning[0].principals`: an entry must name at least one of principals, app_ids, user_agents, source_cidrs or hosts");
+    insta::assert_snapshot!(err("[[tuning]]\nname = \"x\"\nowner = \"o\"\nreason = \"r\"\nhosts = [\"h\"]\nexpires = \"2027-02-30\"\n"), @r#"t.toml: `tuning[0].expires`: `2027-02-30` is not a date such as "2027-03-31""#);
+    insta::assert_snapshot!(err("[[tuning]]\nname = \"x\"\nowner = \"o\"\nreason = \"r\"\nhosts = [\"h\"]\n[[tuning]]\nname = \"x\"\nowner = \"o\"\nreason = \"r\"\nhosts = [\"h\"]\n"), @"t.toml: `tuning[1].name`: `x` is used by another entry");
+    insta::assert_snapshot!(err("[[tuning]]\nname = \"x\"\nowner = \"o\"\nreason = \"r\"\nhosts = [\"h\"]\nanalytics = [\"AN9\"]\n"), @"t.toml: `tuning[0].analytics[0]`: `AN9` is not an analytic; expected AN1087, AN1088, AN1089 or AN1090");
+    assert_eq!(parse_date("2024-02-29"), Some((2024, 2, 29)));
+    assert_eq!(parse_date("2023-02-29"), None);
+    assert_eq!(parse_date("2023-13-01"), None);
+}

@@ -47,6 +47,10 @@ pub struct RunStats {
     /// Events the configuration marked as expected (left out by the rules' tuning filters), by
     /// the configuration key that did it.
     pub expected: BTreeMap<String, u64>,
+    /// Alerts suppressed by tuning entries, by entry name (listed with `--show-suppressed`).
+    pub suppressed: BTreeMap<String, u64>,
+    /// Tuning entries that expired and were not applied (`name (owner, expired date)`).
+    pub tuning_expired: Vec<String>,
     /// Correlation window entries dropped because a group or the whole state reached its cap
     /// (the correlation may under-count; raise the cap or narrow the group-by).
     pub correlation_state_evictions: u64,
@@ -103,6 +107,12 @@ impl RunStats {
         add_all(&mut self.expected, other.expected);
         self.unrecognized += other.unrecognized;
         self.hits += other.hits;
+        add_all(&mut self.suppressed, other.suppressed);
+        for e in other.tuning_expired {
+            if !self.tuning_expired.contains(&e) {
+                self.tuning_expired.push(e);
+            }
+        }
         self.correlation_state_evictions += other.correlation_state_evictions;
         self.alerts += other.alerts;
         for problem in other.problems {

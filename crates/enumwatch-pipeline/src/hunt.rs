@@ -1,5 +1,6 @@
 //! `Hunter`: compiled rules plus the stages, run over a list of inputs.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -7,7 +8,7 @@ use enumwatch_alert::{Alert, AlertBuilder, sort_alerts};
 use enumwatch_decode::{DecodeLimits, decode};
 use enumwatch_engine::{EngineError, Hit, Matcher};
 
-use crate::correlate;
+use crate::{correlate, tuning};
 use enumwatch_config::Config;
 use enumwatch_enrich::{CloudEnricher, CommandLineEnricher};
 use enumwatch_event::{Event, RunStats};
@@ -41,6 +42,9 @@ pub struct HuntOptions {
     pub progress: Option<Arc<AtomicU64>>,
     /// The tunables (`enumwatch.toml`).
     pub config: Config,
+    /// Today's date (`YYYY-MM-DD` as a triple) for tuning-entry expiry; `None` applies every
+    /// entry. The caller reads the clock; the pipeline never does.
+    pub today: Option<(i16, i8, i8)>,
 }
 
 /// What a hunt found.
@@ -48,6 +52,8 @@ pub struct HuntOptions {
 pub struct HuntOutput {
     /// Sorted by event time, input, record, rule.
     pub alerts: Vec<Alert>,
+    /// Alerts a tuning entry suppressed, marked with it, in the same order.
+    pub suppressed: Vec<Alert>,
     pub stats: RunStats,
 }
 
@@ -133,9 +139,31 @@ impl Hunter {
                 correlate::correlate(&self.rules, &self.builder, &mut matched, &mut stats)?;
             alerts = correlate::fold_into_correlations(alerts, correlated);
         }
+        let events: HashMap<(&str, u64), &Event> = matched
+            .iter()
+            .map(|m| {
+                (
+                    (m.event.location.source.as_ref(), m.event.location.record),
+                    &m.event,
+                )
+            })
+            .collect();
+        let tuned = tuning::apply(
+            &self.options.config.tuning,
+            self.options.today,
+            alerts,
+            &events,
+            &mut stats,
+        );
+        let (mut alerts, mut suppressed) = (tuned.shown, tuned.suppressed);
         sort_alerts(&mut alerts);
+        sort_alerts(&mut suppressed);
         stats.alerts = alerts.len() as u64;
-        Ok(HuntOutput { alerts, stats })
+        Ok(HuntOutput {
+            alerts,
+            suppressed,
+            stats,
+        })
     }
 
     fn hunt_input(&self, input: &Input) -> InputOutcome {

@@ -8,6 +8,7 @@
 mod correlate;
 mod hunt;
 mod rules_io;
+mod tuning;
 
 pub use hunt::{HuntOptions, HuntOutput, Hunter, PipelineError};
 pub use rules_io::{RulesIoError, read_rule_dir};

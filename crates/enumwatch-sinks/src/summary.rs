@@ -45,6 +45,39 @@ pub fn render_summary(stats: &RunStats) -> String {
             ),
         );
     }
+    if !stats.expected.is_empty() {
+        line(
+            &mut out,
+            format!(
+                "expected per enumwatch.toml (left out by the rules): {}",
+                join_counts(&stats.expected)
+            ),
+        );
+    }
+    if !stats.suppressed.is_empty() {
+        line(
+            &mut out,
+            format!(
+                "suppressed by tuning entries (see --show-suppressed): {}",
+                join_counts(&stats.suppressed)
+            ),
+        );
+    }
+    for expired in &stats.tuning_expired {
+        line(
+            &mut out,
+            format!("tuning entry {expired} is expired and was not applied"),
+        );
+    }
+    if stats.correlation_state_evictions > 0 {
+        line(
+            &mut out,
+            format!(
+                "correlation windows dropped {} entries at the state cap; counts may be low",
+                stats.correlation_state_evictions
+            ),
+        );
+    }
     if stats.inputs_empty > 0 {
         line(&mut out, format!("empty inputs: {}", stats.inputs_empty));
     }

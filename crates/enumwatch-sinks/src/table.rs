@@ -80,7 +80,13 @@ impl<W: Write> Sink for TableSink<W> {
         self.rows.push(vec![
             Cell::new(alert.time.as_deref().unwrap_or("-")),
             severity,
-            Cell::new(&alert.rule.title),
+            Cell::new(match &alert.suppressed_by {
+                Some(s) => format!(
+                    "{}\n(suppressed by {}: {})",
+                    alert.rule.title, s.entry, s.reason
+                ),
+                None => alert.rule.title.clone(),
+            }),
             Cell::new(format!(
                 "{}\n{}",
                 alert.platform.name(),

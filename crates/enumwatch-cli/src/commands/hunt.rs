@@ -19,9 +19,35 @@ use crate::commands::load_rules;
 use crate::progress::Progress;
 
 pub(crate) fn run(args: &HuntArgs) -> Result<ExitCode> {
-    let config = match &args.config {
+    let mut config = match &args.config {
         Some(path) => Config::load(path)?,
         None => Config::default(),
+    };
+    for path in &args.profiles {
+        let profile = Config::load(path)?;
+        config.tuning.extend(profile.tuning);
+    }
+    // Profiles are checked alone on load; together their names must still be unique.
+    let mut names = std::collections::BTreeSet::new();
+    for entry in &config.tuning {
+        if !names.insert(entry.name.as_str()) {
+            bail!(
+                "tuning entry `{}` is defined twice (in --config and a --profile, or two profiles); rename one",
+                entry.name
+            );
+        }
+    }
+    let today = match &args.today {
+        Some(text) => Some(
+            enumwatch_config::parse_date(text)
+                .with_context(|| format!("--today `{text}` is not a date such as 2026-11-30"))?,
+        ),
+        None => {
+            let now = jiff::Timestamp::now()
+                .to_zoned(jiff::tz::TimeZone::UTC)
+                .date();
+            Some((now.year(), now.month(), now.day()))
+        }
     };
     let all_rules = load_rules(&args.rule_args)?;
     let rules = all_rules.select(&args.rule);
@@ -55,6 +81,7 @@ pub(crate) fn run(args: &HuntArgs) -> Result<ExitCode> {
         limits,
         progress: progress.as_ref().map(|p| Arc::clone(&p.counter)),
         config,
+        today,
         ..HuntOptions::default()
     };
     options.decode_limits.max_record_bytes = args.max_record_mib.saturating_mul(1024 * 1024);
@@ -67,7 +94,14 @@ pub(crate) fn run(args: &HuntArgs) -> Result<ExitCode> {
     let mut stats = early;
     stats.merge(output.stats);
 
-    write_alerts(args, &output.alerts)?;
+    if args.show_suppressed {
+        let mut all = output.alerts.clone();
+        all.extend(output.suppressed.iter().cloned());
+        enumwatch_alert::sort_alerts(&mut all);
+        write_alerts(args, &all)?;
+    } else {
+        write_alerts(args, &output.alerts)?;
+    }
     if let Some(path) = &args.stats_json {
         let file = File::create(path)
             .with_context(|| format!("cannot create the stats file {}", path.display()))?;

@@ -332,3 +332,110 @@ fn a_bad_configuration_stops_the_run_with_the_key_path() {
     assert!(err.contains("bad.toml:2"), "{err}");
     assert!(err.contains("invalid type"), "{err}");
 }
+
+/// Run a hunt with extra arguments; returns (shown alerts, stderr summary).
+fn hunt_with(path: &str, profile: &str, extra: &[&str]) -> (Vec<Value>, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("profile.toml");
+    std::fs::write(&file, profile).unwrap();
+    let mut args = vec![
+        "hunt",
+        path,
+        "--format",
+        "json",
+        "--profile",
+        file.to_str().unwrap(),
+        "--today",
+        "2026-11-30",
+    ];
+    args.extend_from_slice(extra);
+    let out = enumwatch(&args);
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
+    (serde_json::from_str(&stdout(&out)).unwrap(), stderr(&out))
+}
+
+#[test]
+fn tuning_entries_suppress_visibly_expire_and_spare_offensive_tools() {
+    let governance = "[[tuning]]\nname = \"access-review-sync\"\nowner = \"identity team\"\nreason = \"Entra access reviews\"\napp_ids = [\"22222222-3333-4444-8555-666666666666\"]\n";
+    let (shown, summary) = hunt_with(
+        "testdata/cloud/graph_activity_emulated.jsonl",
+        governance,
+        &[],
+    );
+    assert_eq!(
+        shown.len(),
+        3,
+        "the access-review burst is suppressed, the attacks stay"
+    );
+    assert!(
+        summary
+            .contains("suppressed by tuning entries (see --show-suppressed): access-review-sync 1"),
+        "{summary}"
+    );
+    let (all, _) = hunt_with(
+        "testdata/cloud/graph_activity_emulated.jsonl",
+        governance,
+        &["--show-suppressed"],
+    );
+    let marked: Vec<&Value> = all
+        .iter()
+        .filter(|a| a.get("suppressed_by").is_some())
+        .collect();
+    assert_eq!(marked.len(), 1);
+    assert_eq!(marked[0]["suppressed_by"]["entry"], "access-review-sync");
+    assert_eq!(marked[0]["suppressed_by"]["reason"], "Entra access reviews");
+
+    // Expired: the entry stops suppressing and the summary says so.
+    let expired = format!("{governance}expires = \"2026-11-29\"\n");
+    let (shown, summary) = hunt_with(
+        "testdata/cloud/graph_activity_emulated.jsonl",
+        &expired,
+        &[],
+    );
+    assert_eq!(shown.len(), 4);
+    assert!(summary.contains("tuning entry access-review-sync (owner identity team, expired 2026-11-29) is expired and was not applied"), "{summary}");
+
+    // An entry naming the attacker's principal does not hide a Pacu signature ...
+    let pacu_user = "[[tuning]]\nname = \"dev-ci\"\nowner = \"platform\"\nreason = \"pipeline\"\nprincipals = [\"*:user/dev-ci\"]\n";
+    let (shown, _) = hunt_with(
+        "testdata/cloud/aws_enumeration_emulated.json",
+        pacu_user,
+        &[],
+    );
+    assert!(
+        shown
+            .iter()
+            .any(|a| a["actor"].as_str().unwrap().ends_with("user/dev-ci"))
+    );
+    // ... unless it names the tool explicitly.
+    let named = format!("{pacu_user}tools = [\"Pacu\"]\n");
+    let (shown, summary) = hunt_with("testdata/cloud/aws_enumeration_emulated.json", &named, &[]);
+    assert!(
+        !shown
+            .iter()
+            .any(|a| a["actor"].as_str().unwrap().ends_with("user/dev-ci"))
+    );
+    assert!(summary.contains("dev-ci 3"), "{summary}");
+}
+
+#[test]
+fn shipped_profiles_load() {
+    for profile in [
+        "profiles/admin-audits.toml",
+        "profiles/identity-governance.toml",
+        "profiles/provisioning.toml",
+        "profiles/compliance-tooling.toml",
+        "profiles/devops-pipelines.toml",
+    ] {
+        let out = enumwatch(&[
+            "hunt",
+            "testdata/cloud/m365_recipient_sweep_emulated.jsonl",
+            "--profile",
+            profile,
+            "-q",
+            "--format",
+            "json",
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{profile}: {}", stderr(&out));
+    }
+}
