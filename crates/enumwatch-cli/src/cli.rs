@@ -27,6 +27,10 @@ pub(crate) enum Command {
     /// read (everything readable was still processed; the summary lists where), 1 on a fatal error
     /// such as an invalid rule file.
     Hunt(HuntArgs),
+    /// Report which DET0386 analytics the given logs can run, which log sources or settings are
+    /// missing (e.g. CloudTrail without read events, GCP Data Access logs off, no script block
+    /// logging), and the vendor setting that turns each on. No rules run.
+    Coverage(CoverageArgs),
     /// List, show and lint Sigma rules.
     Rules {
         #[command(subcommand)]
@@ -98,6 +102,22 @@ pub(crate) struct HuntArgs {
     /// Do not print the run summary on standard error.
     #[arg(long, short = 'q')]
     pub(crate) quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CoverageArgs {
+    /// Files or directories of logs, as for `hunt`.
+    #[arg(value_name = "PATH", required = true)]
+    pub(crate) paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = CoverageFormat::Table)]
+    pub(crate) format: CoverageFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum CoverageFormat {
+    Table,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]

@@ -26,6 +26,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Hunt(args) => commands::hunt::run(&args),
+        Command::Coverage(args) => commands::coverage::run(&args),
         Command::Rules { command } => match command {
             RulesCommand::List(args) => commands::rules::list(&args),
             RulesCommand::Show(args) => commands::rules::show(&args),

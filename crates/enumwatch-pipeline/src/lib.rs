@@ -6,9 +6,11 @@
 //! shared byte counter the caller may display, and every problem lands in `RunStats`.
 
 mod correlate;
+mod coverage;
 mod hunt;
 mod rules_io;
 mod tuning;
 
+pub use coverage::{Coverage, Requirement, survey};
 pub use hunt::{HuntOptions, HuntOutput, Hunter, PipelineError};
 pub use rules_io::{RulesIoError, read_rule_dir};
