@@ -154,6 +154,8 @@ pub struct Alert {
     pub evidence: Vec<Evidence>,
     pub investigation: Vec<String>,
     pub response: Vec<String>,
+    /// The actor's activity around the alert in Sentinel (KQL), Splunk (SPL) and Elastic (ES|QL).
+    pub hunting: Vec<crate::HuntingQuery>,
     /// Set when a tuning entry suppressed the alert (shown only with `--show-suppressed`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suppressed_by: Option<Suppression>,

@@ -7,6 +7,7 @@ use enumwatch_rules::{Level, RuleMeta};
 use serde_json::Value;
 
 use crate::id::content_id;
+use crate::queries::hunting_queries;
 use crate::{Alert, AlertRule, Confidence, Evidence, Severity, TECHNIQUE};
 
 /// Builds alerts; holds nothing but is a type so that later tuning (severity overrides,
@@ -23,6 +24,11 @@ impl AlertBuilder {
     pub fn from_hit(&self, rule: &RuleMeta, hit: &Hit, event: &Event) -> Alert {
         let mut alert = base(rule, event, &[]);
         context_factors(&mut alert, &[event]);
+        alert.hunting = hunting_queries(
+            alert.log_source,
+            alert.actor.as_deref(),
+            alert.time.as_deref(),
+        );
         alert.command_line = event
             .get_str(field::COMMAND_LINE)
             .or_else(|| event.get_str(field::SCRIPT_BLOCK_TEXT))
@@ -47,6 +53,11 @@ impl AlertBuilder {
             .collect::<Vec<_>>()
             .join(", ");
         let mut alert = base(rule, first, &[&group]);
+        alert.hunting = hunting_queries(
+            alert.log_source,
+            alert.actor.as_deref(),
+            alert.time.as_deref(),
+        );
         let mut evidence: Vec<Evidence> =
             events.iter().map(|e| Evidence::from(&e.location)).collect();
         evidence.sort();
@@ -177,6 +188,7 @@ fn base(rule: &RuleMeta, event: &Event, id_extra: &[&str]) -> Alert {
         evidence: vec![Evidence::from(location)],
         investigation: rule.investigation.clone(),
         response: rule.response.clone(),
+        hunting: Vec::new(),
         suppressed_by: None,
     }
 }

@@ -8,9 +8,11 @@
 mod alert;
 mod build;
 mod id;
+mod queries;
 
 pub use alert::{Alert, AlertRule, Confidence, Evidence, Severity, Suppression, TECHNIQUE};
 pub use build::{AlertBuilder, sort_alerts};
+pub use queries::{HuntingQuery, hunting_queries};
 
 #[cfg(test)]
 mod tests;

@@ -27,6 +27,10 @@ pub(crate) enum Command {
     /// read (everything readable was still processed; the summary lists where), 1 on a fatal error
     /// such as an invalid rule file.
     Hunt(HuntArgs),
+    /// Hunt, then write an incident report: alerts grouped into incidents by actor and time, a
+    /// timeline, evidence, investigation guide, response playbook and hunting queries (KQL, SPL,
+    /// ES|QL), as one self-contained HTML file and/or Markdown. Takes every `hunt` option.
+    Report(ReportArgs),
     /// Report which DET0386 analytics the given logs can run, which log sources or settings are
     /// missing (e.g. CloudTrail without read events, GCP Data Access logs off, no script block
     /// logging), and the vendor setting that turns each on. No rules run.
@@ -102,6 +106,21 @@ pub(crate) struct HuntArgs {
     /// Do not print the run summary on standard error.
     #[arg(long, short = 'q')]
     pub(crate) quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ReportArgs {
+    #[command(flatten)]
+    pub(crate) hunt: HuntArgs,
+    /// Write the HTML report here.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) html: Option<PathBuf>,
+    /// Write the Markdown report here.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) markdown: Option<PathBuf>,
+    /// The report's title.
+    #[arg(long, default_value = "enumwatch: cloud account enumeration report")]
+    pub(crate) title: String,
 }
 
 #[derive(Debug, Args)]

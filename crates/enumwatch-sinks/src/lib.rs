@@ -1,9 +1,10 @@
 //! Where alerts go: the terminal table (default), JSON lines, a JSON array, CSV; and the run
-//! summary as text. Each output is a `Sink`; the caller sorts alerts first, so every sink writes
+//! summary as text; and the incident report (HTML and Markdown). Each output is a `Sink`; the caller sorts alerts first, so every sink writes
 //! in the same deterministic order.
 
 mod csv_sink;
 mod json;
+mod report;
 mod summary;
 mod table;
 
@@ -14,6 +15,7 @@ use thiserror::Error;
 
 pub use csv_sink::CsvSink;
 pub use json::{JsonArraySink, JsonlSink};
+pub use report::{Incident, incidents, render_html, render_markdown};
 pub use summary::render_summary;
 pub use table::TableSink;
 

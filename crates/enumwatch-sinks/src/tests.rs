@@ -39,6 +39,7 @@ fn sample_alert() -> Alert {
         }],
         investigation: vec!["Find the CloudTrail ListUsers call.".to_owned()],
         response: vec!["Rotate the access keys of the profile.".to_owned()],
+        hunting: Vec::new(),
         suppressed_by: None,
     }
 }

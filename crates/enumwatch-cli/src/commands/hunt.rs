@@ -9,7 +9,7 @@ use anyhow::{Context, Result, bail};
 use enumwatch_config::Config;
 use enumwatch_event::RunStats;
 use enumwatch_ingest::{Input, InputKind, Limits, expand};
-use enumwatch_pipeline::{HuntOptions, Hunter};
+use enumwatch_pipeline::{HuntOptions, HuntOutput, Hunter};
 use enumwatch_sinks::{
     CsvSink, JsonArraySink, JsonlSink, Sink, TableSink, render_summary, write_all,
 };
@@ -19,6 +19,39 @@ use crate::commands::load_rules;
 use crate::progress::Progress;
 
 pub(crate) fn run(args: &HuntArgs) -> Result<ExitCode> {
+    let (output, stats) = execute(args)?;
+    if args.show_suppressed {
+        let mut all = output.alerts.clone();
+        all.extend(output.suppressed.iter().cloned());
+        enumwatch_alert::sort_alerts(&mut all);
+        write_alerts(args, &all)?;
+    } else {
+        write_alerts(args, &output.alerts)?;
+    }
+    finish(args, &stats)
+}
+
+/// Write the stats file and the summary; the exit code says whether every input was read.
+pub(crate) fn finish(args: &HuntArgs, stats: &RunStats) -> Result<ExitCode> {
+    if let Some(path) = &args.stats_json {
+        let file = File::create(path)
+            .with_context(|| format!("cannot create the stats file {}", path.display()))?;
+        serde_json::to_writer_pretty(BufWriter::new(file), stats)
+            .with_context(|| format!("cannot write the stats file {}", path.display()))?;
+    }
+    if !args.quiet {
+        eprint!("{}", render_summary(stats));
+    }
+    Ok(if stats.has_input_errors() {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Load the configuration and rules, hunt through the inputs, and return the alerts (shown and
+/// suppressed) with the run's stats (including unreadable paths).
+pub(crate) fn execute(args: &HuntArgs) -> Result<(HuntOutput, RunStats)> {
     let mut config = match &args.config {
         Some(path) => Config::load(path)?,
         None => Config::default(),
@@ -92,30 +125,8 @@ pub(crate) fn run(args: &HuntArgs) -> Result<ExitCode> {
     }
     let output = output?;
     let mut stats = early;
-    stats.merge(output.stats);
-
-    if args.show_suppressed {
-        let mut all = output.alerts.clone();
-        all.extend(output.suppressed.iter().cloned());
-        enumwatch_alert::sort_alerts(&mut all);
-        write_alerts(args, &all)?;
-    } else {
-        write_alerts(args, &output.alerts)?;
-    }
-    if let Some(path) = &args.stats_json {
-        let file = File::create(path)
-            .with_context(|| format!("cannot create the stats file {}", path.display()))?;
-        serde_json::to_writer_pretty(BufWriter::new(file), &stats)
-            .with_context(|| format!("cannot write the stats file {}", path.display()))?;
-    }
-    if !args.quiet {
-        eprint!("{}", render_summary(&stats));
-    }
-    Ok(if stats.has_input_errors() {
-        ExitCode::from(2)
-    } else {
-        ExitCode::SUCCESS
-    })
+    stats.merge(output.stats.clone());
+    Ok((output, stats))
 }
 
 fn write_alerts(args: &HuntArgs, alerts: &[enumwatch_alert::Alert]) -> Result<()> {

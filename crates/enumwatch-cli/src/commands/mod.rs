@@ -2,6 +2,7 @@
 
 pub(crate) mod coverage;
 pub(crate) mod hunt;
+pub(crate) mod report;
 pub(crate) mod rules;
 
 use anyhow::{Context, Result, bail};

@@ -10,6 +10,7 @@ mod cloud;
 mod coverage;
 mod fuzz_corpus;
 mod hunt;
+mod report;
 mod rules;
 mod tidy;
 
