@@ -383,6 +383,24 @@ fn context_factors(alert: &mut Alert, events: &[&Event]) {
             .factors
             .push("token carries a directory-read scope or role (TokenScope)".to_owned());
     }
+    let firsts: Vec<&str> = [
+        (field::CTX_NEW_PRINCIPAL, "principal"),
+        (field::CTX_NEW_OPERATION, "operation"),
+        (field::CTX_NEW_CLIENT, "client"),
+        (field::CTX_NEW_APP, "app"),
+        (field::CTX_NEW_NETWORK, "network"),
+    ]
+    .iter()
+    .filter(|(name, _)| any(name))
+    .map(|(_, what)| *what)
+    .collect();
+    if !firsts.is_empty() {
+        alert.confidence = Confidence::High;
+        alert.factors.push(format!(
+            "first time for this principal per the baseline: new {}; confidence high",
+            firsts.join(", new ")
+        ));
+    }
     if let Some(t) = events
         .iter()
         .find_map(|e| e.fields.get_str(field::CTX_CALLER_TYPE))

@@ -31,6 +31,10 @@ pub(crate) enum Command {
     /// timeline, evidence, investigation guide, response playbook and hunting queries (KQL, SPL,
     /// ES|QL), as one self-contained HTML file and/or Markdown. Takes every `hunt` option.
     Report(ReportArgs),
+    /// Learn a first-seen baseline from a period of logs: per principal, the operations,
+    /// clients, apps and source networks seen, stored in an embedded database (extended when it
+    /// exists). `hunt --baseline FILE` then marks firsts and raises confidence on them.
+    Baseline(BaselineArgs),
     /// Report which DET0386 analytics the given logs can run, which log sources or settings are
     /// missing (e.g. CloudTrail without read events, GCP Data Access logs off, no script block
     /// logging), and the vendor setting that turns each on. No rules run.
@@ -73,6 +77,10 @@ pub(crate) struct HuntArgs {
     /// counted in the summary and never hide a known offensive tool unless they name it.
     #[arg(long = "profile", value_name = "FILE")]
     pub(crate) profiles: Vec<PathBuf>,
+    /// A first-seen baseline from `enumwatch baseline`: events that are a first for their
+    /// principal get `ctx.new_*` fields, raise confidence, and feed the first-time rule.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) baseline: Option<PathBuf>,
     /// Also write the alerts tuning entries suppressed, marked with the entry, owner and reason.
     #[arg(long)]
     pub(crate) show_suppressed: bool,
@@ -121,6 +129,19 @@ pub(crate) struct ReportArgs {
     /// The report's title.
     #[arg(long, default_value = "enumwatch: cloud account enumeration report")]
     pub(crate) title: String,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct BaselineArgs {
+    /// Files or directories of logs covering the learning period.
+    #[arg(value_name = "PATH", required = true)]
+    pub(crate) paths: Vec<PathBuf>,
+    /// The baseline database to create or extend.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) out: PathBuf,
+    /// The tunables file (clients are recognised the same way as in `hunt`).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -27,6 +27,7 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Hunt(args) => commands::hunt::run(&args),
         Command::Coverage(args) => commands::coverage::run(&args),
+        Command::Baseline(args) => commands::baseline::run(&args),
         Command::Report(args) => commands::report::run(&args),
         Command::Rules { command } => match command {
             RulesCommand::List(args) => commands::rules::list(&args),

@@ -120,6 +120,17 @@ pub mod field {
     /// `true` when GeoContext lists countries and the client's country is not among them.
     pub const CTX_UNEXPECTED_GEO: &str = "ctx.unexpected_geo";
 
+    /// The baseline (`enumwatch baseline`) never saw this principal.
+    pub const CTX_NEW_PRINCIPAL: &str = "ctx.new_principal";
+    /// The baseline never saw this principal call this operation (or run this command).
+    pub const CTX_NEW_OPERATION: &str = "ctx.new_operation";
+    /// … use this client or tool.
+    pub const CTX_NEW_CLIENT: &str = "ctx.new_client";
+    /// … use this app id.
+    pub const CTX_NEW_APP: &str = "ctx.new_app";
+    /// … come from this network (/24 or /48).
+    pub const CTX_NEW_NETWORK: &str = "ctx.new_network";
+
     // Derived by the command-line enricher.
     /// Recognised program or module (`aws-cli`, `azure-cli`, `gcloud`, `MSOnline`, `AzureHound`).
     pub const CLI_TOOL: &str = "cli.tool";

@@ -45,6 +45,8 @@ pub struct HuntOptions {
     /// Today's date (`YYYY-MM-DD` as a triple) for tuning-entry expiry; `None` applies every
     /// entry. The caller reads the clock; the pipeline never does.
     pub today: Option<(i16, i8, i8)>,
+    /// First-seen baseline (`enumwatch baseline`) to mark `ctx.new_*` on events.
+    pub baseline: Option<Arc<crate::Baseline>>,
 }
 
 /// What a hunt found.
@@ -262,6 +264,9 @@ impl Hunter {
             self.enricher.enrich(&mut event);
             if let Some(reason) = self.cloud.enrich(&mut event) {
                 *stats.expected.entry(reason).or_default() += 1;
+            }
+            if let Some(baseline) = &self.options.baseline {
+                baseline.mark(&mut event);
             }
             hits.clear();
             self.matcher.matches(&event, hits);

@@ -5,12 +5,14 @@
 //! It does file I/O (opening inputs, reading rule folders) but never prints: progress is a
 //! shared byte counter the caller may display, and every problem lands in `RunStats`.
 
+mod baseline;
 mod correlate;
 mod coverage;
 mod hunt;
 mod rules_io;
 mod tuning;
 
+pub use baseline::{Baseline, BaselineError, Learned, learn};
 pub use coverage::{Coverage, Requirement, survey};
 pub use hunt::{HuntOptions, HuntOutput, Hunter, PipelineError};
 pub use rules_io::{RulesIoError, read_rule_dir};

@@ -82,6 +82,10 @@ pub(crate) fn execute(args: &HuntArgs) -> Result<(HuntOutput, RunStats)> {
             Some((now.year(), now.month(), now.day()))
         }
     };
+    let baseline = match &args.baseline {
+        Some(path) => Some(Arc::new(enumwatch_pipeline::Baseline::load(path)?)),
+        None => None,
+    };
     let all_rules = load_rules(&args.rule_args)?;
     let rules = all_rules.select(&args.rule);
     if rules.rules().is_empty() {
@@ -115,6 +119,7 @@ pub(crate) fn execute(args: &HuntArgs) -> Result<(HuntOutput, RunStats)> {
         progress: progress.as_ref().map(|p| Arc::clone(&p.counter)),
         config,
         today,
+        baseline,
         ..HuntOptions::default()
     };
     options.decode_limits.max_record_bytes = args.max_record_mib.saturating_mul(1024 * 1024);

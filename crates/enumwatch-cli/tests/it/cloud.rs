@@ -439,3 +439,56 @@ fn shipped_profiles_load() {
         assert_eq!(out.status.code(), Some(0), "{profile}: {}", stderr(&out));
     }
 }
+
+#[test]
+fn a_first_seen_baseline_marks_new_principals_and_feeds_the_first_time_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("baseline.db");
+    let learn = enumwatch(&[
+        "baseline",
+        "testdata/logs/cloudtrail/invictus",
+        "--out",
+        db.to_str().unwrap(),
+    ]);
+    assert_eq!(learn.status.code(), Some(0), "{}", stderr(&learn));
+    assert!(
+        stderr(&learn).contains("14 principals"),
+        "{}",
+        stderr(&learn)
+    );
+    let out = enumwatch(&[
+        "hunt",
+        "testdata/logs/cloudtrail/invictus",
+        "testdata/cloud/aws_enumeration_emulated.json",
+        "--baseline",
+        db.to_str().unwrap(),
+        "--format",
+        "json",
+        "-q",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let alerts: Vec<Value> = serde_json::from_str(&stdout(&out)).unwrap();
+    let first_time: Vec<&str> = alerts
+        .iter()
+        .filter(|a| a["rule"]["title"] == "First-Time Identity Listing by a Principal")
+        .map(|a| a["actor"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        first_time,
+        [
+            "arn:aws:iam::111122223333:user/dev-ci",
+            "arn:aws:sts::111122223333:assumed-role/web-app-role/i-0adc17a5acb70d9ae"
+        ]
+    );
+    let benjamin = alerts
+        .iter()
+        .find(|a| a["actor"] == "arn:aws:iam::123837392027:user/benjamin")
+        .unwrap();
+    assert_eq!(
+        benjamin["confidence"], "medium",
+        "benjamin is in the baseline"
+    );
+    // Without a baseline the first-time rule is silent.
+    let plain = hunt("testdata/cloud/aws_enumeration_emulated.json", None);
+    assert!(!plain.iter().any(|a| a.1.starts_with("First-Time")));
+}
