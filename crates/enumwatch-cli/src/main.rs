@@ -26,6 +26,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Hunt(args) => commands::hunt::run(&args),
+        Command::Emulate(args) => commands::emulate::emulate(&args),
+        Command::Validate(args) => commands::emulate::validate(&args),
         Command::Rules { command } => match command {
             RulesCommand::List(args) => commands::rules::list(&args),
             RulesCommand::Show(args) => commands::rules::show(&args),

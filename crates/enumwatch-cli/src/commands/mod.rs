@@ -1,5 +1,6 @@
 //! One module per subcommand, plus rule loading shared by all of them.
 
+pub(crate) mod emulate;
 pub(crate) mod hunt;
 pub(crate) mod rules;
 

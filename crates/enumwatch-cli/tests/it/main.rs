@@ -7,6 +7,7 @@
 )]
 
 mod cloud;
+mod emulate;
 mod fuzz_corpus;
 mod hunt;
 mod rules;
