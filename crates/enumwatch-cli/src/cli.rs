@@ -39,6 +39,23 @@ pub(crate) enum Command {
     /// missing (e.g. CloudTrail without read events, GCP Data Access logs off, no script block
     /// logging), and the vendor setting that turns each on. No rules run.
     Coverage(CoverageArgs),
+    /// Write the telemetry of an attack emulation (or its benign twin) in the vendors' formats.
+    ///
+    /// Each test writes one file per log source (Sysmon / PowerShell as evtx-rs JSON lines,
+    /// auditd text, CloudTrail objects, Graph and AAD Graph activity, Entra sign-ins, GCP audit,
+    /// the Microsoft 365 unified audit log) with fixed times, so the output is deterministic.
+    /// Benign twins also write the `enumwatch.toml` they are meant to be hunted with:
+    /// `enumwatch hunt DIR/logs --config DIR/enumwatch.toml`.
+    Emulate(EmulateArgs),
+    /// Run every emulation and benign twin through the pipeline and print a coverage matrix.
+    ///
+    /// Cells: `fired` (the intended analytic alerted with the expected platform and tool
+    /// category), `missed`, `gap` (a known gap documented in the expected outcome table),
+    /// `quiet` / `suppressed` (benign twins, without or thanks to their configuration),
+    /// `alerted` (a twin alerted), `extra` (another alert an attack raised). Exit status: 0
+    /// without regressions, 1 when an attack was missed, a twin alerted or an emulation's files
+    /// did not decode cleanly.
+    Validate(ValidateArgs),
     /// List, show and lint Sigma rules.
     Rules {
         #[command(subcommand)]
@@ -156,6 +173,33 @@ pub(crate) struct CoverageArgs {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum CoverageFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct EmulateArgs {
+    /// The test to emulate (see --list).
+    #[arg(value_name = "TEST", required_unless_present = "list")]
+    pub(crate) test: Option<String>,
+    /// List the tests and the analytic each is meant to fire.
+    #[arg(long)]
+    pub(crate) list: bool,
+    /// Output directory (default: ./emulation/TEST); logs go to DIR/logs, a twin's
+    /// configuration to DIR/enumwatch.toml.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ValidateArgs {
+    /// Output format of the matrix.
+    #[arg(long, value_enum, default_value_t = MatrixFormat::Table)]
+    pub(crate) format: MatrixFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum MatrixFormat {
     Table,
     Json,
 }

@@ -29,6 +29,8 @@ fn main() -> ExitCode {
         Command::Coverage(args) => commands::coverage::run(&args),
         Command::Baseline(args) => commands::baseline::run(&args),
         Command::Report(args) => commands::report::run(&args),
+        Command::Emulate(args) => commands::emulate::emulate(&args),
+        Command::Validate(args) => commands::emulate::validate(&args),
         Command::Rules { command } => match command {
             RulesCommand::List(args) => commands::rules::list(&args),
             RulesCommand::Show(args) => commands::rules::show(&args),

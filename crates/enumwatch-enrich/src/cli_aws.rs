@@ -48,6 +48,8 @@ pub(crate) fn aws(args: &[String]) -> Option<Recognition> {
         "sts" => false,
         _ => return None,
     };
+    // `aws iam list-users help` prints the manual page; it calls no API.
+    let enumeration = enumeration && !words.get(2).is_some_and(|w| w.eq_ignore_ascii_case("help"));
     Some(rec(
         "aws-cli",
         &service_l,

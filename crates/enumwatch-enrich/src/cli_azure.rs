@@ -57,6 +57,8 @@ pub(crate) fn azure(args: &[String]) -> Option<Recognition> {
         ),
         _ => return None,
     };
+    // `az ad user list --help` / `-h` prints help; it calls no API.
+    let enumeration = enumeration && !args.iter().any(|a| a == "--help" || a == "-h");
     let operation = words.last().cloned().unwrap_or_default();
     Some(rec(
         "azure-cli",

@@ -207,6 +207,27 @@ fn recognition_table() {
                 "AN1087",
             )),
         ),
+        // Help pages call no API (found by the azure-cli-user-list-benign emulation).
+        (
+            "az ad user list --help",
+            Some((
+                "az ad user list",
+                false,
+                AzureM365,
+                BuiltInEnumeration,
+                "AN1087",
+            )),
+        ),
+        (
+            "aws iam list-users help",
+            Some((
+                "aws iam list-users",
+                false,
+                Aws,
+                BuiltInEnumeration,
+                "AN1088",
+            )),
+        ),
         ("az vm list", None),
         // gcloud
         (

@@ -2,6 +2,7 @@
 
 pub(crate) mod baseline;
 pub(crate) mod coverage;
+pub(crate) mod emulate;
 pub(crate) mod hunt;
 pub(crate) mod report;
 pub(crate) mod rules;

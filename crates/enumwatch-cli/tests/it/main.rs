@@ -8,6 +8,7 @@
 
 mod cloud;
 mod coverage;
+mod emulate;
 mod fuzz_corpus;
 mod hunt;
 mod report;
