@@ -85,6 +85,13 @@ impl AlertBuilder {
             }
         }
         context_factors(&mut alert, events);
+        if let Some(tool) = &rule.tool {
+            alert.tool = Some(tool.clone());
+            alert.tool_category = ToolCategory::KnownOffensiveTool;
+            alert
+                .factors
+                .push(format!("the requests match {tool}'s endpoint footprint"));
+        }
         let mut actions: Vec<&str> = Vec::new();
         for e in events {
             if let Some(a) = e.fields.get_str(field::ACTION)

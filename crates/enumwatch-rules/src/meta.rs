@@ -63,6 +63,9 @@ pub struct RuleMeta {
     pub confidence: Option<String>,
     pub investigation: Vec<String>,
     pub response: Vec<String>,
+    /// The offensive tool whose footprint the rule is (`AzureHound`): alerts name it and are
+    /// graded as a known offensive tool even when the user agent was forged.
+    pub tool: Option<String>,
     /// Configuration key whose number replaces a correlation's threshold (`iaas.denied_calls`).
     pub threshold_key: Option<String>,
     /// Configuration key whose window replaces a correlation's timespan (`iaas.time_window`).
@@ -81,6 +84,7 @@ struct Extra {
     response: Vec<String>,
     threshold_key: Option<String>,
     timespan_key: Option<String>,
+    tool: Option<String>,
 }
 
 fn extra<V: serde::Serialize>(
@@ -96,6 +100,7 @@ fn extra<V: serde::Serialize>(
         response: Vec::new(),
         threshold_key: None,
         timespan_key: None,
+        tool: None,
     };
     let Some(raw) = attrs.get("enumwatch") else {
         return Ok(out);
@@ -175,13 +180,22 @@ fn extra<V: serde::Serialize>(
                     out.timespan_key = Some(k.to_owned());
                 }
             }
+            "tool" => {
+                let t = v.as_str().filter(|t| !t.trim().is_empty()).ok_or_else(|| {
+                    err(
+                        key,
+                        "expected the tool's name, such as `AzureHound`".to_owned(),
+                    )
+                })?;
+                out.tool = Some(t.to_owned());
+            }
             "investigation" => out.investigation = strings(key, v)?,
             "response" => out.response = strings(key, v)?,
             other => {
                 return Err(err(
                     other,
                     format!(
-                        "unknown setting `enumwatch.{other}`; expected analytic, default, classifier, confidence, threshold, timespan, investigation or response"
+                        "unknown setting `enumwatch.{other}`; expected analytic, default, classifier, confidence, threshold, timespan, tool, investigation or response"
                     ),
                 ));
             }
@@ -226,6 +240,7 @@ pub(crate) fn of_detection(rule: &SigmaRule, source: &RuleSource) -> Result<Rule
         response: x.response,
         threshold_key: x.threshold_key,
         timespan_key: x.timespan_key,
+        tool: x.tool,
     })
 }
 
@@ -256,6 +271,7 @@ pub(crate) fn of_correlation(
         response: x.response,
         threshold_key: x.threshold_key,
         timespan_key: x.timespan_key,
+        tool: x.tool,
     })
 }
 
@@ -283,5 +299,6 @@ pub(crate) fn of_filter(rule: &FilterRule, source: &RuleSource) -> Result<RuleMe
         response: Vec::new(),
         threshold_key: None,
         timespan_key: None,
+        tool: None,
     })
 }

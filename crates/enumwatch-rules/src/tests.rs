@@ -73,7 +73,7 @@ fn enumwatch_settings_are_validated() {
     insta::assert_snapshot!(errors[0].to_string(), @r#"rules/an.yml:15: at `enumwatch.analytic`: expected one of AN1087, AN1088, AN1089, AN1090, found `AN9999`"#);
     let bad = GOOD.replace("confidence: high", "confidance: high");
     let errors = lint(&src("rules/key.yml", &bad));
-    insta::assert_snapshot!(errors[0].to_string(), @r#"rules/key.yml:17: at `enumwatch.confidance`: unknown setting `enumwatch.confidance`; expected analytic, default, classifier, confidence, threshold, timespan, investigation or response"#);
+    insta::assert_snapshot!(errors[0].to_string(), @r#"rules/key.yml:17: at `enumwatch.confidance`: unknown setting `enumwatch.confidance`; expected analytic, default, classifier, confidence, threshold, timespan, tool, investigation or response"#);
 }
 
 #[test]
