@@ -138,6 +138,10 @@ pub struct Alert {
     pub log_source: LogSource,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub actor: Option<String>,
+    /// The actor's stable id where the log has one (object id, principal id), for pivots and
+    /// tuning entries.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actor_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub host: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -182,6 +182,7 @@ fn base(rule: &RuleMeta, event: &Event, id_extra: &[&str]) -> Alert {
             .get_str(field::USER)
             .or_else(|| event.fields.get_str(field::ACTOR))
             .map(str::to_owned),
+        actor_id: event.fields.get_str(field::ACTOR_ID).map(str::to_owned),
         host: event.get_str(field::COMPUTER).map(str::to_owned),
         process: event.get_str(field::IMAGE).map(str::to_owned),
         command_line: None,

@@ -31,6 +31,11 @@ pub(crate) enum Command {
     /// timeline, evidence, investigation guide, response playbook and hunting queries (KQL, SPL,
     /// ES|QL), as one self-contained HTML file and/or Markdown. Takes every `hunt` option.
     Report(ReportArgs),
+    /// Over a period of real logs: what each tuning entry (--config, --profile) silenced, which
+    /// principals dominate the alert volume, and proposed `[[tuning]]` entries (TOML on stdout)
+    /// for them — never for alerts carrying an offensive tool signature. Takes every `hunt`
+    /// option.
+    Tune(TuneArgs),
     /// Learn a first-seen baseline from a period of logs: per principal, the operations,
     /// clients, apps and source networks seen, stored in an embedded database (extended when it
     /// exists). `hunt --baseline FILE` then marks firsts and raises confidence on them.
@@ -146,6 +151,18 @@ pub(crate) struct ReportArgs {
     /// The report's title.
     #[arg(long, default_value = "enumwatch: cloud account enumeration report")]
     pub(crate) title: String,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TuneArgs {
+    #[command(flatten)]
+    pub(crate) hunt: HuntArgs,
+    /// How many principals to list.
+    #[arg(long, default_value_t = 10)]
+    pub(crate) top: usize,
+    /// Propose an entry only for principals with at least this many alerts.
+    #[arg(long, default_value_t = 3)]
+    pub(crate) min_alerts: usize,
 }
 
 #[derive(Debug, Args)]

@@ -28,6 +28,7 @@ fn main() -> ExitCode {
         Command::Hunt(args) => commands::hunt::run(&args),
         Command::Coverage(args) => commands::coverage::run(&args),
         Command::Baseline(args) => commands::baseline::run(&args),
+        Command::Tune(args) => commands::tune::run(&args),
         Command::Report(args) => commands::report::run(&args),
         Command::Emulate(args) => commands::emulate::emulate(&args),
         Command::Validate(args) => commands::emulate::validate(&args),

@@ -25,6 +25,7 @@ fn sample_alert() -> Alert {
         factors: vec!["rule level medium".to_owned()],
         log_source: LogSource::Sysmon,
         actor: Some("CORP\\alice".to_owned()),
+        actor_id: None,
         host: Some("WS01".to_owned()),
         process: Some("C:\\Program Files\\Amazon\\AWSCLIV2\\aws.exe".to_owned()),
         command_line: Some("aws --profile prod iam list-users, \"quoted\"".to_owned()),

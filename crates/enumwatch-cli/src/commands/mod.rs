@@ -6,6 +6,7 @@ pub(crate) mod emulate;
 pub(crate) mod hunt;
 pub(crate) mod report;
 pub(crate) mod rules;
+pub(crate) mod tune;
 
 use anyhow::{Context, Result, bail};
 use enumwatch_analytics::builtin_rule_sources;

@@ -492,3 +492,40 @@ fn a_first_seen_baseline_marks_new_principals_and_feeds_the_first_time_rule() {
     let plain = hunt("testdata/cloud/aws_enumeration_emulated.json", None);
     assert!(!plain.iter().any(|a| a.1.starts_with("First-Time")));
 }
+
+#[test]
+fn tune_proposes_entries_that_round_trip_but_never_for_offensive_tools() {
+    let out = enumwatch(&[
+        "tune",
+        "testdata/cloud",
+        "--today",
+        "2026-11-30",
+        "--min-alerts",
+        "1",
+        "-q",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let proposals = stdout(&out);
+    assert!(proposals.contains("not proposed: arn:aws:iam::111122223333:user/dev-ci — its alerts carry an offensive tool signature"));
+    assert!(proposals.contains("principals = [\"helpdesk-temp@contoso.example\""));
+    assert!(proposals.contains("expires = \"2027-02-28\""));
+    // The output is a valid profile; with it, only the principals with an offensive tool
+    // signature keep alerting.
+    let (shown, summary) = hunt_with("testdata/cloud", &proposals, &[]);
+    assert!(
+        summary.contains("suppressed by tuning entries"),
+        "{summary}"
+    );
+    for alert in &shown {
+        let actor = alert["actor"].as_str().unwrap();
+        assert!(
+            proposals.contains(&format!("not proposed: {actor} ")),
+            "{actor} still alerts"
+        );
+    }
+    assert!(
+        shown
+            .iter()
+            .any(|a| a["tool_category"] == "KnownOffensiveTool")
+    );
+}
