@@ -64,6 +64,15 @@ pub fn render_summary(stats: &RunStats) -> String {
         &mut out,
         format!("rule hits: {}, alerts: {}", stats.hits, stats.alerts),
     );
+    if stats.correlation_state_evictions > 0 {
+        line(
+            &mut out,
+            format!(
+                "correlation state cap reached: {} window entries dropped (high-cardinality input; correlation counts may be low)",
+                stats.correlation_state_evictions
+            ),
+        );
+    }
     for problem in stats.problems.iter().take(MAX_LISTED) {
         line(
             &mut out,

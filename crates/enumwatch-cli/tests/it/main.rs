@@ -9,6 +9,7 @@
 mod cloud;
 mod fuzz_corpus;
 mod hunt;
+mod limits;
 mod rules;
 mod tidy;
 
