@@ -96,3 +96,13 @@ impl fmt::Display for DecodeError {
 }
 
 impl std::error::Error for DecodeError {}
+
+/// What a JSON parse failure of `bytes` is: bytes that are not UTF-8 at all are `InvalidUtf8`
+/// (serde_json only says "invalid unicode code point"), anything else `InvalidJson`.
+pub(crate) fn json_failure(bytes: &[u8], err: &serde_json::Error) -> DecodeErrorKind {
+    if std::str::from_utf8(bytes).is_err() {
+        DecodeErrorKind::InvalidUtf8
+    } else {
+        DecodeErrorKind::InvalidJson(err.to_string())
+    }
+}

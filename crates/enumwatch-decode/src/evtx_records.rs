@@ -24,7 +24,10 @@ pub(crate) fn records(
         Err(err) => {
             out.push(Err(DecodeError::new(
                 Location::new(source, 0),
-                DecodeErrorKind::EvtxRecord(format!("cannot open the EVTX file: {err}")),
+                DecodeErrorKind::EvtxRecord(format!(
+                    "cannot open the EVTX file: {}",
+                    with_causes(&err)
+                )),
             )));
             return out;
         }
@@ -43,7 +46,7 @@ pub(crate) fn records(
             }
             Err(err) => Err(DecodeError::new(
                 location,
-                DecodeErrorKind::EvtxRecord(err.to_string()),
+                DecodeErrorKind::EvtxRecord(with_causes(&err)),
             )),
         });
     }
@@ -55,4 +58,21 @@ pub(crate) fn records(
         )));
     }
     out
+}
+
+/// An evtx error with its causes: the crate's top-level message ("Failed to parse chunk number
+/// 3") alone does not say what was wrong with the chunk.
+fn with_causes(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut cause = err.source();
+    while let Some(inner) = cause {
+        let message = inner.to_string();
+        if !text.contains(&message) {
+            text.truncate(text.trim_end_matches('.').len());
+            text.push_str(": ");
+            text.push_str(&message);
+        }
+        cause = inner.source();
+    }
+    text
 }

@@ -304,7 +304,7 @@ impl JsonDocument {
             Ok(body) => Ok(RawRecord { location, body }),
             Err(err) => Err(DecodeError::new(
                 location,
-                DecodeErrorKind::InvalidJson(err.to_string()),
+                crate::error::json_failure(&bytes, &err),
             )),
         }
     }

@@ -153,7 +153,7 @@ impl Iterator for JsonLines {
                     let loc = self.location(line.number);
                     return Some(Err(DecodeError::new(
                         loc,
-                        DecodeErrorKind::InvalidJson(err.to_string()),
+                        crate::error::json_failure(&line.bytes, &err),
                     )));
                 }
             }

@@ -179,3 +179,5 @@ fn transcode_utf16(bytes: &[u8], little: bool) -> String {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_corrupt;

@@ -290,6 +290,9 @@ proptest! {
         let (_, records, errors) = run(text.as_bytes());
         prop_assert_eq!(records.len(), n);
         prop_assert_eq!(errors.len(), 1);
+        prop_assert_eq!(errors[0].reason(), "invalid_json");
+        prop_assert_eq!(errors[0].location.record, bad as u64);
+        prop_assert_eq!(errors[0].location.line, Some(bad as u64 + 2));
     }
 
     #[test]
@@ -302,6 +305,9 @@ proptest! {
         let (_, records, errors) = run(text.as_bytes());
         prop_assert_eq!(records.len(), n);
         prop_assert_eq!(errors.len(), 1);
+        prop_assert_eq!(errors[0].reason(), "invalid_csv");
+        prop_assert_eq!(errors[0].location.record, bad as u64);
+        prop_assert_eq!(errors[0].location.line, Some(bad as u64 + 2));
     }
 
     #[test]

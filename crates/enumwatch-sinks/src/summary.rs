@@ -69,15 +69,6 @@ pub fn render_summary(stats: &RunStats) -> String {
             format!("tuning entry {expired} is expired and was not applied"),
         );
     }
-    if stats.correlation_state_evictions > 0 {
-        line(
-            &mut out,
-            format!(
-                "correlation windows dropped {} entries at the state cap; counts may be low",
-                stats.correlation_state_evictions
-            ),
-        );
-    }
     if stats.inputs_empty > 0 {
         line(&mut out, format!("empty inputs: {}", stats.inputs_empty));
     }
@@ -97,6 +88,15 @@ pub fn render_summary(stats: &RunStats) -> String {
         &mut out,
         format!("rule hits: {}, alerts: {}", stats.hits, stats.alerts),
     );
+    if stats.correlation_state_evictions > 0 {
+        line(
+            &mut out,
+            format!(
+                "correlation state cap reached: {} window entries dropped (high-cardinality input; correlation counts may be low)",
+                stats.correlation_state_evictions
+            ),
+        );
+    }
     for problem in stats.problems.iter().take(MAX_LISTED) {
         line(
             &mut out,

@@ -131,3 +131,18 @@ fn summary_lists_counts_and_located_problems() {
     );
     insta::assert_snapshot!(render_summary(&stats));
 }
+
+#[test]
+fn summary_reports_correlation_state_evictions() {
+    let quiet = render_summary(&RunStats::default());
+    assert!(!quiet.contains("correlation state"), "{quiet}");
+    let stats = RunStats {
+        correlation_state_evictions: 100_001,
+        ..RunStats::default()
+    };
+    let text = render_summary(&stats);
+    assert!(
+        text.contains("correlation state cap reached: 100001 window entries dropped (high-cardinality input; correlation counts may be low)"),
+        "{text}"
+    );
+}

@@ -5,9 +5,13 @@ use std::io::Cursor;
 use std::path::Path;
 use std::sync::Arc;
 
+use enumwatch_normalize::Disposition;
 use enumwatch_rules::{RuleSource, lint};
 
 use crate::repo_root;
+
+#[path = "../../../../fuzz/shared/graph_record.rs"]
+mod graph_record;
 
 fn corpus(target: &str) -> Vec<(String, Vec<u8>)> {
     let dir = repo_root().join("fuzz/corpus").join(target);
@@ -47,13 +51,82 @@ fn decode_corpus_replays() {
 
 #[test]
 fn normalize_corpus_replays() {
-    for (_, data) in corpus("normalize") {
+    let mut reached = std::collections::BTreeSet::new();
+    for (file, data) in corpus("normalize") {
         let mut normalizer = enumwatch_normalize::Normalizer::new();
         let mut out = Vec::new();
         for record in decode(&data) {
-            normalizer.push(record, &mut out);
+            match normalizer.push(record, &mut out) {
+                Disposition::Ignored { source, .. } => {
+                    reached.insert(source.name());
+                }
+                Disposition::Unrecognized => {
+                    assert!(file.contains("bad_line"), "{file}: a seed is unrecognized")
+                }
+                Disposition::Emitted(_) | Disposition::Held => {}
+            }
         }
         normalizer.finish(&mut out);
+        reached.extend(out.iter().map(|e| e.source.name()));
+    }
+    // One real record of every vendor log seeds the target, so mutations start inside each
+    // normalizer rather than at the shape detector.
+    for source in [
+        "cloudtrail",
+        "graph_activity",
+        "aad_graph_activity",
+        "entra_signin",
+        "entra_audit",
+        "m365_audit",
+        "gcp_audit",
+        "workspace_activity",
+        "okta_system_log",
+        "slack_audit",
+        "sysmon",
+        "security_4688",
+        "powershell_4104",
+        "defender_process",
+        "auditd",
+    ] {
+        assert!(
+            reached.contains(source),
+            "no seed reaches {source}: {reached:?}"
+        );
+    }
+}
+
+#[test]
+fn graph_uri_corpus_replays() {
+    for (file, data) in corpus("graph_uri") {
+        let body = graph_record::graph_record(&data).unwrap();
+        let record = enumwatch_event::RawRecord {
+            location: enumwatch_event::Location::new(Arc::from("fuzz"), 0),
+            body,
+        };
+        let mut normalizer = enumwatch_normalize::Normalizer::new();
+        let mut out = Vec::new();
+        let outcome = normalizer.push(record, &mut out);
+        assert!(
+            !matches!(outcome, Disposition::Unrecognized),
+            "{file}: every shape is a Graph record"
+        );
+    }
+}
+
+#[test]
+fn config_corpus_replays() {
+    for (file, data) in corpus("config") {
+        let Ok(text) = std::str::from_utf8(&data) else {
+            continue;
+        };
+        match enumwatch_config::Config::parse(text, "fuzz.toml") {
+            Ok(config) => {
+                for key in enumwatch_config::Config::number_keys() {
+                    let _ = config.number(key);
+                }
+            }
+            Err(error) => assert!(error.to_string().contains("fuzz.toml"), "{file}: {error}"),
+        }
     }
 }
 

@@ -209,12 +209,14 @@ fn bad_inputs_are_located_and_counted_and_good_records_survive() {
     );
     let stats: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&stats_path).unwrap()).unwrap();
-    assert_eq!(stats["inputs"], 5);
+    assert_eq!(stats["inputs"], 9);
     assert_eq!(stats["inputs_empty"], 1);
     assert_eq!(stats["malformed"]["invalid_json"], 1);
+    assert_eq!(stats["malformed"]["invalid_utf8"], 1);
     assert_eq!(stats["malformed"]["unknown_format"], 1);
     assert_eq!(stats["malformed"]["record_too_large"], 1);
-    assert_eq!(stats["malformed"]["truncated_input"], 1);
+    assert_eq!(stats["malformed"]["truncated_input"], 2);
+    assert_eq!(stats["unrecognized"], 2);
     let problems = stats["problems"].as_array().unwrap();
     let located = |needle: &str| {
         problems
@@ -250,6 +252,49 @@ fn bad_inputs_are_located_and_counted_and_good_records_survive() {
         "bad_inputs_summary",
         stderr(&out).replace(dir.path().to_str().unwrap(), "<tmp>")
     );
+}
+
+/// The cloud bad-input files of `testdata/bad/`, one at a time: the exact summary each gives
+/// (see `testdata/PROVENANCE.md`), its exit status, and that its good records became events.
+#[test]
+fn cloud_bad_inputs_give_their_exact_error_and_summary() {
+    for (file, exit, events, problem) in [
+        (
+            "cloudtrail_records_truncated.json",
+            2,
+            "events: cloudtrail 2",
+            "testdata/bad/cloudtrail_records_truncated.json:77 (record 2): truncated_input: input ends early: unexpected end of input inside a JSON value",
+        ),
+        (
+            "graph_activity_invalid_utf8.jsonl",
+            2,
+            "events: graph_activity 2",
+            "testdata/bad/graph_activity_invalid_utf8.jsonl:2 (record 1): invalid_utf8: text is not valid UTF-8; the record was skipped",
+        ),
+        (
+            "ual_export_auditdata_not_json.csv",
+            0,
+            "events: m365_audit 2",
+            "testdata/bad/ual_export_auditdata_not_json.csv:3 (record 1): unrecognized: no normalizer recognizes this record's shape (later unrecognized records of this input are only counted); see `enumwatch --help` for the supported logs",
+        ),
+        (
+            "okta_array_non_object.json",
+            0,
+            "events: okta_system_log 3",
+            "testdata/bad/okta_array_non_object.json:183 (record 2): unrecognized: no normalizer recognizes this record's shape (later unrecognized records of this input are only counted); see `enumwatch --help` for the supported logs",
+        ),
+    ] {
+        let path = format!("testdata/bad/{file}");
+        let out = enumwatch(&["hunt", &path, "--format", "jsonl"]);
+        assert_eq!(out.status.code(), Some(exit), "{file}: {}", stderr(&out));
+        let summary = stderr(&out);
+        let lines: Vec<&str> = summary.lines().collect();
+        assert!(lines.contains(&events), "{file}: {summary}");
+        let problems: Vec<&str> = lines.iter().filter_map(|l| l.strip_prefix("  ")).collect();
+        assert_eq!(problems, [problem], "{file}");
+        let stem = file.split('.').next().unwrap();
+        insta::assert_snapshot!(format!("bad_{stem}"), summary);
+    }
 }
 
 #[test]

@@ -11,6 +11,7 @@ mod coverage;
 mod emulate;
 mod fuzz_corpus;
 mod hunt;
+mod limits;
 mod report;
 mod rules;
 mod tidy;

@@ -1,0 +1,240 @@
+//! "N good records plus one corrupted record give N records and exactly one located error", for
+//! the formats `tests.rs` does not cover: EVTX (a real Sysmon sample, one corrupted chunk or
+//! record) and gzip cut in the middle of a member (through `enumwatch-ingest`, the way a hunt
+//! reads it). Case counts stay small: every case builds and parses a whole file.
+
+use std::io::{Cursor, Read, Write};
+use std::sync::Arc;
+
+use proptest::prelude::*;
+
+use super::*;
+
+const CHUNK: usize = 64 * 1024;
+const FILE_HEADER: usize = 4096;
+const CHUNK_HEADER: usize = 512;
+
+fn run(bytes: &[u8]) -> (Vec<RawRecord>, Vec<DecodeError>) {
+    let decoder = decode(
+        Arc::from("t"),
+        Box::new(Cursor::new(bytes.to_vec())),
+        &DecodeLimits::default(),
+    );
+    let (mut ok, mut err) = (Vec::new(), Vec::new());
+    for item in decoder {
+        match item {
+            Ok(r) => ok.push(r),
+            Err(e) => err.push(e),
+        }
+    }
+    (ok, err)
+}
+
+/// The real Sysmon sample (SigmaHQ regression data, DRL 1.1): a file header and one chunk
+/// holding one record.
+fn sample() -> Vec<u8> {
+    std::fs::read(format!(
+        "{}/../../testdata/logs/sysmon/sigma_regression_adfind.evtx",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+}
+
+/// An EVTX file of `n` chunks, each the sample's chunk with its one record renumbered
+/// `i + 1` (record header and chunk header), so the parser walks them in order.
+fn evtx_of(n: usize) -> Vec<u8> {
+    let sample = sample();
+    let (header, chunk) = sample.split_at(FILE_HEADER);
+    let chunk = &chunk[..CHUNK];
+    let mut out = header.to_vec();
+    for i in 0..n {
+        let mut c = chunk.to_vec();
+        let id = (i as u64 + 1).to_le_bytes();
+        // first/last event record number and id
+        for offset in [8, 16, 24, 32] {
+            c[offset..offset + 8].copy_from_slice(&id);
+        }
+        // the record's own id, 8 bytes after its `**\0\0` magic and size
+        c[CHUNK_HEADER + 8..CHUNK_HEADER + 16].copy_from_slice(&id);
+        out.extend_from_slice(&c);
+    }
+    out
+}
+
+/// How one chunk is damaged.
+#[derive(Debug, Clone, Copy)]
+enum Damage {
+    /// `ElfChnk\0` overwritten: the chunk cannot be opened.
+    ChunkMagic,
+    /// The record's `**\0\0` magic overwritten: the record cannot be framed.
+    RecordMagic,
+    /// The record's BinXML token stream overwritten after the fragment header.
+    BinXml,
+}
+
+fn damage(file: &mut [u8], chunk: usize, how: Damage) {
+    let base = FILE_HEADER + chunk * CHUNK;
+    match how {
+        Damage::ChunkMagic => file[base..base + 8].copy_from_slice(b"BadChnk\0"),
+        Damage::RecordMagic => {
+            file[base + CHUNK_HEADER..base + CHUNK_HEADER + 4].copy_from_slice(b"XXXX");
+        }
+        Damage::BinXml => {
+            // record header 24 bytes, fragment header 4 bytes, then the template instance
+            let at = base + CHUNK_HEADER + 24 + 4;
+            file[at..at + 16].fill(0xff);
+        }
+    }
+}
+
+#[test]
+fn evtx_sample_builder_gives_one_record_per_chunk() {
+    let (records, errors) = run(&evtx_of(3));
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(records.len(), 3);
+    for (i, record) in records.iter().enumerate() {
+        assert_eq!(record.location.record, i as u64);
+        assert_eq!(
+            record.body["Event"]["EventData"]["Image"],
+            "C:\\Users\\SwachchhandaP\\Downloads\\AdFind\\AdFind.exe",
+            "every copy renders like the sample"
+        );
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// One damaged chunk (here: one record per chunk) costs that chunk's record and nothing else:
+    /// every other record is delivered, in order, and there is exactly one `evtx_record` error at
+    /// the damaged record's index. A damaged chunk *header* costs every record of that chunk
+    /// (each chunk holds up to ~64 KiB of records; the evtx crate cannot read any of them
+    /// without the header) — still one error, located at the index where the chunk's records
+    /// would have been.
+    #[test]
+    fn one_damaged_evtx_chunk_costs_exactly_its_records(
+        n in 1usize..6,
+        bad in 0usize..6,
+        how in prop::sample::select(vec![Damage::ChunkMagic, Damage::RecordMagic, Damage::BinXml]),
+    ) {
+        let bad = bad % (n + 1);
+        let mut file = evtx_of(n + 1);
+        damage(&mut file, bad, how);
+        let (records, errors) = run(&file);
+        prop_assert_eq!(records.len(), n, "{:?}", errors);
+        prop_assert_eq!(errors.len(), 1, "{:?}", errors);
+        prop_assert_eq!(errors[0].reason(), "evtx_record");
+        prop_assert!(errors[0].can_continue());
+        let message = errors[0].to_string();
+        let named = match how {
+            Damage::ChunkMagic => format!("chunk number {bad}: Failed to parse chunk header: Invalid EVTX chunk header magic"),
+            Damage::RecordMagic => format!("of chunk {bad} (file offset 0x{:x})", FILE_HEADER + bad * CHUNK + CHUNK_HEADER),
+            Damage::BinXml => format!("record number {}", bad + 1),
+        };
+        prop_assert!(message.contains(&named), "{message}");
+        // Locations count the decoder's items. The evtx crate walks chunks from the oldest
+        // readable one and wraps around, so an unreadable *first* chunk is reported last.
+        let at = if matches!(how, Damage::ChunkMagic) && bad == 0 { n } else { bad };
+        prop_assert_eq!(errors[0].location.record, at as u64);
+        let ids: Vec<u64> = records.iter().map(|r| r.location.record).collect();
+        let expected: Vec<u64> = (0..=n as u64).filter(|&i| i != at as u64).collect();
+        prop_assert_eq!(ids, expected);
+    }
+}
+
+fn gzip(members: &[&[u8]]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for member in members {
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        enc.write_all(member).unwrap();
+        out.extend(enc.finish().unwrap());
+    }
+    out
+}
+
+/// What a streaming gzip reader yields from `bytes` before it fails.
+fn decompressed_prefix(bytes: &[u8]) -> Vec<u8> {
+    let mut reader = flate2::read::MultiGzDecoder::new(bytes);
+    let mut out = Vec::new();
+    let mut buf = [0u8; 512];
+    loop {
+        match reader.read(&mut buf) {
+            Ok(0) | Err(_) => return out,
+            Ok(k) => out.extend_from_slice(&buf[..k]),
+        }
+    }
+}
+
+/// Decode `bytes` the way a hunt does: from a file, through `enumwatch_ingest::open`.
+fn hunt_read(bytes: &[u8]) -> (Vec<RawRecord>, Vec<DecodeError>) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cut.jsonl.gz");
+    std::fs::write(&path, bytes).unwrap();
+    let (inputs, errors) = enumwatch_ingest::expand(std::slice::from_ref(&path));
+    assert!(errors.is_empty());
+    let opened = enumwatch_ingest::open(&inputs[0], &enumwatch_ingest::Limits::default()).unwrap();
+    let decoder = decode(Arc::from("t"), opened.reader, &DecodeLimits::default());
+    let (mut ok, mut err) = (Vec::new(), Vec::new());
+    for item in decoder {
+        match item {
+            Ok(r) => ok.push(r),
+            Err(e) => err.push(e),
+        }
+    }
+    (ok, err)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// A gzip stream cut inside its second member: every line of the intact first member and
+    /// every complete line the decompressor produced before the cut is a record, in order, and
+    /// then comes exactly one `truncated_input` error — no partial line is reported as JSON.
+    #[test]
+    fn gzip_cut_mid_member_delivers_every_complete_record_then_one_truncation_error(
+        first in 1usize..8,
+        second in 1usize..400,
+        cut in 0.05f64..0.95,
+    ) {
+        let line = |i: usize| format!("{{\"i\":{i},\"pad\":\"{}\"}}\n", "x".repeat(i % 37));
+        let a: String = (0..first).map(line).collect();
+        let b: String = (first..first + second).map(line).collect();
+        let whole = gzip(&[a.as_bytes(), b.as_bytes()]);
+        let first_len = gzip(&[a.as_bytes()]).len();
+        // Cut somewhere inside the second member (never at its very end).
+        let second_len = whole.len() - first_len;
+        let at = first_len + 1 + ((second_len - 2) as f64 * cut) as usize;
+        let cut_bytes = &whole[..at];
+        let prefix = decompressed_prefix(cut_bytes);
+        let complete = prefix.iter().filter(|&&b| b == b'\n').count();
+        prop_assert!(complete >= first);
+        let (records, errors) = hunt_read(cut_bytes);
+        prop_assert_eq!(records.len(), complete, "{:?}", errors);
+        for (i, record) in records.iter().enumerate() {
+            prop_assert_eq!(record.body["i"].as_u64(), Some(i as u64));
+        }
+        prop_assert_eq!(errors.len(), 1, "{:?}", errors);
+        prop_assert_eq!(errors[0].reason(), "truncated_input");
+        prop_assert!(!errors[0].can_continue());
+    }
+}
+
+#[test]
+fn a_json_line_or_element_that_is_not_utf8_is_an_invalid_utf8_error() {
+    let (records, errors) = run(b"{\"a\":1}\n{\"ua\":\"x\xff\xfe\"}\n{\"a\":3}\n");
+    assert_eq!(records.len(), 2);
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0].reason(), "invalid_utf8");
+    assert_eq!(errors[0].location.line, Some(2));
+    assert_eq!(
+        errors[0].to_string(),
+        "text is not valid UTF-8; the record was skipped"
+    );
+    let (records, errors) = run(b"[{\"a\":1},\n{\"ua\":\"x\xff\"},\n{\"a\":3}]");
+    assert_eq!(records.len(), 2);
+    assert_eq!(errors[0].reason(), "invalid_utf8");
+    assert_eq!(errors[0].location.record, 1);
+    // Valid UTF-8 that is bad JSON stays `invalid_json`.
+    let (_, errors) = run(b"{\"a\":1}\n{\"a\": nope}\n");
+    assert_eq!(errors[0].reason(), "invalid_json");
+}
