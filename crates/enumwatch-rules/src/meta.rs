@@ -130,43 +130,27 @@ fn extra<V: serde::Serialize>(
                 )
             })
     };
+    let one_of = |key: &str, v: &Value, allowed: &[&str]| -> Result<String, RuleError> {
+        let found = v.as_str().unwrap_or_default();
+        if allowed.contains(&found) {
+            Ok(found.to_owned())
+        } else {
+            Err(err(
+                key,
+                format!("expected one of {}, found `{found}`", allowed.join(", ")),
+            ))
+        }
+    };
     for (key, v) in &map {
         match key.as_str() {
-            "analytic" => {
-                let a = v.as_str().unwrap_or_default();
-                if !ANALYTICS.contains(&a) {
-                    return Err(err(
-                        key,
-                        format!("expected one of {}, found `{a}`", ANALYTICS.join(", ")),
-                    ));
-                }
-                out.analytic = Some(a.to_owned());
-            }
+            "analytic" => out.analytic = Some(one_of(key, v, &ANALYTICS)?),
             "default" => {
                 out.default_enabled = v
                     .as_bool()
                     .ok_or_else(|| err(key, "expected true or false".to_owned()))?;
             }
-            "classifier" => {
-                let c = v.as_str().unwrap_or_default();
-                if !CLASSIFIERS.contains(&c) {
-                    return Err(err(
-                        key,
-                        format!("expected one of {}, found `{c}`", CLASSIFIERS.join(", ")),
-                    ));
-                }
-                out.classifier = Some(c.to_owned());
-            }
-            "confidence" => {
-                let c = v.as_str().unwrap_or_default();
-                if !["low", "medium", "high"].contains(&c) {
-                    return Err(err(
-                        key,
-                        format!("expected low, medium or high, found `{c}`"),
-                    ));
-                }
-                out.confidence = Some(c.to_owned());
-            }
+            "classifier" => out.classifier = Some(one_of(key, v, &CLASSIFIERS)?),
+            "confidence" => out.confidence = Some(one_of(key, v, &["low", "medium", "high"])?),
             "threshold" | "timespan" => {
                 let k = v.as_str().filter(|k| !k.trim().is_empty()).ok_or_else(|| {
                     err(
