@@ -66,7 +66,7 @@ header() {
 EW=$T/enumwatch
 ew_count='wc -l < "$OUT/res"'
 cw_count='wc -l < "$OUT/res"'
-hb_count='echo $(( $(wc -l < "$OUT/res.csv") - 1 ))'
+hb_count='python3 -c "import csv,sys; print(sum(1 for _ in csv.DictReader(open(sys.argv[1]))))" "$OUT/res.csv"'
 rs_count='grep -c "\"rule_title\"" "$OUT/stdout"'
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/{print $2}') GiB RAM, $(uname -r)"
 
