@@ -6,7 +6,7 @@ use enumwatch_event::{Event, LogSource};
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 
-use crate::tests::{record, snapshot, testdata, view};
+use crate::tests::{arb_json_of, record, snapshot, testdata, view};
 use crate::{Disposition, Normalizer, detect};
 
 /// Push each value as one record; every one must become exactly one event of `source`, and
@@ -322,55 +322,51 @@ fn known_records_missing_fields_keep_what_they_have() {
 }
 
 fn arb_json() -> impl Strategy<Value = Value> {
-    let keys = prop::sample::select(vec![
-        "category",
-        "Type",
-        "properties",
-        "requestUri",
-        "RequestUri",
-        "requestMethod",
-        "httpMethod",
-        "responseStatusCode",
-        "appId",
-        "userId",
-        "servicePrincipalId",
-        "c_idtyp",
-        "responseSizeBytes",
-        "createdDateTime",
-        "status",
-        "errorCode",
-        "deviceDetail",
-        "isManaged",
-        "location",
-        "signInEventTypes",
-        "activityDisplayName",
-        "activityDateTime",
-        "initiatedBy",
-        "user",
-        "app",
-        "additionalDetails",
-        "key",
-        "value",
-        "targetResources",
-        "result",
-        "CreationTime",
-        "Operation",
-        "RecordType",
-        "Workload",
-        "AuditData",
-        "Parameters",
-        "Name",
-        "Value",
-        "ClientIP",
-        "UserType",
-        "ExtendedProperties",
-    ]);
-    let leaf = prop_oneof![
-        Just(Value::Null),
-        any::<bool>().prop_map(Value::Bool),
-        any::<i64>().prop_map(|n| json!(n)),
-        ".{0,16}".prop_map(Value::String),
-        prop::sample::select(vec![
+    arb_json_of(
+        vec![
+            "category",
+            "Type",
+            "properties",
+            "requestUri",
+            "RequestUri",
+            "requestMethod",
+            "httpMethod",
+            "responseStatusCode",
+            "appId",
+            "userId",
+            "servicePrincipalId",
+            "c_idtyp",
+            "responseSizeBytes",
+            "createdDateTime",
+            "status",
+            "errorCode",
+            "deviceDetail",
+            "isManaged",
+            "location",
+            "signInEventTypes",
+            "activityDisplayName",
+            "activityDateTime",
+            "initiatedBy",
+            "user",
+            "app",
+            "additionalDetails",
+            "key",
+            "value",
+            "targetResources",
+            "result",
+            "CreationTime",
+            "Operation",
+            "RecordType",
+            "Workload",
+            "AuditData",
+            "Parameters",
+            "Name",
+            "Value",
+            "ClientIP",
+            "UserType",
+            "ExtendedProperties",
+        ],
+        vec![
             "MicrosoftGraphActivityLogs",
             "AzureADGraphActivityLogs",
             "SignInLogs",
@@ -388,17 +384,8 @@ fn arb_json() -> impl Strategy<Value = Value> {
             "[{\"Name\":\"Identity\",\"Value\":\"*\"}]",
             "User-Agent",
             "#EXT#é#",
-        ])
-        .prop_map(|s| json!(s)),
-    ];
-    leaf.prop_recursive(4, 48, 6, move |inner| {
-        prop_oneof![
-            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
-            prop::collection::vec((keys.clone(), inner), 0..6).prop_map(|kv| Value::Object(
-                kv.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
-            )),
-        ]
-    })
+        ],
+    )
 }
 
 fn location() -> enumwatch_event::Location {
