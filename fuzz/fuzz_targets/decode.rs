@@ -12,6 +12,7 @@ fuzz_target!(|data: &[u8]| {
     let limits = DecodeLimits {
         max_record_bytes: 4096,
         max_depth: 32,
+        ..DecodeLimits::default()
     };
     let source: Arc<str> = Arc::from("fuzz");
     let decoder = decode(

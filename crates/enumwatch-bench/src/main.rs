@@ -10,6 +10,7 @@ use std::io::{BufRead, BufReader};
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
+use sonic_rs::JsonValueTrait;
 
 /// The same allocator as `enumwatch`, so the baselines measure parsing, not malloc.
 #[global_allocator]
@@ -42,7 +43,21 @@ fn main() -> Result<()> {
                     n_objects += 1;
                 }
             }
-            other => bail!("unknown mode {other}; use read or json"),
+            "sonic" => {
+                let value: sonic_rs::Value = sonic_rs::from_slice(&line)
+                    .with_context(|| format!("line {n_lines} is not JSON"))?;
+                if value.is_object() {
+                    n_objects += 1;
+                }
+            }
+            "sonic-serde" => {
+                let value: serde_json::Value = sonic_rs::from_slice(&line)
+                    .with_context(|| format!("line {n_lines} is not JSON"))?;
+                if value.is_object() {
+                    n_objects += 1;
+                }
+            }
+            other => bail!("unknown mode {other}; use read, json, sonic or sonic-serde"),
         }
     }
     let seconds = started.elapsed().as_secs_f64();

@@ -127,6 +127,13 @@ pub(crate) struct HuntArgs {
     /// Largest accepted decompressed size of one input, in MiB (guards against gzip bombs).
     #[arg(long, default_value_t = 16 * 1024, value_name = "MIB")]
     pub(crate) max_decompressed_mib: u64,
+    /// Parse every JSON record. By default, when every selected detection rule reads only raw
+    /// vendor fields and reduces to literals (plain Sigma over CloudTrail, Okta, … field names;
+    /// not the built-in analytics, which read normalized fields), JSON lines and array elements
+    /// holding none of those literals are skipped unparsed: counted in the summary, but not
+    /// checked for well-formedness.
+    #[arg(long)]
+    pub(crate) no_prefilter: bool,
     /// Colors in the table: auto (when the output is a terminal and NO_COLOR is unset), always, never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub(crate) color: ColorChoice,

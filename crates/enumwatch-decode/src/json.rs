@@ -74,6 +74,7 @@ pub(crate) struct JsonDocument {
     bytes: Bytes,
     record: u64,
     limits: DecodeLimits,
+    skipper: crate::Skipper,
     state: State,
 }
 
@@ -82,12 +83,14 @@ impl JsonDocument {
         source: Arc<str>,
         reader: Box<dyn BufRead + Send>,
         limits: DecodeLimits,
+        skipper: crate::Skipper,
     ) -> Self {
         Self {
             source,
             bytes: Bytes { reader, line: 1 },
             record: 0,
             limits,
+            skipper,
             state: State::TopLevel,
         }
     }
@@ -361,7 +364,14 @@ impl JsonDocument {
                             let line = self.bytes.line;
                             let limit = self.limits.max_record_bytes;
                             let depth = self.limits.max_depth;
-                            return Ok(Some(match self.capture(true)? {
+                            let captured = self.capture(true)?;
+                            if let Captured::Value(bytes) = &captured
+                                && self.skipper.skips(bytes)
+                            {
+                                self.record += 1;
+                                continue;
+                            }
+                            return Ok(Some(match captured {
                                 Captured::Value(bytes) => self.parse(bytes, line),
                                 Captured::TooLarge => Err(DecodeError::new(
                                     self.location(line),

@@ -10,13 +10,14 @@ use enumwatch_event::{Location, RawRecord};
 use serde_json::Value;
 
 use crate::lines::{LineError, LineReader};
-use crate::{DecodeError, DecodeErrorKind, DecodeLimits};
+use crate::{DecodeError, DecodeErrorKind, DecodeLimits, Skipper};
 
 pub(crate) struct JsonLines {
     source: Arc<str>,
     lines: LineReader,
     record: u64,
     limits: DecodeLimits,
+    skipper: Skipper,
     pending: VecDeque<Result<RawRecord, DecodeError>>,
 }
 
@@ -25,12 +26,14 @@ impl JsonLines {
         source: Arc<str>,
         reader: Box<dyn BufRead + Send>,
         limits: DecodeLimits,
+        skipper: Skipper,
     ) -> Self {
         Self {
             source,
             lines: LineReader::new(reader, limits.max_record_bytes),
             record: 0,
             limits,
+            skipper,
             pending: VecDeque::new(),
         }
     }
@@ -122,6 +125,11 @@ impl Iterator for JsonLines {
                 }
             };
             if line.bytes.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            if self.skipper.skips(&line.bytes) {
+                // Keep record numbers what they would be without the prefilter.
+                self.record += 1;
                 continue;
             }
             if depth_exceeds(&line.bytes, self.limits.max_depth) {

@@ -17,8 +17,9 @@ mod sniff;
 
 use std::io::{BufRead, Cursor, Read};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
-use enumwatch_event::{Location, RawRecord};
+use enumwatch_event::{Location, RawRecord, RecordPrefilter};
 
 pub use error::{DecodeError, DecodeErrorKind};
 pub use sniff::{Format, sniff};
@@ -30,6 +31,9 @@ pub struct DecodeLimits {
     pub max_record_bytes: usize,
     /// Deepest JSON nesting accepted.
     pub max_depth: usize,
+    /// Asked about each JSON line and each element of a JSON array before it is parsed; what it
+    /// rejects is skipped unparsed and counted (`Decoder::prefiltered`). Other formats ignore it.
+    pub prefilter: Option<Arc<dyn RecordPrefilter>>,
 }
 
 impl Default for DecodeLimits {
@@ -37,6 +41,27 @@ impl Default for DecodeLimits {
         Self {
             max_record_bytes: 64 * 1024 * 1024,
             max_depth: 128,
+            prefilter: None,
+        }
+    }
+}
+
+/// A decoder's prefilter and its count of skipped records.
+#[derive(Clone)]
+pub(crate) struct Skipper {
+    filter: Option<Arc<dyn RecordPrefilter>>,
+    skipped: Arc<AtomicU64>,
+}
+
+impl Skipper {
+    /// Whether `text` is to be skipped unparsed (and counted as such).
+    pub(crate) fn skips(&self, text: &[u8]) -> bool {
+        match &self.filter {
+            Some(filter) if !filter.admits(text) => {
+                self.skipped.fetch_add(1, Ordering::Relaxed);
+                true
+            }
+            _ => false,
         }
     }
 }
@@ -47,12 +72,18 @@ type RecordIter = Box<dyn Iterator<Item = Result<RawRecord, DecodeError>> + Send
 pub struct Decoder {
     format: Option<Format>,
     inner: RecordIter,
+    skipped: Arc<AtomicU64>,
 }
 
 impl Decoder {
     /// The container format found, or `None` for empty input and unknown content.
     pub fn format(&self) -> Option<Format> {
         self.format
+    }
+
+    /// Records the prefilter rejected so far (skipped unparsed: no selected rule can match them).
+    pub fn prefiltered(&self) -> u64 {
+        self.skipped.load(Ordering::Relaxed)
     }
 }
 
@@ -95,6 +126,7 @@ pub fn decode(source: Arc<str>, reader: Box<dyn BufRead + Send>, limits: &Decode
                 return Decoder {
                     format: None,
                     inner: Box::new(std::iter::once(Err(error))),
+                    skipped: Arc::default(),
                 };
             }
             let text = transcode_utf16(all.get(2..).unwrap_or_default(), little);
@@ -125,9 +157,14 @@ pub fn decode(source: Arc<str>, reader: Box<dyn BufRead + Send>, limits: &Decode
     };
     let format = sniff(&prefix);
     let limits = limits.clone();
+    let skipper = Skipper {
+        filter: limits.prefilter.clone(),
+        skipped: Arc::default(),
+    };
+    let skipped = Arc::clone(&skipper.skipped);
     let inner: RecordIter = match format {
-        Some(Format::JsonLines) => Box::new(jsonl::JsonLines::new(source, reader, limits)),
-        Some(Format::Json) => Box::new(json::JsonDocument::new(source, reader, limits)),
+        Some(Format::JsonLines) => Box::new(jsonl::JsonLines::new(source, reader, limits, skipper)),
+        Some(Format::Json) => Box::new(json::JsonDocument::new(source, reader, limits, skipper)),
         Some(Format::Csv) => Box::new(csv_rows::CsvRows::new(source, reader)),
         Some(Format::Evtx) => Box::new(evtx_records::records(source, reader).into_iter()),
         Some(Format::Auditd) => Box::new(auditd::AuditGroups::new(source, reader, limits)),
@@ -137,7 +174,11 @@ pub fn decode(source: Arc<str>, reader: Box<dyn BufRead + Send>, limits: &Decode
             DecodeErrorKind::UnknownFormat,
         )))),
     };
-    Decoder { format, inner }
+    Decoder {
+        format,
+        inner,
+        skipped,
+    }
 }
 
 /// Read up to `SNIFF_BYTES`, keeping what was read when the stream fails.

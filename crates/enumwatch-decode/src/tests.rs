@@ -395,6 +395,7 @@ fn oversized_and_too_deep_array_elements_cost_one_record_each() {
     let limits = DecodeLimits {
         max_record_bytes: 1000,
         max_depth: 16,
+        ..DecodeLimits::default()
     };
     let (_, records, errors) = run_with(text.as_bytes(), &limits);
     assert_eq!(records.len(), 2);
@@ -412,6 +413,7 @@ fn too_deep_single_object_is_an_error_not_a_silent_null() {
     let limits = DecodeLimits {
         max_record_bytes: 1 << 20,
         max_depth: 16,
+        ..DecodeLimits::default()
     };
     let (format, records, errors) = run_with(text.as_bytes(), &limits);
     assert_eq!(format, Some(Format::Json));
@@ -473,4 +475,67 @@ type=EOE msg=audit(1600000000.123:456): \n";
     assert_eq!(errors.len(), 1);
     assert_eq!(errors[0].location.line, Some(2));
     assert!(errors[0].can_continue());
+}
+
+/// Admits text holding `keep`.
+#[derive(Debug)]
+struct KeepOnly;
+
+impl RecordPrefilter for KeepOnly {
+    fn admits(&self, text: &[u8]) -> bool {
+        text.windows(4).any(|w| w == b"keep")
+    }
+}
+
+fn prefiltered(bytes: &[u8]) -> (Vec<RawRecord>, Vec<DecodeError>, u64) {
+    let limits = DecodeLimits {
+        prefilter: Some(Arc::new(KeepOnly)),
+        ..DecodeLimits::default()
+    };
+    let mut decoder = decode(
+        Arc::from("t"),
+        Box::new(Cursor::new(bytes.to_vec())),
+        &limits,
+    );
+    let (mut ok, mut err) = (Vec::new(), Vec::new());
+    for item in &mut decoder {
+        match item {
+            Ok(r) => ok.push(r),
+            Err(e) => err.push(e),
+        }
+    }
+    (ok, err, decoder.prefiltered())
+}
+
+#[test]
+fn prefiltered_json_lines_are_skipped_counted_and_keep_their_record_numbers() {
+    let text = b"{\"a\":\"drop\"}\n{\"a\":\"keep\"}\n{not json, drop}\n{\"a\":\"keep\",}\n\n{\"a\":\"keep 2\"}\n";
+    let (ok, err, skipped) = prefiltered(text);
+    assert_eq!(
+        skipped, 2,
+        "the drop line and the malformed line without the literal"
+    );
+    assert_eq!(ok.len(), 2);
+    assert_eq!(
+        ok.iter().map(|r| r.location.record).collect::<Vec<_>>(),
+        vec![1, 4],
+        "record numbers as without the prefilter"
+    );
+    // A malformed line the prefilter admits is still reported where it is.
+    assert_eq!(err.len(), 1);
+    assert_eq!(err[0].location.line, Some(4));
+    // Without a prefilter every line is parsed and nothing is counted as skipped.
+    let (_, ok_all, err_all) = run(text);
+    assert_eq!((ok_all.len(), err_all.len()), (3, 2));
+}
+
+#[test]
+fn prefiltered_json_array_elements_are_skipped_and_counted() {
+    let text = br#"{"Records": [{"a": "drop"}, {"a": "keep"}, {"a": "drop"}]}"#;
+    let (ok, err, skipped) = prefiltered(text);
+    assert!(err.is_empty(), "{err:?}");
+    assert_eq!(skipped, 2);
+    assert_eq!(ok.len(), 1);
+    assert_eq!(ok[0].body["a"], "keep");
+    assert_eq!(ok[0].location.record, 1);
 }

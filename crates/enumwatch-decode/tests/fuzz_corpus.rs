@@ -22,6 +22,7 @@ fn every_seed_decodes_without_panicking() {
     let limits = DecodeLimits {
         max_record_bytes: 4096,
         max_depth: 16,
+        ..DecodeLimits::default()
     };
     for path in entries {
         let bytes = std::fs::read(&path).unwrap();

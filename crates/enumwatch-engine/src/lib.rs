@@ -6,6 +6,7 @@
 
 mod correlate;
 mod matcher;
+mod prefilter;
 mod view;
 
 #[cfg(test)]
@@ -15,6 +16,7 @@ use thiserror::Error;
 
 pub use correlate::{CorrelationHit, Correlator, MAX_GROUP_ENTRIES, MAX_STATE_ENTRIES};
 pub use matcher::{Hit, Matcher};
+pub use prefilter::{NoPrefilter, RawPrefilter};
 
 #[derive(Debug, Error)]
 #[non_exhaustive]

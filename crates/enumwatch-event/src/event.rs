@@ -153,6 +153,53 @@ pub mod field {
     pub const CLI_DEOBFUSCATED: &str = "cli.deobfuscated";
     /// Obfuscation techniques that were undone (`caret`, `quotes`, `encoded_command`, …).
     pub const CLI_OBFUSCATION: &str = "cli.obfuscation";
+
+    /// Undotted names normalizers write (the Sigma taxonomy and script block reassembly).
+    const NAMES: &[&str] = &[
+        IMAGE,
+        ORIGINAL_FILE_NAME,
+        COMMAND_LINE,
+        CURRENT_DIRECTORY,
+        PROCESS_ID,
+        PARENT_IMAGE,
+        PARENT_COMMAND_LINE,
+        PARENT_PROCESS_ID,
+        USER,
+        COMPUTER,
+        HASHES,
+        INTEGRITY_LEVEL,
+        LOGON_ID,
+        FILE_NAME,
+        PARENT_FILE_NAME,
+        ARGV,
+        SCRIPT_BLOCK_TEXT,
+        SCRIPT_BLOCK_ID,
+        SCRIPT_PATH,
+        "ScriptBlockParts",
+        "ScriptBlockIncomplete",
+        "ScriptBlockPartsExpected",
+    ];
+
+    /// Namespaces of the dotted names normalizers and enrichers write.
+    const NAMESPACES: &[&str] = &[
+        "actor.", "client.", "session.", "action.", "outcome.", "cloud.", "http.", "url.", "api.",
+        "auth.", "device.", "ctx.", "cli.",
+    ];
+
+    /// Whether a normalizer or enricher may write `name`. A name that is not is read from the
+    /// vendor record itself, verbatim — which is what lets the raw-text prefilter stand in for
+    /// a rule on it; a name that is may hold a derived value found nowhere in the record.
+    pub fn is_normalized(name: &str) -> bool {
+        NAMES.contains(&name) || NAMESPACES.iter().any(|ns| name.starts_with(ns))
+    }
+
+    /// Whether every normalizer of JSON records copies `name` unchanged from one vendor string
+    /// (Sysmon, Security 4688 and Defender command lines). The exception is auditd, which joins
+    /// the arguments of an `{"auditd": …}` group; the raw-text prefilter therefore parses every
+    /// record holding `"auditd"`. `normalize`'s tests check the claim on every sample.
+    pub fn is_verbatim(name: &str) -> bool {
+        matches!(name, COMMAND_LINE | PARENT_COMMAND_LINE)
+    }
 }
 
 /// Normalized fields of one event, ordered by name so that output is deterministic.

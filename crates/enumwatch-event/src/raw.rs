@@ -18,6 +18,13 @@ pub struct RawRecord {
     pub body: Value,
 }
 
+/// A test on a record's raw text, asked before the record is parsed: a record it rejects cannot
+/// match any selected rule, so decoders skip it (and count it) instead of parsing it.
+pub trait RecordPrefilter: Send + Sync + std::fmt::Debug {
+    /// Whether `text` (one JSON line or one JSON array element, as read) may match.
+    fn admits(&self, text: &[u8]) -> bool;
+}
+
 /// Look up a dotted path (`userIdentity.arn`, `Event.System.EventID`) in a JSON value.
 ///
 /// A path segment that names an array index (`records.0`) indexes arrays. Keys that themselves

@@ -36,6 +36,9 @@ pub struct RunStats {
     pub formats: BTreeMap<String, u64>,
     /// Records decoded (well-formed).
     pub records: u64,
+    /// JSON records the literal prefilter skipped unparsed: no selected rule's literals occur in
+    /// their text, so no rule can match them (nor is their well-formedness checked).
+    pub records_prefiltered: u64,
     /// Malformed records by reason.
     pub malformed: BTreeMap<String, u64>,
     /// Normalized events by log source.
@@ -101,6 +104,7 @@ impl RunStats {
         self.bytes += other.bytes;
         add_all(&mut self.formats, other.formats);
         self.records += other.records;
+        self.records_prefiltered += other.records_prefiltered;
         add_all(&mut self.malformed, other.malformed);
         add_all(&mut self.events, other.events);
         add_all(&mut self.ignored, other.ignored);

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use enumwatch_event::{Event, Location, LogSource, RawRecord};
+use enumwatch_event::{Event, Location, LogSource, RawRecord, field};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
@@ -428,4 +428,95 @@ proptest! {
         }
         n.finish(&mut out);
     }
+}
+
+fn string_leaves<'a>(value: &'a Value, out: &mut Vec<&'a str>) {
+    match value {
+        Value::String(s) => out.push(s),
+        Value::Array(items) => items.iter().for_each(|v| string_leaves(v, out)),
+        Value::Object(map) => map.values().for_each(|v| string_leaves(v, out)),
+        _ => {}
+    }
+}
+
+/// The raw-text prefilter relies on two claims about normalizers (see `field::is_normalized`
+/// and `field::is_verbatim`); every JSON sample in the repository is checked against them.
+#[test]
+fn field_names_are_declared_and_command_lines_are_verbatim_vendor_strings() {
+    let root = format!("{}/../../testdata", env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    let mut dirs = vec![std::path::PathBuf::from(root)];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path
+                .extension()
+                .is_some_and(|e| e == "json" || e == "jsonl")
+            {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    let (mut checked, mut command_lines) = (0, 0);
+    for path in files
+        .iter()
+        .filter(|p| !p.to_string_lossy().contains("/bad/"))
+    {
+        let text = std::fs::read_to_string(path).unwrap();
+        let bodies: Vec<Value> = match serde_json::from_str::<Value>(&text) {
+            Ok(Value::Array(items)) => items,
+            Ok(mut doc) => {
+                let key = ["Records", "value", "entries"]
+                    .into_iter()
+                    .find(|k| doc.get(*k).is_some_and(Value::is_array));
+                match key.and_then(|k| doc.get_mut(k)) {
+                    Some(Value::Array(items)) => std::mem::take(items),
+                    _ => vec![doc],
+                }
+            }
+            Err(_) => text
+                .lines()
+                .filter_map(|l| serde_json::from_str(l).ok())
+                .collect(),
+        };
+        let mut normalizer = Normalizer::new();
+        let mut events = Vec::new();
+        for (i, body) in bodies.into_iter().enumerate() {
+            normalizer.push(record(body, i as u64), &mut events);
+        }
+        normalizer.finish(&mut events);
+        for event in &events {
+            checked += 1;
+            for (name, _) in event.fields.iter() {
+                assert!(
+                    field::is_normalized(name),
+                    "{}: field `{name}` is not declared in `field::is_normalized`",
+                    path.display()
+                );
+            }
+            if event.source == LogSource::Auditd {
+                continue;
+            }
+            let mut leaves = Vec::new();
+            string_leaves(&event.raw, &mut leaves);
+            for name in [field::COMMAND_LINE, field::PARENT_COMMAND_LINE] {
+                if let Some(value) = event.fields.get_str(name) {
+                    command_lines += 1;
+                    assert!(
+                        leaves.contains(&value),
+                        "{}: `{name}` = {value:?} is not a string of the raw record",
+                        path.display()
+                    );
+                }
+            }
+        }
+    }
+    assert!(checked > 150, "only {checked} events checked");
+    assert!(
+        command_lines > 20,
+        "only {command_lines} command lines checked"
+    );
 }

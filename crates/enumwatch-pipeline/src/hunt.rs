@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use enumwatch_alert::{Alert, AlertBuilder, sort_alerts};
 use enumwatch_decode::{DecodeLimits, decode};
-use enumwatch_engine::{EngineError, Hit, Matcher};
+use enumwatch_engine::{EngineError, Hit, Matcher, NoPrefilter, RawPrefilter};
 
 use crate::{correlate, tuning};
 use enumwatch_config::Config;
@@ -47,6 +47,9 @@ pub struct HuntOptions {
     pub today: Option<(i16, i8, i8)>,
     /// First-seen baseline (`enumwatch baseline`) to mark `ctx.new_*` on events.
     pub baseline: Option<Arc<crate::Baseline>>,
+    /// Skip JSON records holding none of the rules' literals, when every detection rule of the
+    /// set reduces to literals of the raw text (`RawPrefilter`); otherwise every record is parsed.
+    pub prefilter: bool,
 }
 
 /// What a hunt found.
@@ -80,6 +83,8 @@ pub struct Hunter {
     cloud: CloudEnricher,
     builder: AlertBuilder,
     options: HuntOptions,
+    /// The literal prefilter in use, or why there is none.
+    prefilter: Result<Arc<RawPrefilter>, NoPrefilter>,
 }
 
 impl Hunter {
@@ -90,7 +95,21 @@ impl Hunter {
             .rules()
             .iter()
             .any(|r| matches!(r.kind, RuleKind::Correlation));
+        let mut options = options;
+        let prefilter = if options.prefilter {
+            RawPrefilter::build(&rules).map(Arc::new)
+        } else {
+            Err(NoPrefilter {
+                rule: "-".to_owned(),
+                reason: "(the prefilter is turned off)".to_owned(),
+            })
+        };
+        if let Ok(p) = &prefilter {
+            let shared: Arc<dyn enumwatch_event::RecordPrefilter> = Arc::clone(p) as _;
+            options.decode_limits.prefilter = Some(shared);
+        }
         Ok(Self {
+            prefilter,
             rules,
             matcher,
             correlation_rules,
@@ -103,6 +122,11 @@ impl Hunter {
 
     pub fn rules(&self) -> &RuleSet {
         &self.rules
+    }
+
+    /// The literal prefilter JSON records go through, or why every record is parsed.
+    pub fn prefilter(&self) -> Result<&RawPrefilter, &NoPrefilter> {
+        self.prefilter.as_deref()
     }
 
     /// Hunt through `inputs`; unreadable inputs and malformed records are counted in the stats
@@ -239,6 +263,7 @@ impl Hunter {
         self.match_events(&mut events, &mut hits, &mut matched, &mut stats);
         report_progress(&self.options.progress, &bytes_read, &mut reported);
         stats.bytes = bytes_read.load(Ordering::Relaxed);
+        stats.records_prefiltered = decoder.prefiltered();
         match decoder.format() {
             Some(format) => {
                 *stats.formats.entry(format.name().to_owned()).or_default() += 1;

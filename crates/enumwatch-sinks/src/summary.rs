@@ -33,6 +33,16 @@ pub fn render_summary(stats: &RunStats) -> String {
             stats.unrecognized
         ),
     );
+    if stats.records_prefiltered > 0 {
+        line(
+            &mut out,
+            format!(
+                "prefilter: {} record(s) skipped unparsed, holding none of the selected rules' \
+                 literals (--no-prefilter parses and checks every record)",
+                stats.records_prefiltered
+            ),
+        );
+    }
     if !stats.events.is_empty() {
         line(&mut out, format!("events: {}", join_counts(&stats.events)));
     }

@@ -120,6 +120,7 @@ pub(crate) fn execute(args: &HuntArgs) -> Result<(HuntOutput, RunStats)> {
         config,
         today,
         baseline,
+        prefilter: !args.no_prefilter,
         ..HuntOptions::default()
     };
     options.decode_limits.max_record_bytes = args.max_record_mib.saturating_mul(1024 * 1024);

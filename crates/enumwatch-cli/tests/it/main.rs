@@ -12,6 +12,7 @@ mod emulate;
 mod fuzz_corpus;
 mod hunt;
 mod limits;
+mod prefilter;
 mod report;
 mod rules;
 mod tidy;

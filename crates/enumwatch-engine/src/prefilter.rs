@@ -1,0 +1,376 @@
+//! A literal prefilter on a record's raw JSON text: a record none of whose rules' required
+//! literals appear in its bytes cannot match any rule, so it need not be parsed at all.
+//!
+//! Parsing dominates a hunt with a few rules over JSON lines: a CloudTrail line costs a few
+//! microseconds to turn into a DOM and well under one to scan for literals. So when every
+//! detection rule of the set can be reduced to literals the raw text must hold, the decoder asks
+//! this filter before parsing and skips (and counts) the lines it rejects.
+//!
+//! # Soundness
+//! The analysis may only weaken: a rule that cannot be reduced, for any reason, disables the
+//! whole filter (`Analysis::open`). A rule reduces to a conjunction of clauses, each a set of
+//! literals at least one of which must occur in the raw text. This holds because:
+//! - Only fields no normalizer or enricher writes are accepted (`field::is_normalized`), and the
+//!   command lines every JSON normalizer copies unchanged (`field::is_verbatim`; records holding
+//!   `"auditd"`, whose command line is joined from arguments, are always parsed). Such a field
+//!   holds a JSON string of the same line, so a matching value is a substring of the line's
+//!   bytes — unless JSON escaping hides it.
+//! - Escaping: literals with `"`, `\` or control characters are refused (JSON writes those
+//!   escaped); any other character can only be hidden as `\uXXXX`, or `/` as `\/`, so a line
+//!   holding `\u` or `\/` is always parsed.
+//! - Case: rsigma folds with `str::to_lowercase`, and two non-ASCII characters fold to ASCII
+//!   letters (U+0130 → `i̇`, U+212A → `k`); a line holding either is always parsed, and the
+//!   literal search itself is ASCII case-insensitive.
+//! - Numbers and booleans are compared as their decimal text, which a number written `1e3` does
+//!   not contain; literals made only of digits, `.` and `-` are refused.
+//! - `not`, regular expressions, CIDRs, numeric comparisons, field references, `exists: false`,
+//!   keywords (which also search normalized fields) and array object scopes do not reduce.
+//!
+//! Filters (`ParsedRule::Filter`) only remove matches and are ignored; correlations only see
+//! detection matches, so they need no literals of their own.
+
+use std::fmt;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use enumwatch_event::{RecordPrefilter, field};
+use enumwatch_rules::{ParsedRule, RuleKind, RuleSet};
+use rsigma_eval::matcher::GroupMode;
+use rsigma_eval::{CompiledDetection, CompiledDetectionItem, CompiledMatcher, CompiledRule};
+use rsigma_parser::{ConditionExpr, Quantifier};
+
+/// Characters outside ASCII whose `to_lowercase` holds an ASCII character, as UTF-8. A line
+/// holding one could match an ASCII literal it does not contain, so it is always parsed.
+pub(crate) const FOLDS_TO_ASCII: [&str; 2] = ["\u{130}", "\u{212a}"];
+
+/// Escapes that force a parse: `\u` can hide any character of a literal, `\/` a slash (which
+/// JSON may but need not escape; PHP's encoder does).
+const ESCAPES: [&str; 2] = ["\\u", "\\/"];
+
+/// At least one literal of a clause occurs in a matching record's raw text (lower-case ASCII).
+type Clause = Vec<String>;
+
+/// What a rule (or part of one) requires of the raw text: `None` when nothing can be said.
+type Analysis = Option<Vec<Clause>>;
+
+/// Why a rule set gets no prefilter (shown by `enumwatch hunt` in its summary).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoPrefilter {
+    /// The first rule that does not reduce to literals.
+    pub rule: String,
+    pub reason: String,
+}
+
+impl fmt::Display for NoPrefilter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "rule `{}` {}", self.rule, self.reason)
+    }
+}
+
+/// The compiled literal prefilter of a rule set.
+pub struct RawPrefilter {
+    /// Any literal (leftmost-first semantics, which lets the SIMD Teddy searcher run).
+    any: AhoCorasick,
+    /// Every literal occurrence, for rules of more than one clause.
+    automaton: AhoCorasick,
+    /// Per pattern: the `(rule, clause)` pairs it satisfies.
+    memberships: Vec<Vec<(usize, u32)>>,
+    /// Per rule: the bit mask of all its clauses.
+    full: Vec<u64>,
+    /// Whether every rule has one clause, so any literal admits the record.
+    single_clause: bool,
+    literals: usize,
+}
+
+impl fmt::Debug for RawPrefilter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RawPrefilter")
+            .field("rules", &self.full.len())
+            .field("literals", &self.literals)
+            .finish()
+    }
+}
+
+impl RawPrefilter {
+    /// The prefilter of `rules`' detection rules, or why there is none.
+    pub fn build(rules: &RuleSet) -> Result<RawPrefilter, NoPrefilter> {
+        let mut per_rule: Vec<Vec<Clause>> = Vec::new();
+        for (meta, parsed) in rules.rules().iter().zip(rules.parsed()) {
+            let ParsedRule::Detection(rule) = parsed else {
+                continue;
+            };
+            if meta.kind != RuleKind::Detection {
+                continue;
+            }
+            let refuse = |reason: &str| NoPrefilter {
+                rule: meta.id.clone(),
+                reason: reason.to_owned(),
+            };
+            let compiled = rsigma_eval::compile_rule(rule)
+                .map_err(|e| refuse(&format!("does not compile ({e})")))?;
+            let clauses = analyze_rule(&compiled).ok_or_else(|| {
+                refuse(
+                    "reads a normalized field or uses a condition no literal can stand for \
+                     (not, regex, cidr, numbers, keywords)",
+                )
+            })?;
+            per_rule.push(clauses);
+        }
+        if per_rule.is_empty() {
+            return Err(NoPrefilter {
+                rule: "-".to_owned(),
+                reason: "(no detection rules)".to_owned(),
+            });
+        }
+        Self::from_clauses(per_rule)
+    }
+
+    fn from_clauses(per_rule: Vec<Vec<Clause>>) -> Result<RawPrefilter, NoPrefilter> {
+        let mut patterns: Vec<String> = Vec::new();
+        let mut memberships: Vec<Vec<(usize, u32)>> = Vec::new();
+        let mut full = Vec::with_capacity(per_rule.len());
+        for (rule, clauses) in per_rule.iter().enumerate() {
+            // Dropping clauses past 64 only weakens the filter.
+            let clauses = clauses.get(..clauses.len().min(64)).unwrap_or_default();
+            full.push(if clauses.len() == 64 {
+                u64::MAX
+            } else {
+                (1u64 << clauses.len()) - 1
+            });
+            for (bit, clause) in (0u32..).zip(clauses) {
+                for literal in clause {
+                    let at = match patterns.iter().position(|p| p == literal) {
+                        Some(i) => i,
+                        None => {
+                            patterns.push(literal.clone());
+                            memberships.push(Vec::new());
+                            patterns.len() - 1
+                        }
+                    };
+                    if let Some(m) = memberships.get_mut(at) {
+                        m.push((rule, bit));
+                    }
+                }
+            }
+        }
+        let single_clause = per_rule.iter().all(|c| c.len() == 1);
+        let build = |kind| {
+            AhoCorasickBuilder::new()
+                .match_kind(kind)
+                .build(&patterns)
+                .map_err(|e| NoPrefilter {
+                    rule: "-".to_owned(),
+                    reason: format!("(literal automaton too large: {e})"),
+                })
+        };
+        let any = build(MatchKind::LeftmostFirst)?;
+        let automaton = build(MatchKind::Standard)?;
+        Ok(RawPrefilter {
+            any,
+            literals: patterns.len(),
+            automaton,
+            memberships,
+            full,
+            single_clause,
+        })
+    }
+
+    /// Distinct literals searched for.
+    pub fn literals(&self) -> usize {
+        self.literals
+    }
+
+    /// Rules the filter stands for.
+    pub fn rules(&self) -> usize {
+        self.full.len()
+    }
+}
+
+thread_local! {
+    /// The lower-cased copy of the text being searched, reused across records.
+    static LOWERED: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+impl RawPrefilter {
+    /// Whether the literals of some rule's every clause occur in `lowered`.
+    fn literals_admit(&self, lowered: &[u8]) -> bool {
+        if !self.any.is_match(lowered) {
+            return false;
+        }
+        if self.single_clause {
+            return true;
+        }
+        let mut seen = vec![0u64; self.full.len()];
+        for hit in self.automaton.find_overlapping_iter(lowered) {
+            let memberships = self.memberships.get(hit.pattern().as_usize());
+            for &(rule, bit) in memberships.map_or(&[][..], Vec::as_slice) {
+                if let (Some(s), Some(&full)) = (seen.get_mut(rule), self.full.get(rule)) {
+                    *s |= 1 << bit;
+                    if *s == full {
+                        return true;
+                    }
+                }
+            }
+        }
+        false
+    }
+}
+
+/// The one record shape whose command line is not a verbatim vendor string (`field::is_verbatim`).
+const AUDITD_KEY: &[u8] = b"\"auditd\"";
+
+/// Whether `text` holds an escape or a character that could hide a literal from a byte search,
+/// or is an auditd group, whose command line is joined from its arguments.
+fn forces_parse(text: &[u8]) -> bool {
+    if memchr::memmem::find(text, AUDITD_KEY).is_some() {
+        return true;
+    }
+    let escaped = memchr::memchr(b'\\', text).is_some()
+        && ESCAPES
+            .iter()
+            .any(|e| memchr::memmem::find(text, e.as_bytes()).is_some());
+    escaped
+        || (!text.is_ascii()
+            && FOLDS_TO_ASCII
+                .iter()
+                .any(|c| memchr::memmem::find(text, c.as_bytes()).is_some()))
+}
+
+impl RecordPrefilter for RawPrefilter {
+    fn admits(&self, text: &[u8]) -> bool {
+        // Lower-casing a copy lets the automaton search case-sensitively, which keeps its SIMD
+        // prefilter: an ASCII-case-insensitive automaton over these literals scans byte by byte.
+        let literal = LOWERED.with(|cell| {
+            let mut lowered = cell.borrow_mut();
+            lowered.clear();
+            lowered.extend_from_slice(text);
+            lowered.make_ascii_lowercase();
+            self.literals_admit(&lowered)
+        });
+        literal || forces_parse(text)
+    }
+}
+
+fn analyze_rule(rule: &CompiledRule) -> Analysis {
+    or_all(
+        rule.conditions
+            .iter()
+            .map(|c| analyze_condition(c, rule))
+            .collect(),
+    )
+}
+
+fn analyze_condition(expr: &ConditionExpr, rule: &CompiledRule) -> Analysis {
+    match expr {
+        ConditionExpr::And(parts) => and_all(parts.iter().map(|p| analyze_condition(p, rule))),
+        ConditionExpr::Or(parts) => {
+            or_all(parts.iter().map(|p| analyze_condition(p, rule)).collect())
+        }
+        ConditionExpr::Not(_) => None,
+        ConditionExpr::Identifier(name) => analyze_detection(rule.detections.get(name)?),
+        ConditionExpr::Selector {
+            quantifier,
+            pattern,
+        } => {
+            let mut names: Vec<&String> = rule
+                .detections
+                .keys()
+                .filter(|n| pattern.matches_detection_name(n))
+                .collect();
+            names.sort();
+            if names.is_empty() {
+                return None;
+            }
+            let parts = names
+                .iter()
+                .map(|n| rule.detections.get(*n).and_then(analyze_detection));
+            match quantifier {
+                Quantifier::All => and_all(parts),
+                Quantifier::Any => or_all(parts.collect()),
+                Quantifier::Count(0) => None,
+                Quantifier::Count(_) => or_all(parts.collect()),
+            }
+        }
+    }
+}
+
+fn analyze_detection(detection: &CompiledDetection) -> Analysis {
+    match detection {
+        CompiledDetection::AllOf(items) => and_all(items.iter().map(analyze_item)),
+        CompiledDetection::And(parts) => and_all(parts.iter().map(analyze_detection)),
+        CompiledDetection::AnyOf(parts) => or_all(parts.iter().map(analyze_detection).collect()),
+        CompiledDetection::Keywords(_)
+        | CompiledDetection::ArrayMatch { .. }
+        | CompiledDetection::Conditional { .. } => None,
+    }
+}
+
+fn analyze_item(item: &CompiledDetectionItem) -> Analysis {
+    let name = item.field.as_deref()?;
+    if (field::is_normalized(name) && !field::is_verbatim(name)) || item.exists == Some(false) {
+        return None;
+    }
+    analyze_matcher(&item.matcher)
+}
+
+fn analyze_matcher(matcher: &CompiledMatcher) -> Analysis {
+    match matcher {
+        CompiledMatcher::Exact { value, .. }
+        | CompiledMatcher::Contains { value, .. }
+        | CompiledMatcher::StartsWith { value, .. }
+        | CompiledMatcher::EndsWith { value, .. } => Some(vec![vec![literal(value)?]]),
+        CompiledMatcher::AhoCorasickSet { needles, .. } => {
+            let clause: Option<Clause> = needles.iter().map(|n| literal(n)).collect();
+            Some(vec![clause?])
+        }
+        CompiledMatcher::AnyOf(children) => or_all(children.iter().map(analyze_matcher).collect()),
+        CompiledMatcher::AllOf(children) => and_all(children.iter().map(analyze_matcher)),
+        CompiledMatcher::CaseInsensitiveGroup { children, mode } => match mode {
+            GroupMode::Any => or_all(children.iter().map(analyze_matcher).collect()),
+            GroupMode::All => and_all(children.iter().map(analyze_matcher)),
+        },
+        _ => None,
+    }
+}
+
+/// A rule value as a literal of the raw text, if it can stand for one (see the module doc).
+fn literal(value: &str) -> Option<String> {
+    let usable = !value.is_empty()
+        && value.is_ascii()
+        && !value
+            .bytes()
+            .any(|b| matches!(b, b'"' | b'\\') || b.is_ascii_control())
+        && !value
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-');
+    usable.then(|| value.to_ascii_lowercase())
+}
+
+/// All parts hold: their clauses together; open only when every part is open.
+fn and_all(parts: impl Iterator<Item = Analysis>) -> Analysis {
+    let clauses: Vec<Clause> = parts.flatten().flatten().collect();
+    (!clauses.is_empty()).then_some(clauses)
+}
+
+/// One part holds: one clause joining each part's most selective clause; open when any is.
+fn or_all(mut parts: Vec<Analysis>) -> Analysis {
+    if parts.len() <= 1 {
+        return parts.pop().flatten();
+    }
+    let mut joined: Clause = Vec::new();
+    for part in parts {
+        let best = part?.into_iter().max_by_key(|c| {
+            (
+                c.iter().map(String::len).min().unwrap_or(0),
+                usize::MAX - c.len(),
+            )
+        })?;
+        joined.extend(best);
+    }
+    joined.sort();
+    joined.dedup();
+    Some(vec![joined])
+}
+
+#[cfg(test)]
+#[path = "prefilter_tests.rs"]
+mod tests;
