@@ -7,7 +7,6 @@ use std::io::BufRead;
 use std::sync::Arc;
 
 use enumwatch_event::{Location, RawRecord};
-use serde_json::Value;
 
 use crate::{DecodeError, DecodeErrorKind, DecodeLimits};
 
@@ -303,12 +302,9 @@ impl JsonDocument {
 
     fn parse(&mut self, bytes: Vec<u8>, line: u64) -> Result<RawRecord, DecodeError> {
         let location = self.location(line);
-        match serde_json::from_slice::<Value>(&bytes) {
+        match crate::error::parse_json(&bytes) {
             Ok(body) => Ok(RawRecord { location, body }),
-            Err(err) => Err(DecodeError::new(
-                location,
-                crate::error::json_failure(&bytes, &err),
-            )),
+            Err(kind) => Err(DecodeError::new(location, kind)),
         }
     }
 

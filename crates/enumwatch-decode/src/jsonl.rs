@@ -141,7 +141,7 @@ impl Iterator for JsonLines {
                     },
                 )));
             }
-            match serde_json::from_slice::<Value>(&line.bytes) {
+            match crate::error::parse_json(&line.bytes) {
                 Ok(mut value) => match unwrap_container(&mut value) {
                     Some(items) => {
                         for body in items {
@@ -157,12 +157,9 @@ impl Iterator for JsonLines {
                         }));
                     }
                 },
-                Err(err) => {
+                Err(kind) => {
                     let loc = self.location(line.number);
-                    return Some(Err(DecodeError::new(
-                        loc,
-                        crate::error::json_failure(&line.bytes, &err),
-                    )));
+                    return Some(Err(DecodeError::new(loc, kind)));
                 }
             }
         }

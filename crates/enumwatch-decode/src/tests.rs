@@ -539,3 +539,74 @@ fn prefiltered_json_array_elements_are_skipped_and_counted() {
     assert_eq!(ok[0].body["a"], "keep");
     assert_eq!(ok[0].location.record, 1);
 }
+
+fn arb_json_value() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        any::<u64>().prop_map(Value::from),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(Value::from),
+        any::<String>().prop_map(Value::from),
+    ];
+    leaf.prop_recursive(4, 32, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            prop::collection::btree_map(any::<String>(), inner, 0..6)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+/// Equal, but for floats a few units in the last place apart: sonic-rs rounds decimal text to
+/// the nearest double, serde_json (without `float_roundtrip`) is sometimes an ulp or two off.
+fn same_value(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) if x.is_f64() && y.is_f64() => {
+            let (x, y) = (x.as_f64().unwrap_or(0.0), y.as_f64().unwrap_or(0.0));
+            x == y || (x - y).abs() <= 1e-14 * x.abs().max(y.abs())
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same_value(a, b))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .zip(y)
+                    .all(|((ka, va), (kb, vb))| ka == kb && same_value(va, vb))
+        }
+        _ => a == b,
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// The SIMD parse accepts exactly what serde_json accepts and yields the same value.
+    #[test]
+    fn simd_parse_agrees_with_serde_json(
+        value in arb_json_value(),
+        cut in any::<prop::sample::Index>(),
+        junk in prop::sample::select(vec!["", " ", "x", "}", "\\", "\u{0}", "1e400", "\"\\ud800\""]),
+    ) {
+        let text = serde_json::to_string(&value).unwrap();
+        let pretty = serde_json::to_string_pretty(&value).unwrap();
+        let at = cut.index(text.len() + 1);
+        let spliced = match (text.get(..at), text.get(at..)) {
+            (Some(a), Some(b)) => format!("{a}{junk}{b}"),
+            _ => text.clone(),
+        };
+        for candidate in [text.as_str(), pretty.as_str(), spliced.as_str()] {
+            let ours = crate::error::parse_json(candidate.as_bytes()).ok();
+            let reference = serde_json::from_str::<Value>(candidate).ok();
+            let agree = match (&ours, &reference) {
+                (Some(a), Some(b)) => same_value(a, b),
+                (None, None) => true,
+                _ => false,
+            };
+            prop_assert!(agree, "on {:?}: {:?} vs {:?}", candidate, ours, reference);
+        }
+    }
+}
