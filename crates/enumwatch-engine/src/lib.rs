@@ -6,6 +6,7 @@
 
 mod correlate;
 mod matcher;
+mod state;
 mod view;
 
 #[cfg(test)]
