@@ -7,6 +7,10 @@
 //! (routing stays ours), feeds them with the event's own time through `process_with_detections`,
 //! and resets a group's window after it fires. Events without a time cannot be placed in a window
 //! and are skipped; the caller feeds events in event-time order.
+//!
+//! The cap on the number of groups is ours too (`state::GroupLedger`): rsigma's own eviction
+//! picks among equally stale groups by hash order, so it is set out of reach and the correlator
+//! evicts the oldest groups by (event time, arrival) itself, counting them.
 
 use std::collections::{HashMap, HashSet};
 
@@ -15,6 +19,7 @@ use enumwatch_rules::{ParsedRule, RuleSet};
 use rsigma_eval::{CorrelationAction, CorrelationConfig, CorrelationEngine};
 use rsigma_parser::SigmaCollection;
 
+use crate::state::GroupLedger;
 use crate::view::SigmaView;
 use crate::{EngineError, Hit};
 
@@ -43,17 +48,22 @@ impl CorrelationHit {
     }
 }
 
-/// Most window entries kept across all correlation groups; past it the stalest groups are
-/// dropped (and counted by `Correlator::evictions`).
+/// Most correlation groups (one window per correlation rule and group-by value) held at once.
+/// Past it the groups that saw an event longest ago (by event time, then arrival) are dropped
+/// until a tenth below the cap, and counted by `Correlator::evictions`: adversarial cardinality
+/// (millions of principals in one window) costs bounded memory and a reported count, and the
+/// same input always loses the same groups.
 pub const MAX_STATE_ENTRIES: usize = 100_000;
 /// Most entries kept in one group's window (oldest dropped first; counts can only go down).
 pub const MAX_GROUP_ENTRIES: usize = 10_000;
 
 /// Stateful correlation over detection hits, on event time.
 pub struct Correlator {
-    /// Window entries dropped because the state reached `MAX_STATE_ENTRIES`.
+    /// Groups dropped because the state went past its cap.
     evictions: u64,
     engine: CorrelationEngine,
+    /// Every group in `engine` and when it last saw an event; enforces the state cap.
+    ledger: GroupLedger,
     /// Rule id → index into `RuleSet::rules()`.
     index: HashMap<String, usize>,
     /// Correlation rule index → the rules it aggregates.
@@ -64,6 +74,11 @@ pub struct Correlator {
 
 impl Correlator {
     pub fn new(rules: &RuleSet) -> Result<Self, EngineError> {
+        Self::with_state_cap(rules, MAX_STATE_ENTRIES)
+    }
+
+    /// A correlator holding at most `cap` groups; tests use a small cap to reach it quickly.
+    pub(crate) fn with_state_cap(rules: &RuleSet, cap: usize) -> Result<Self, EngineError> {
         let mut collection = SigmaCollection::new();
         let mut index = HashMap::new();
         let mut members = HashMap::new();
@@ -92,7 +107,9 @@ impl Correlator {
         }
         let config = CorrelationConfig {
             action_on_match: CorrelationAction::Reset,
-            max_state_entries: MAX_STATE_ENTRIES,
+            // `ledger` keeps the state at or under the cap after every event, so rsigma's own
+            // hard cap (which drops equally stale groups in hash order) never runs.
+            max_state_entries: usize::MAX,
             max_group_entries: Some(MAX_GROUP_ENTRIES),
             ..CorrelationConfig::default()
         };
@@ -105,21 +122,26 @@ impl Correlator {
                     message: e.to_string(),
                 })?;
         }
+        let ledger = GroupLedger::new(&collection, cap)?;
         Ok(Self {
             evictions: 0,
             engine,
+            ledger,
             index,
             members,
             correlated,
         })
     }
 
-    /// Window entries dropped at the state cap so far.
+    /// Groups dropped at the state cap so far, each with its window's entries (the correlation
+    /// may under-count for them). Groups whose window had passed, or that fired and were reset,
+    /// are not counted: nothing was lost with them.
     pub fn evictions(&self) -> u64 {
         self.evictions
     }
 
-    /// Window entries held now, across all correlation groups (at most `MAX_STATE_ENTRIES`).
+    /// Groups held now, one per correlation rule and group-by value (at most `MAX_STATE_ENTRIES`
+    /// between calls to `observe`).
     pub fn state_entries(&self) -> usize {
         self.engine.state_count()
     }
@@ -145,7 +167,7 @@ impl Correlator {
         }
         let view = SigmaView(event);
         // Only the detections `Matcher` reported (i.e. of the event's own log source) count.
-        let detections = self
+        let detections: Vec<_> = self
             .engine
             .evaluate(&view)
             .into_iter()
@@ -157,14 +179,12 @@ impl Correlator {
                     .is_some_and(|i| routed.contains(i))
             })
             .collect();
-        let before = self.engine.state_count();
-        let results = self
-            .engine
-            .process_with_detections(&view, detections, time.as_second());
-        if before >= MAX_STATE_ENTRIES {
-            let after = self.engine.state_count();
-            self.evictions += (before + 1).saturating_sub(after) as u64;
-        }
+        // rsigma clamps the time the same way; the ledger must stamp what rsigma stores.
+        let time = time.as_second().clamp(0, i64::MAX / 2);
+        self.ledger.record_detections(&view, &detections, time);
+        let results = self.engine.process_with_detections(&view, detections, time);
+        self.ledger.record_chained(&results, time);
+        self.evictions += self.ledger.enforce(&mut self.engine, time);
         results
             .iter()
             .filter_map(|r| {
@@ -339,8 +359,10 @@ mod tests {
     }
 
     /// Adversarial cardinality: 200,000 distinct principals in one window (twice the cap) make
-    /// the state stay at or under `MAX_STATE_ENTRIES`, with the dropped entries counted. About
-    /// 7 s in a debug build on a loaded 2-core VM; the size must stay above the cap.
+    /// the state stay at or under `MAX_STATE_ENTRIES`, with every dropped group counted. About
+    /// 10 s in a debug build on a loaded 2-core VM (ten export and re-import passes at the cap);
+    /// the size must stay above the cap. Which groups go is tested at a small cap
+    /// (`at_the_state_cap_the_oldest_groups_go_the_same_way_every_run`).
     #[test]
     fn distinct_principals_past_the_state_cap_are_evicted_and_counted() {
         const PRINCIPALS: usize = 2 * MAX_STATE_ENTRIES;
@@ -373,6 +395,11 @@ mod tests {
             "{} evictions",
             correlator.evictions()
         );
+        assert_eq!(
+            correlator.evictions() as usize + correlator.state_entries(),
+            PRINCIPALS,
+            "every group is held or counted"
+        );
         // The newest principals are still counted: two more events complete a burst.
         let last = format!("p{}", PRINCIPALS - 1);
         let burst: Vec<Event> = (0..2)
@@ -383,6 +410,212 @@ mod tests {
             .map(|e| correlator.observe(e, &hits).len())
             .sum();
         assert_eq!(fired, 1);
+    }
+
+    /// What an adversarial run leaves behind, in terms of arrival order (position 0 arrived
+    /// first), so runs that order equal timestamps differently can be compared.
+    #[derive(Debug, PartialEq)]
+    struct Outcome {
+        evictions: u64,
+        peak: usize,
+        state: usize,
+        /// Arrival positions of the principals whose window is still held, ascending.
+        held: Vec<usize>,
+        /// Whether a burst completed the window of the principal that arrived first / last.
+        first_fired: bool,
+        last_fired: bool,
+    }
+
+    const CAP: usize = 100;
+
+    /// `order.len()` distinct principals list users once, all in the same minute, in the order
+    /// `order` names them (principal `p{order[i]}` arrives `i`-th); then the first and the last
+    /// to arrive list users twice more, which completes a `gte: 3` window only if theirs was kept.
+    fn adversarial(order: &[usize]) -> Outcome {
+        let (rules, errors) = load(&[RuleSource {
+            name: "c.yml".into(),
+            text: rules(&EVENT_COUNT.replace("5m", "1h")),
+        }]);
+        assert!(errors.is_empty(), "{errors:?}");
+        let mut correlator = Correlator::with_state_cap(&rules, CAP).unwrap();
+        let hits = [Hit {
+            rule: 0,
+            matched_fields: Vec::new(),
+        }];
+        let mut peak = 0;
+        for p in order {
+            let e = event(LogSource::Cloudtrail, 0, &format!("p{p}"), "10.0.0.1");
+            assert!(correlator.observe(&e, &hits).is_empty());
+            peak = peak.max(correlator.state_entries());
+        }
+        assert!(correlator.ledger.stamps_every_group(&correlator.engine));
+        let position: HashMap<String, usize> = order
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (format!("p{p}"), i))
+            .collect();
+        let mut held: Vec<usize> = correlator
+            .engine
+            .export_state()
+            .windows
+            .into_values()
+            .flatten()
+            .filter_map(|(key, _)| position.get(key.0.first()?.as_deref()?).copied())
+            .collect();
+        held.sort_unstable();
+        let (evictions, state) = (correlator.evictions(), correlator.state_entries());
+        let mut burst = |p: usize| {
+            let fired: usize = (1..=2)
+                .map(|m| {
+                    let e = event(LogSource::Cloudtrail, m, &format!("p{p}"), "10.0.0.1");
+                    let fired = correlator.observe(&e, &hits).len();
+                    peak = peak.max(correlator.state_entries());
+                    fired
+                })
+                .sum();
+            fired > 0
+        };
+        let first_fired = burst(order[0]);
+        let last_fired = burst(order[order.len() - 1]);
+        Outcome {
+            evictions,
+            peak,
+            state,
+            held,
+            first_fired,
+            last_fired,
+        }
+    }
+
+    /// Twice the cap of principals in one second: the cap holds, every dropped group is counted,
+    /// the groups dropped are the ones that arrived first, and the outcome is the same on every
+    /// run and whichever way the equal timestamps are ordered.
+    #[test]
+    fn at_the_state_cap_the_oldest_groups_go_the_same_way_every_run() {
+        let arrival: Vec<usize> = (0..2 * CAP).collect();
+        let outcome = adversarial(&arrival);
+        assert!(outcome.peak <= CAP, "{outcome:?}");
+        assert_eq!(
+            outcome.evictions as usize + outcome.state,
+            2 * CAP,
+            "every group is held or counted: {outcome:?}"
+        );
+        let newest: Vec<usize> = (2 * CAP - outcome.state..2 * CAP).collect();
+        assert_eq!(outcome.held, newest, "the newest arrivals are held");
+        assert!(
+            !outcome.first_fired,
+            "the first principal's window was evicted"
+        );
+        assert!(outcome.last_fired, "the last principal's window was kept");
+
+        assert_eq!(adversarial(&arrival), outcome, "a second run");
+        // The same principals and timestamps, ties in another order (a fixed permutation).
+        let shuffled: Vec<usize> = (0..2 * CAP).map(|i| (i * 37 + 11) % (2 * CAP)).collect();
+        let mut sorted = shuffled.clone();
+        sorted.sort_unstable();
+        assert_eq!(sorted, arrival, "a permutation");
+        assert_eq!(adversarial(&shuffled), outcome, "ties in another order");
+        let reversed: Vec<usize> = arrival.iter().rev().copied().collect();
+        assert_eq!(adversarial(&reversed), outcome, "ties reversed");
+    }
+
+    /// Oldest means the oldest last event, not the oldest group: a principal seen again after
+    /// newer ones keeps its window, and a group's event time outranks its arrival.
+    #[test]
+    fn a_group_seen_again_is_no_longer_the_oldest() {
+        let (rules, _) = load(&[RuleSource {
+            name: "c.yml".into(),
+            text: rules(&EVENT_COUNT.replace("5m", "1h")),
+        }]);
+        let mut correlator = Correlator::with_state_cap(&rules, CAP).unwrap();
+        let hits = [Hit {
+            rule: 0,
+            matched_fields: Vec::new(),
+        }];
+        let observe = |correlator: &mut Correlator, minute: i64, actor: &str| {
+            let e = event(LogSource::Cloudtrail, minute, actor, "10.0.0.1");
+            correlator.observe(&e, &hits).len()
+        };
+        let c = &mut correlator;
+        observe(c, 0, "early");
+        observe(c, 0, "refreshed");
+        for i in 0..CAP - 2 {
+            observe(c, 0, &format!("p{i}"));
+        }
+        observe(c, 1, "refreshed");
+        assert_eq!(c.evictions(), 0, "at the cap, not past it");
+        // Past the cap: down to a tenth below it, oldest first: `early`, then `p0`..`p9`.
+        observe(c, 2, "late");
+        assert_eq!(c.evictions(), (CAP / 10 + 1) as u64);
+        assert_eq!(c.state_entries(), CAP - CAP / 10);
+        assert_eq!(
+            observe(c, 3, "early") + observe(c, 4, "early"),
+            0,
+            "evicted"
+        );
+        assert_eq!(observe(c, 3, "refreshed"), 1, "kept: its third event");
+    }
+
+    /// Only groups dropped to the cap are counted: a window that passed, or a group that fired
+    /// and was reset, loses nothing when the cap clears it out.
+    #[test]
+    fn expired_and_fired_groups_are_not_evictions() {
+        let (rules, _) = load(&[RuleSource {
+            name: "c.yml".into(),
+            text: rules(EVENT_COUNT),
+        }]);
+        let mut correlator = Correlator::with_state_cap(&rules, CAP).unwrap();
+        let hits = [Hit {
+            rule: 0,
+            matched_fields: Vec::new(),
+        }];
+        let mut fired = 0;
+        for m in 0..3 {
+            let e = event(LogSource::Cloudtrail, m, "bob", "10.0.0.1");
+            fired += correlator.observe(&e, &hits).len();
+        }
+        assert_eq!(fired, 1, "bob's group fired and was reset");
+        // Bob's emptied group and these fill the state to the cap, not past it.
+        for i in 0..CAP - 1 {
+            let e = event(LogSource::Cloudtrail, 3, &format!("p{i}"), "10.0.0.1");
+            correlator.observe(&e, &hits);
+        }
+        // 10 minutes on, every 5 minute window has passed.
+        let e = event(LogSource::Cloudtrail, 13, "late", "10.0.0.1");
+        correlator.observe(&e, &hits);
+        assert_eq!(correlator.evictions(), 0);
+        assert_eq!(correlator.state_entries(), 1);
+    }
+
+    /// A correlation over a correlation: the groups rsigma creates for the parent when the child
+    /// fires are stamped too, so the cap orders them like any other (and reaches them).
+    #[test]
+    fn chained_correlation_groups_are_stamped() {
+        let yaml = format!(
+            "{}---\ntitle: Bursts again\nid: 66666666-6666-4666-8666-666666666666\ncorrelation:\n  type: event_count\n  rules:\n    - 44444444-4444-4444-8444-444444444444\n  group-by:\n    - actor.name\n  timespan: 1h\n  condition:\n    gte: 2\nlevel: high\n",
+            rules(EVENT_COUNT)
+        );
+        let (rules, errors) = load(&[RuleSource {
+            name: "c.yml".into(),
+            text: yaml,
+        }]);
+        assert!(errors.is_empty(), "{errors:?}");
+        let mut correlator = Correlator::with_state_cap(&rules, 3).unwrap();
+        let hits = [Hit {
+            rule: 0,
+            matched_fields: Vec::new(),
+        }];
+        let mut fired = Vec::new();
+        for (m, actor) in [0, 1, 2, 3, 4, 5, 6]
+            .iter()
+            .zip(["bob", "eve", "bob", "ann"].iter().cycle())
+        {
+            let e = event(LogSource::Cloudtrail, *m, actor, "10.0.0.1");
+            fired.extend(correlator.observe(&e, &hits).into_iter().map(|h| h.rule));
+            assert!(correlator.ledger.stamps_every_group(&correlator.engine));
+        }
+        assert_eq!(fired, vec![1], "bob's burst at minutes 0, 2 and 4");
+        assert!(correlator.state_entries() <= 3);
     }
 
     #[test]

@@ -7,6 +7,7 @@
 mod correlate;
 mod matcher;
 mod prefilter;
+mod state;
 mod view;
 
 #[cfg(test)]

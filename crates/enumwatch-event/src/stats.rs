@@ -54,8 +54,9 @@ pub struct RunStats {
     pub suppressed: BTreeMap<String, u64>,
     /// Tuning entries that expired and were not applied (`name (owner, expired date)`).
     pub tuning_expired: Vec<String>,
-    /// Correlation window entries dropped because a group or the whole state reached its cap
-    /// (the correlation may under-count; raise the cap or narrow the group-by).
+    /// Correlation groups (a window per correlation rule and group-by value) dropped, oldest
+    /// first, because the state went past its cap; the correlation may under-count for them
+    /// (raise the cap or narrow the group-by). Entries a full group drops are not counted.
     pub correlation_state_evictions: u64,
     /// Detection rule hits.
     pub hits: u64,
