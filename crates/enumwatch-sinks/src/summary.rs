@@ -102,7 +102,7 @@ pub fn render_summary(stats: &RunStats) -> String {
         line(
             &mut out,
             format!(
-                "correlation state cap reached: {} window entries dropped (high-cardinality input; correlation counts may be low)",
+                "correlation state cap reached: the {} least recently seen correlation groups were dropped (high-cardinality input; correlation counts may be low)",
                 stats.correlation_state_evictions
             ),
         );

@@ -142,7 +142,7 @@ fn summary_reports_correlation_state_evictions() {
     };
     let text = render_summary(&stats);
     assert!(
-        text.contains("correlation state cap reached: 100001 window entries dropped (high-cardinality input; correlation counts may be low)"),
+        text.contains("correlation state cap reached: the 100001 least recently seen correlation groups were dropped (high-cardinality input; correlation counts may be low)"),
         "{text}"
     );
 }
