@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Same-run comparison of `enumwatch hunt` with its Rust peers (Chainsaw, Hayabusa, rsigma) on the
-# same rule and the same inputs, beside `cat` and a bare serde_json parse (see BENCHMARKS.md).
+# same rule and the same inputs, beside `cat` and bare serde_json and sonic-rs (SIMD) parses (see
+# BENCHMARKS.md).
 # Usage: bench/compare.sh [SIZE_MB]        (default 256; corpora are generated once, gitignored)
 # Peer binaries are found through env vars (build them as BENCHMARKS.md says); a missing one is
 # reported and its rows are skipped, so the script still runs with enumwatch alone:
@@ -84,10 +85,14 @@ for kind in process cloudtrail; do
   header "$kind JSON lines: $f ($bytes bytes, $recs records), rule $id"
   row "cat > /dev/null" "$bytes" "$recs" 'echo -' -- cat "$f"
   row "serde_json::Value parse per line (enumwatch-baseline json)" "$bytes" "$recs" 'echo -' -- "$T/enumwatch-baseline" json "$f"
+  row "sonic-rs DOM parse per line, SIMD (enumwatch-baseline sonic)" "$bytes" "$recs" 'echo -' -- "$T/enumwatch-baseline" sonic "$f"
   for th in 1 2; do
     row "enumwatch, bench rule, $th thread(s)" "$bytes" "$recs" "$ew_count" -- \
       "$EW" hunt "$f" --rules bench/rules --rule "$id" --threads "$th" --format jsonl -o "$OUT/res" -q
   done
+  # the same rule parsing every record: what the raw-text prefilter saves
+  row "enumwatch, bench rule, 1 thread, --no-prefilter" "$bytes" "$recs" "$ew_count" -- \
+    "$EW" hunt "$f" --rules bench/rules --rule "$id" --threads 1 --no-prefilter --format jsonl -o "$OUT/res" -q
   row "enumwatch, full rule pack, 1 thread" "$bytes" "$recs" "$ew_count" -- \
     "$EW" hunt "$f" --rule attack.t1087.004 --threads 1 --format jsonl -o "$OUT/res" -q
   # rsigma's eval has no thread option: one core

@@ -1,6 +1,8 @@
 //! Baselines that `bench/run.sh` times beside `enumwatch hunt` on the same file in the same run:
-//! `read` (buffered read and line split, the I/O floor) and `json` (every line parsed into a
-//! `serde_json::Value`, the parse floor enumwatch's decoder starts from). Prints
+//! `read` (buffered read and line split, the I/O floor), `json` (every line parsed into a
+//! `serde_json::Value`), `sonic` (every line parsed into sonic-rs's own DOM: the SIMD parse
+//! floor) and `sonic-serde` (sonic-rs into a `serde_json::Value`, what enumwatch's decoder does).
+//! Prints
 //! `lines=<n> bytes=<n> seconds=<s>` so the script can compute rates.
 
 #![allow(clippy::print_stdout, reason = "a benchmark tool reports on stdout")]
@@ -19,7 +21,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let (Some(mode), Some(path)) = (args.get(1), args.get(2)) else {
-        bail!("usage: enumwatch-baseline read|json FILE");
+        bail!("usage: enumwatch-baseline read|json|sonic|sonic-serde FILE");
     };
     let file = File::open(path).with_context(|| format!("cannot open {path}"))?;
     let mut reader = BufReader::with_capacity(1 << 20, file);
