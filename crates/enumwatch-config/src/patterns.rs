@@ -2,6 +2,7 @@
 //! with `*` wildcards (case-insensitive, whole-value), and CIDR lists. Compiled once at load.
 
 use std::net::IpAddr;
+use std::sync::{Arc, OnceLock};
 
 use ipnet::IpNet;
 use regex::Regex;
@@ -12,7 +13,10 @@ use serde::de::{self, Deserializer};
 #[derive(Debug, Clone, Default)]
 pub struct PatternList {
     patterns: Vec<String>,
-    regex: Option<Regex>,
+    /// The compiled patterns (`None` when there are none). A user's list is compiled when it is
+    /// read, so that its errors surface on load; a built-in default list on its first match,
+    /// so a run whose events never consult it does not pay for it. Clones share it.
+    regex: Arc<OnceLock<Option<Regex>>>,
 }
 
 impl PartialEq for PatternList {
@@ -23,36 +27,27 @@ impl PartialEq for PatternList {
 
 impl PatternList {
     pub fn new(patterns: Vec<String>) -> Result<Self, String> {
-        if patterns.is_empty() {
-            return Ok(Self::default());
-        }
-        let alternatives: Vec<String> = patterns
-            .iter()
-            .map(|p| {
-                p.split('*')
-                    .map(regex::escape)
-                    .collect::<Vec<_>>()
-                    .join(".*")
-            })
-            .collect();
-        let regex = regex::RegexBuilder::new(&format!("^(?:{})$", alternatives.join("|")))
-            .case_insensitive(true)
-            .size_limit(1 << 22)
-            .build()
-            .map_err(|e| format!("cannot compile the patterns: {e}"))?;
+        let regex = compile(&patterns)?;
         Ok(Self {
             patterns,
-            regex: Some(regex),
+            regex: Arc::new(OnceLock::from(regex)),
         })
     }
 
-    /// A list of built-in patterns (known to compile).
+    /// A list of built-in patterns (known to compile: the tests compile every default list),
+    /// compiled on first use.
     pub(crate) fn literal(patterns: &[&str]) -> Self {
-        Self::new(patterns.iter().map(|s| (*s).to_owned()).collect()).unwrap_or_default()
+        Self {
+            patterns: patterns.iter().map(|s| (*s).to_owned()).collect(),
+            regex: Arc::default(),
+        }
     }
 
     pub fn matches(&self, value: &str) -> bool {
-        self.regex.as_ref().is_some_and(|r| r.is_match(value))
+        self.regex
+            .get_or_init(|| compile(&self.patterns).ok().flatten())
+            .as_ref()
+            .is_some_and(|r| r.is_match(value))
     }
 
     pub fn is_empty(&self) -> bool {
@@ -62,6 +57,28 @@ impl PatternList {
     pub fn patterns(&self) -> &[String] {
         &self.patterns
     }
+}
+
+/// One anchored, case-insensitive alternation of the patterns; `None` for no patterns.
+fn compile(patterns: &[String]) -> Result<Option<Regex>, String> {
+    if patterns.is_empty() {
+        return Ok(None);
+    }
+    let alternatives: Vec<String> = patterns
+        .iter()
+        .map(|p| {
+            p.split('*')
+                .map(regex::escape)
+                .collect::<Vec<_>>()
+                .join(".*")
+        })
+        .collect();
+    regex::RegexBuilder::new(&format!("^(?:{})$", alternatives.join("|")))
+        .case_insensitive(true)
+        .size_limit(1 << 22)
+        .build()
+        .map(Some)
+        .map_err(|e| format!("cannot compile the patterns: {e}"))
 }
 
 impl<'de> Deserialize<'de> for PatternList {

@@ -10,6 +10,28 @@ fn shipped_file_equals_defaults() {
 }
 
 #[test]
+fn default_pattern_lists_compile_and_match_like_loaded_ones() {
+    // The defaults compile on first use; this proves they compile, and match as a user's list
+    // with the same patterns (compiled on load) does.
+    let defaults = Config::default();
+    let lists = [
+        &defaults.identity_provider.app_context.public_client_app_ids,
+        &defaults.iaas.cli_user_agent.expected,
+    ];
+    for list in lists {
+        assert!(!list.is_empty());
+        let loaded = PatternList::new(list.patterns().to_vec()).unwrap();
+        for value in list.patterns().iter().map(|p| p.replace('*', "x")) {
+            assert!(list.matches(&value), "{value}");
+            assert!(loaded.matches(&value), "{value}");
+            assert!(list.matches(&value.to_uppercase()), "{value}");
+        }
+        assert!(!list.matches("nothing like it"));
+        assert!(!loaded.matches("nothing like it"));
+    }
+}
+
+#[test]
 fn overrides_and_lookups() {
     let c = Config::parse(
         "[iaas]\ndistinct_operations = 7\ntime_window = \"90s\"\n[iaas.caller_type]\nadmin = [\"arn:aws:iam::*:user/admin-*\"]\nexpected_enumerators = [\"admin\"]\n[saas.geo_context]\nexpected_countries = [\"DE\"]\ntrusted_cidrs = [\"10.0.0.0/8\", \"192.0.2.7\"]\n",

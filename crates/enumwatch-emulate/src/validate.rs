@@ -177,7 +177,7 @@ impl Matrix {
 }
 
 fn default_rules() -> Result<RuleSet, EmulateError> {
-    let (rules, errors) = enumwatch_rules::load(&builtin_rule_sources());
+    let (rules, errors) = enumwatch_rules::load_prechecked(&builtin_rule_sources(), &[]);
     if let Some(e) = errors.first() {
         return Err(EmulateError::Pipeline(e.to_string()));
     }

@@ -83,10 +83,15 @@ impl Correlator {
         let mut index = HashMap::new();
         let mut members = HashMap::new();
         let mut correlated = HashSet::new();
+        let named = named_by_correlations(rules);
         for (i, (meta, parsed)) in rules.rules().iter().zip(rules.parsed()).enumerate() {
             index.insert(meta.id.clone(), i);
             match parsed {
-                ParsedRule::Detection(rule) => collection.rules.push((**rule).clone()),
+                ParsedRule::Detection(rule) => {
+                    if needed_by_correlation_engine(rule, &named) {
+                        collection.rules.push((**rule).clone());
+                    }
+                }
                 ParsedRule::Correlation(rule) => {
                     let refs: Vec<usize> = rule
                         .rules
@@ -205,6 +210,33 @@ impl Correlator {
     }
 }
 
+/// Every rule id or name some correlation rule refers to.
+fn named_by_correlations(rules: &RuleSet) -> HashSet<&str> {
+    rules
+        .parsed()
+        .iter()
+        .filter_map(|p| match p {
+            ParsedRule::Correlation(c) => Some(c.rules.iter().map(String::as_str)),
+            _ => None,
+        })
+        .flatten()
+        .collect()
+}
+
+/// Whether rsigma's correlation engine needs this detection rule (and so compiles it again).
+/// `observe` only ever passes it detections of rules a correlation aggregates, and rsigma reads
+/// other detection rules only for their `rsigma.*` attributes (engine-wide settings such as
+/// `rsigma.suppress`); every other rule would be compiled and evaluated for nothing.
+fn needed_by_correlation_engine(rule: &rsigma_parser::SigmaRule, named: &HashSet<&str>) -> bool {
+    let named_here = |key: &Option<String>| key.as_deref().is_some_and(|k| named.contains(k));
+    named_here(&rule.id)
+        || named_here(&rule.name)
+        || rule
+            .custom_attributes
+            .keys()
+            .any(|k| k.starts_with("rsigma."))
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
@@ -263,6 +295,30 @@ mod tests {
                 )
             })
             .collect()
+    }
+
+    #[test]
+    fn the_correlation_engine_holds_only_the_detection_rules_it_can_use() {
+        let unrelated = "title: List roles\nid: 55555555-5555-4555-8555-555555555555\nname: list-roles\nlogsource:\n  product: aws\n  service: cloudtrail\ndetection:\n  selection:\n    eventName: ListRoles\n  condition: selection\nlevel: low\n";
+        let with_setting = unrelated
+            .replace(
+                "55555555-5555-4555-8555-555555555555",
+                "66666666-6666-4666-8666-666666666666",
+            )
+            .replace(
+                "name: list-roles",
+                "name: list-roles-2\nrsigma.suppress: 1h",
+            );
+        let yaml = format!("{}---\n{unrelated}---\n{with_setting}", rules(EVENT_COUNT));
+        let (set, errors) = load(&[RuleSource {
+            name: "c.yml".into(),
+            text: yaml.clone(),
+        }]);
+        assert!(errors.is_empty(), "{errors:?}");
+        let correlator = Correlator::new(&set).unwrap();
+        // `list-users` (aggregated) and the rule carrying an engine-wide `rsigma.*` setting.
+        assert_eq!(correlator.engine.detection_rule_count(), 2);
+        assert_eq!(run(&yaml, &bob(&[0, 1, 2])).len(), 1);
     }
 
     #[test]

@@ -1,10 +1,11 @@
 //! Stateless detection: one compiled rsigma engine per log source.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use enumwatch_event::{Event, LogSource, SigmaLogSource};
 use enumwatch_rules::{ParsedRule, RuleKind, RuleMeta, RuleSet};
-use rsigma_eval::Engine;
+use rsigma_eval::{CompiledRule, Engine};
 
 use crate::EngineError;
 use crate::view::SigmaView;
@@ -45,18 +46,19 @@ impl Matcher {
         for (i, meta) in rules.rules().iter().enumerate() {
             index.insert(meta.id.clone(), i);
         }
+        // Each rule is compiled at most once (or not at all when loading already did), however
+        // many log sources admit it; every engine gets its own copy of the compiled form.
+        let mut compiled: Vec<Option<Arc<CompiledRule>>> = rules.compiled().to_vec();
         for source in LogSource::ALL {
             let mut engine = Engine::new();
             let mut n_rules = 0;
-            for (meta, parsed) in rules.rules().iter().zip(rules.parsed()) {
+            for (i, (meta, parsed)) in rules.rules().iter().zip(rules.parsed()).enumerate() {
                 if let ParsedRule::Detection(rule) = parsed
                     && meta.kind == RuleKind::Detection
                     && admits(meta, source.sigma())
                 {
-                    engine.add_rule(rule).map_err(|e| EngineError::Compile {
-                        rule: meta.id.clone(),
-                        message: e.to_string(),
-                    })?;
+                    let rule = compiled_once(&mut compiled, i, rule, meta)?;
+                    engine.add_compiled_rule(CompiledRule::clone(&rule));
                     n_rules += 1;
                 }
             }
@@ -116,4 +118,30 @@ impl Matcher {
             new.sort_by_key(|h| h.rule);
         }
     }
+}
+
+/// Rule `i`'s compiled form: the one loading kept, or compiled now (once) and remembered.
+/// `Engine::add_rule` would compile the same way (no pipelines), so the engines are identical.
+fn compiled_once(
+    compiled: &mut Vec<Option<Arc<CompiledRule>>>,
+    i: usize,
+    rule: &rsigma_parser::SigmaRule,
+    meta: &RuleMeta,
+) -> Result<Arc<CompiledRule>, EngineError> {
+    if compiled.len() <= i {
+        compiled.resize(i + 1, None);
+    }
+    if let Some(Some(done)) = compiled.get(i) {
+        return Ok(Arc::clone(done));
+    }
+    let fresh = Arc::new(
+        rsigma_eval::compile_rule(rule).map_err(|e| EngineError::Compile {
+            rule: meta.id.clone(),
+            message: e.to_string(),
+        })?,
+    );
+    if let Some(slot) = compiled.get_mut(i) {
+        *slot = Some(Arc::clone(&fresh));
+    }
+    Ok(fresh)
 }

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use enumwatch_event::{Event, Location, LogSource};
-use enumwatch_rules::{RuleSource, load};
+use enumwatch_rules::{RuleSource, load, load_prechecked};
 use serde_json::{Value, json};
 
 use crate::Matcher;
@@ -351,4 +351,40 @@ fn a_ps_script_rule_sees_only_script_blocks() {
     );
     assert!(matches(&yaml, &block));
     assert!(!matches(&yaml, &process));
+}
+
+#[test]
+fn prechecked_rules_compile_in_the_matcher_like_checked_ones() {
+    let yaml = rule(
+        PROC,
+        "  sel:\n    CommandLine|re: '(?i)aws\\s+iam\\s+list'\n  condition: sel",
+    );
+    let source = RuleSource {
+        name: "r.yml".into(),
+        text: yaml.clone(),
+    };
+    let (prechecked, errors) = load_prechecked(std::slice::from_ref(&source), &[]);
+    assert!(errors.is_empty(), "{errors:?}");
+    assert!(prechecked.compiled()[0].is_none());
+    let m = Matcher::new(&prechecked).unwrap();
+    for cmd in ["AWS  iam list-users", "aws iam get-user"] {
+        let mut hits = Vec::new();
+        m.matches(&proc(cmd), &mut hits);
+        assert_eq!(!hits.is_empty(), matches(&yaml, &proc(cmd)), "{cmd}");
+    }
+    // A prechecked rule that does not compile fails the matcher, naming the rule.
+    let broken = RuleSource {
+        name: "r.yml".into(),
+        text: rule(
+            PROC,
+            "  sel:\n    CommandLine|re: '(unclosed'\n  condition: sel",
+        ),
+    };
+    let (set, errors) = load_prechecked(&[broken], &[]);
+    assert!(errors.is_empty(), "{errors:?}");
+    let err = Matcher::new(&set).err().unwrap().to_string();
+    assert!(
+        err.starts_with("rule `55555555-5555-4555-8555-555555555555` cannot be compiled"),
+        "{err}"
+    );
 }

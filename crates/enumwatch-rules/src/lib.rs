@@ -11,7 +11,9 @@ mod meta;
 mod regex_budget;
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
+use rsigma_eval::CompiledRule;
 use rsigma_parser::{CorrelationRule, FilterRule, SigmaRule, parse_sigma_yaml};
 
 pub use error::RuleError;
@@ -39,6 +41,10 @@ pub enum ParsedRule {
 pub struct RuleSet {
     metas: Vec<RuleMeta>,
     parsed: Vec<ParsedRule>,
+    /// A detection rule's rsigma form when loading already compiled it to check it (same
+    /// index), so that the engine does not compile it again; `None` for prechecked sources
+    /// (compiled only if selected) and for correlations and filters.
+    compiled: Vec<Option<Arc<CompiledRule>>>,
 }
 
 impl RuleSet {
@@ -50,6 +56,13 @@ impl RuleSet {
     #[doc(hidden)]
     pub fn parsed(&self) -> &[ParsedRule] {
         &self.parsed
+    }
+
+    /// The compiled detection rules loading produced, index-aligned with `rules()`; `None`
+    /// where the engine still has to compile the parsed rule (for `enumwatch-engine`).
+    #[doc(hidden)]
+    pub fn compiled(&self) -> &[Option<Arc<CompiledRule>>] {
+        &self.compiled
     }
 
     pub fn get(&self, id: &str) -> Option<&RuleMeta> {
@@ -100,6 +113,10 @@ impl RuleSet {
                 .iter()
                 .filter_map(|&i| self.parsed.get(i).cloned())
                 .collect(),
+            compiled: keep
+                .iter()
+                .filter_map(|&i| self.compiled.get(i).cloned())
+                .collect(),
         }
     }
 
@@ -143,12 +160,27 @@ impl RuleSet {
 
 /// Parse and check every source; good rules load even when others fail.
 pub fn load(sources: &[RuleSource]) -> (RuleSet, Vec<RuleError>) {
+    load_prechecked(&[], sources)
+}
+
+/// Like `load` for `sources`, after `prechecked` sources that are only parsed and described:
+/// their regex budget and rsigma compilation are taken as already checked, so a rule that is
+/// never selected costs no regex compilation at startup. For the built-in rules, which
+/// `enumwatch-analytics`' tests lint one by one; `enumwatch-engine` compiles the selected ones.
+pub fn load_prechecked(
+    prechecked: &[RuleSource],
+    sources: &[RuleSource],
+) -> (RuleSet, Vec<RuleError>) {
     let mut set = RuleSet::default();
     let mut errors = Vec::new();
-    for source in sources {
-        let (metas, parsed, errs) = load_one(source);
+    let all = prechecked
+        .iter()
+        .map(|s| (s, Check::Prechecked))
+        .chain(sources.iter().map(|s| (s, Check::Compile)));
+    for (source, check) in all {
+        let (loaded, errs) = load_one(source, check);
         errors.extend(errs);
-        for (meta, rule) in metas.into_iter().zip(parsed) {
+        for (meta, rule, compiled) in loaded {
             if let Some(existing) = set.metas.iter().find(|m| m.id == meta.id) {
                 errors.push(RuleError::at(
                     source,
@@ -163,6 +195,7 @@ pub fn load(sources: &[RuleSource]) -> (RuleSet, Vec<RuleError>) {
             }
             set.metas.push(meta);
             set.parsed.push(rule);
+            set.compiled.push(compiled);
         }
     }
     (set, errors)
@@ -170,8 +203,8 @@ pub fn load(sources: &[RuleSource]) -> (RuleSet, Vec<RuleError>) {
 
 /// Check one rule file without keeping it.
 pub fn lint(source: &RuleSource) -> Vec<RuleError> {
-    let (metas, _, mut errors) = load_one(source);
-    for meta in &metas {
+    let (loaded, mut errors) = load_one(source, Check::Compile);
+    for (meta, _, _) in &loaded {
         if meta.kind == RuleKind::Detection
             && meta.product.is_none()
             && meta.category.is_none()
@@ -193,58 +226,69 @@ pub fn lint(source: &RuleSource) -> Vec<RuleError> {
     errors
 }
 
-fn load_one(source: &RuleSource) -> (Vec<RuleMeta>, Vec<ParsedRule>, Vec<RuleError>) {
-    let mut metas = Vec::new();
-    let mut parsed = Vec::new();
+/// How much of a detection rule `load_one` checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Check {
+    /// The regex budget and an rsigma compilation, whose result is kept.
+    Compile,
+    /// Parse and metadata only; the source is known to pass `Compile`.
+    Prechecked,
+}
+
+/// A loaded rule: metadata, parsed rule and, when checked by compiling, its compiled form.
+type Loaded = (RuleMeta, ParsedRule, Option<Arc<CompiledRule>>);
+
+fn load_one(source: &RuleSource, check: Check) -> (Vec<Loaded>, Vec<RuleError>) {
+    let mut loaded = Vec::new();
     let mut errors = Vec::new();
     let collection = match parse_sigma_yaml(&source.text) {
         Ok(collection) => collection,
         Err(err) => {
             errors.push(RuleError::from_message(source, &err.to_string()));
-            return (metas, parsed, errors);
+            return (loaded, errors);
         }
     };
     for message in &collection.errors {
         errors.push(RuleError::from_message(source, message));
     }
     for rule in collection.rules {
-        // The budget first: rsigma's own limit is larger and its error carries no location.
-        let too_big = regex_budget::check(&rule, source);
-        if !too_big.is_empty() {
-            errors.extend(too_big);
-            continue;
-        }
-        if let Err(err) = rsigma_eval::compile_rule(&rule) {
-            errors.push(RuleError::from_message(source, &err.to_string()));
-            continue;
-        }
-        match meta::of_detection(&rule, source) {
-            Ok(m) => {
-                metas.push(m);
-                parsed.push(ParsedRule::Detection(Box::new(rule)));
+        let compiled = match check {
+            Check::Prechecked => None,
+            Check::Compile => {
+                // The budget first: rsigma's own limit is larger and its error carries no
+                // location.
+                let too_big = regex_budget::check(&rule, source);
+                if !too_big.is_empty() {
+                    errors.extend(too_big);
+                    continue;
+                }
+                match rsigma_eval::compile_rule(&rule) {
+                    Ok(compiled) => Some(Arc::new(compiled)),
+                    Err(err) => {
+                        errors.push(RuleError::from_message(source, &err.to_string()));
+                        continue;
+                    }
+                }
             }
+        };
+        match meta::of_detection(&rule, source) {
+            Ok(m) => loaded.push((m, ParsedRule::Detection(Box::new(rule)), compiled)),
             Err(e) => errors.push(e),
         }
     }
     for rule in collection.correlations {
         match meta::of_correlation(&rule, source) {
-            Ok(m) => {
-                metas.push(m);
-                parsed.push(ParsedRule::Correlation(Box::new(rule)));
-            }
+            Ok(m) => loaded.push((m, ParsedRule::Correlation(Box::new(rule)), None)),
             Err(e) => errors.push(e),
         }
     }
     for rule in collection.filters {
         match meta::of_filter(&rule, source) {
-            Ok(m) => {
-                metas.push(m);
-                parsed.push(ParsedRule::Filter(Box::new(rule)));
-            }
+            Ok(m) => loaded.push((m, ParsedRule::Filter(Box::new(rule)), None)),
             Err(e) => errors.push(e),
         }
     }
-    (metas, parsed, errors)
+    (loaded, errors)
 }
 
 #[cfg(test)]

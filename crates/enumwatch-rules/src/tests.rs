@@ -160,3 +160,34 @@ fn yaml_syntax_error_is_located() {
         errors[0]
     );
 }
+
+#[test]
+fn prechecked_sources_are_described_but_not_compiled() {
+    let other = GOOD
+        .replace(
+            "11111111-1111-4111-8111-111111111111",
+            "22222222-2222-4222-8222-222222222222",
+        )
+        .replace("name: good-rule", "name: other-rule");
+    let (checked, errors) = load(&[src("a.yml", GOOD), src("b.yml", &other)]);
+    assert!(errors.is_empty(), "{errors:?}");
+    let (mixed, errors) = load_prechecked(&[src("a.yml", GOOD)], &[src("b.yml", &other)]);
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(mixed.rules(), checked.rules());
+    assert!(
+        mixed.compiled()[0].is_none(),
+        "prechecked: compiled when selected"
+    );
+    assert!(
+        mixed.compiled()[1].is_some(),
+        "checked: compiled once, kept"
+    );
+    assert!(checked.compiled().iter().all(Option::is_some));
+    // Selection keeps the compiled forms aligned with the rules.
+    let picked = mixed.select(&["other-rule".into()]);
+    assert_eq!(picked.rules().len(), 1);
+    assert!(picked.compiled()[0].is_some());
+    // A duplicate id across the two kinds of source is still refused.
+    let (_, errors) = load_prechecked(&[src("a.yml", GOOD)], &[src("c.yml", GOOD)]);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+}

@@ -86,8 +86,8 @@ pub(crate) fn execute(args: &HuntArgs) -> Result<(HuntOutput, RunStats)> {
         Some(path) => Some(Arc::new(enumwatch_pipeline::Baseline::load(path)?)),
         None => None,
     };
-    let all_rules = load_rules(&args.rule_args)?;
-    let rules = all_rules.select(&args.rule);
+    // The unselected rules (and their compiled forms) are dropped before the hunt.
+    let rules = load_rules(&args.rule_args)?.select(&args.rule);
     if rules.rules().is_empty() {
         if args.rule.is_empty() {
             bail!(

@@ -11,18 +11,21 @@ pub(crate) mod tune;
 use anyhow::{Context, Result, bail};
 use enumwatch_analytics::builtin_rule_sources;
 use enumwatch_pipeline::read_rule_dir;
-use enumwatch_rules::{RuleSet, load};
+use enumwatch_rules::{RuleSet, load_prechecked};
 
 use crate::cli::RuleArgs;
 
 /// Built-in rules (unless `--no-builtin`) plus the user's `--rules` paths. Any rule error is
 /// fatal: running a smaller rule set than the user asked for would hide detections silently.
+/// The built-in rules are prechecked (their tests lint each one), so only the selected ones are
+/// ever compiled.
 pub(crate) fn load_rules(args: &RuleArgs) -> Result<RuleSet> {
-    let mut sources = if args.no_builtin {
+    let builtin = if args.no_builtin {
         Vec::new()
     } else {
         builtin_rule_sources()
     };
+    let mut sources = Vec::new();
     for path in &args.rules {
         let found = read_rule_dir(path)
             .with_context(|| format!("loading rules from {}", path.display()))?;
@@ -34,7 +37,7 @@ pub(crate) fn load_rules(args: &RuleArgs) -> Result<RuleSet> {
         }
         sources.extend(found);
     }
-    let (rules, errors) = load(&sources);
+    let (rules, errors) = load_prechecked(&builtin, &sources);
     if !errors.is_empty() {
         let listed = errors
             .iter()
