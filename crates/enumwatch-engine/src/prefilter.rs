@@ -36,7 +36,7 @@ use enumwatch_event::{RecordPrefilter, field};
 use enumwatch_rules::{ParsedRule, RuleKind, RuleSet};
 use rsigma_eval::matcher::GroupMode;
 use rsigma_eval::{CompiledDetection, CompiledDetectionItem, CompiledMatcher, CompiledRule};
-use rsigma_parser::{ConditionExpr, Quantifier};
+use rsigma_parser::{ConditionExpr, Detection, Quantifier, SigmaRule};
 
 /// Characters outside ASCII whose `to_lowercase` holds an ASCII character, as UTF-8. A line
 /// holding one could match an ASCII literal it does not contain, so it is always parsed.
@@ -94,7 +94,9 @@ impl RawPrefilter {
     /// The prefilter of `rules`' detection rules, or why there is none.
     pub fn build(rules: &RuleSet) -> Result<RawPrefilter, NoPrefilter> {
         let mut per_rule: Vec<Vec<Clause>> = Vec::new();
-        for (meta, parsed) in rules.rules().iter().zip(rules.parsed()) {
+        const UNREDUCIBLE: &str = "reads a normalized field or uses a condition no literal can \
+                                   stand for (not, regex, cidr, numbers, keywords)";
+        for (i, (meta, parsed)) in rules.rules().iter().zip(rules.parsed()).enumerate() {
             let ParsedRule::Detection(rule) = parsed else {
                 continue;
             };
@@ -105,15 +107,18 @@ impl RawPrefilter {
                 rule: meta.id.clone(),
                 reason: reason.to_owned(),
             };
-            let compiled = rsigma_eval::compile_rule(rule)
-                .map_err(|e| refuse(&format!("does not compile ({e})")))?;
-            let clauses = analyze_rule(&compiled).ok_or_else(|| {
-                refuse(
-                    "reads a normalized field or uses a condition no literal can stand for \
-                     (not, regex, cidr, numbers, keywords)",
-                )
-            })?;
-            per_rule.push(clauses);
+            // Most rule sets that do not reduce say so in their field names: no need to compile.
+            if reads_derived_fields(rule) {
+                return Err(refuse(UNREDUCIBLE));
+            }
+            let clauses = match rules.compiled().get(i).and_then(Option::as_ref) {
+                Some(compiled) => analyze_rule(compiled),
+                None => analyze_rule(
+                    &rsigma_eval::compile_rule(rule)
+                        .map_err(|e| refuse(&format!("does not compile ({e})")))?,
+                ),
+            };
+            per_rule.push(clauses.ok_or_else(|| refuse(UNREDUCIBLE))?);
         }
         if per_rule.is_empty() {
             return Err(NoPrefilter {
@@ -248,6 +253,25 @@ impl RecordPrefilter for RawPrefilter {
         });
         literal || forces_parse(text)
     }
+}
+
+/// Whether a detection of `rule` names a field that is derived (not a verbatim vendor string) or
+/// holds keywords. A shortcut only: `analyze_rule` refuses the same rules, after compiling them.
+fn reads_derived_fields(rule: &SigmaRule) -> bool {
+    fn walk(detection: &Detection) -> bool {
+        match detection {
+            Detection::AllOf(items) => items.iter().any(|item| {
+                item.field
+                    .name
+                    .as_deref()
+                    .is_some_and(|n| field::is_normalized(n) && !field::is_verbatim(n))
+            }),
+            Detection::AnyOf(parts) => parts.iter().any(walk),
+            Detection::Keywords(_) => true,
+            _ => false,
+        }
+    }
+    rule.detection.named.values().any(walk)
 }
 
 fn analyze_rule(rule: &CompiledRule) -> Analysis {
