@@ -23,15 +23,19 @@
 //!   literal search itself is ASCII case-insensitive.
 //! - Numbers and booleans are compared as their decimal text, which a number written `1e3` does
 //!   not contain; literals made only of digits, `.` and `-` are refused.
-//! - `not`, regular expressions, CIDRs, numeric comparisons, field references, `exists: false`,
-//!   keywords (which also search normalized fields) and array object scopes do not reduce.
+//! - A regular expression reduces to the literals its every match must contain (a literal part of
+//!   a concatenation, one per branch of an alternation); a case-insensitive one does not.
+//! - `not`, CIDRs, numeric comparisons, field references, `exists: false`, keywords (which also
+//!   search normalized fields) and array object scopes do not reduce.
 //!
 //! Filters (`ParsedRule::Filter`) only remove matches and are ignored; correlations only see
 //! detection matches, so they need no literals of their own.
 
 use std::fmt;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU32, Ordering};
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use enumwatch_event::{RecordPrefilter, field};
 use enumwatch_rules::{ParsedRule, RuleKind, RuleSet};
 use rsigma_eval::matcher::GroupMode;
@@ -55,21 +59,26 @@ type Analysis = Option<Vec<Clause>>;
 /// Why a rule set gets no prefilter (shown by `enumwatch hunt` in its summary).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NoPrefilter {
-    /// The first rule that does not reduce to literals.
+    /// The id of the first rule that does not reduce to literals (`-` when no rule is to blame).
     pub rule: String,
+    /// What to tell the user: the rule's title and file, and why.
     pub reason: String,
 }
 
 impl fmt::Display for NoPrefilter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "rule `{}` {}", self.rule, self.reason)
+        if self.rule == "-" {
+            f.write_str(&self.reason)
+        } else {
+            write!(f, "rule {}", self.reason)
+        }
     }
 }
 
 /// The compiled literal prefilter of a rule set.
 pub struct RawPrefilter {
-    /// Any literal (leftmost-first semantics, which lets the SIMD Teddy searcher run).
-    any: AhoCorasick,
+    /// Any literal of any clause.
+    any: Gate,
     /// Every literal occurrence, for rules of more than one clause.
     automaton: AhoCorasick,
     /// Per pattern: the `(rule, clause)` pairs it satisfies.
@@ -79,6 +88,91 @@ pub struct RawPrefilter {
     /// Whether every rule has one clause, so any literal admits the record.
     single_clause: bool,
     literals: usize,
+    /// Learned gate for rules of several clauses (see `Learning`).
+    learning: Learning,
+}
+
+/// A cheaper gate, learned from the first records: only each rule's rarest clause.
+///
+/// `any` admits a record holding a literal of *any* clause, and every record it admits takes a
+/// full overlapping pass. With many rules of two clauses (`eventSource` and `eventName`), some
+/// clause literal is in nearly every record (`s3.amazonaws.com`), so nearly every record takes
+/// that pass. A record that satisfies a rule holds each of its clauses, its rarest among them,
+/// so a gate over the rarest clauses is as sound as `any`; which clause is rarest is counted on
+/// the first `LEARN_RECORDS` records that take the pass. Only the gate changes, never which
+/// records are admitted, so output does not depend on what was learned or when.
+struct Learning {
+    /// Pattern ids of each rule's clauses.
+    clauses: Vec<Vec<Vec<usize>>>,
+    patterns: Vec<String>,
+    /// Occurrences of each pattern in the records counted so far.
+    hits: Vec<AtomicU32>,
+    counted: AtomicU32,
+    gate: OnceLock<Gate>,
+}
+
+/// A test for "any of these literals": automata of at most `GATE_CHUNK` literals each, because
+/// aho-corasick's SIMD (Teddy) search only serves small sets; past it, one automaton walks every
+/// byte, several times slower than a few SIMD passes.
+struct Gate(Vec<AhoCorasick>);
+
+/// Literals per gate automaton (Teddy's limit).
+const GATE_CHUNK: usize = 64;
+
+impl Gate {
+    fn build<S: AsRef<str>>(literals: &[S]) -> Result<Gate, aho_corasick::BuildError> {
+        // Even chunks: 72 literals as 36 + 36 (two SIMD searches), not 64 + 8 (the 8 would get
+        // a weak byte prefilter).
+        let n = literals.len().div_ceil(GATE_CHUNK).max(1);
+        literals
+            .chunks(literals.len().div_ceil(n).max(1))
+            .map(|chunk| {
+                AhoCorasickBuilder::new()
+                    .match_kind(MatchKind::LeftmostFirst)
+                    .build(chunk.iter().map(AsRef::as_ref))
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Gate)
+    }
+
+    fn is_match(&self, text: &[u8]) -> bool {
+        self.0.iter().any(|a| a.is_match(text))
+    }
+}
+
+/// Records whose literal occurrences are counted before the gate is chosen.
+const LEARN_RECORDS: u32 = 2048;
+
+impl Learning {
+    fn count(&self, pattern: usize) {
+        if let Some(h) = self.hits.get(pattern) {
+            h.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// After a counted record: choose the gate once enough records were counted.
+    fn record_counted(&self) {
+        if self.counted.fetch_add(1, Ordering::Relaxed) + 1 != LEARN_RECORDS {
+            return;
+        }
+        let hits = |c: &Vec<usize>| -> u64 {
+            c.iter()
+                .map(|&p| u64::from(self.hits.get(p).map_or(0, |h| h.load(Ordering::Relaxed))))
+                .sum()
+        };
+        let mut keys: Vec<&str> = self
+            .clauses
+            .iter()
+            .filter_map(|rule| rule.iter().min_by_key(|c| hits(c)))
+            .flatten()
+            .filter_map(|&p| self.patterns.get(p).map(String::as_str))
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        if let Ok(gate) = Gate::build(&keys) {
+            self.gate.get_or_init(|| gate);
+        }
+    }
 }
 
 impl fmt::Debug for RawPrefilter {
@@ -105,7 +199,7 @@ impl RawPrefilter {
             }
             let refuse = |reason: &str| NoPrefilter {
                 rule: meta.id.clone(),
-                reason: reason.to_owned(),
+                reason: format!("`{}` ({}) {reason}", meta.title, meta.source),
             };
             // Most rule sets that do not reduce say so in their field names: no need to compile.
             if reads_derived_fields(rule) {
@@ -123,7 +217,7 @@ impl RawPrefilter {
         if per_rule.is_empty() {
             return Err(NoPrefilter {
                 rule: "-".to_owned(),
-                reason: "(no detection rules)".to_owned(),
+                reason: "no detection rules".to_owned(),
             });
         }
         Self::from_clauses(per_rule)
@@ -133,6 +227,7 @@ impl RawPrefilter {
         let mut patterns: Vec<String> = Vec::new();
         let mut memberships: Vec<Vec<(usize, u32)>> = Vec::new();
         let mut full = Vec::with_capacity(per_rule.len());
+        let mut clause_ids_per_rule = Vec::with_capacity(per_rule.len());
         for (rule, clauses) in per_rule.iter().enumerate() {
             // Dropping clauses past 64 only weakens the filter.
             let clauses = clauses.get(..clauses.len().min(64)).unwrap_or_default();
@@ -141,7 +236,9 @@ impl RawPrefilter {
             } else {
                 (1u64 << clauses.len()) - 1
             });
+            let mut ids = Vec::with_capacity(clauses.len());
             for (bit, clause) in (0u32..).zip(clauses) {
+                let mut clause_ids = Vec::with_capacity(clause.len());
                 for literal in clause {
                     let at = match patterns.iter().position(|p| p == literal) {
                         Some(i) => i,
@@ -154,20 +251,29 @@ impl RawPrefilter {
                     if let Some(m) = memberships.get_mut(at) {
                         m.push((rule, bit));
                     }
+                    clause_ids.push(at);
                 }
+                ids.push(clause_ids);
             }
+            clause_ids_per_rule.push(ids);
         }
         let single_clause = per_rule.iter().all(|c| c.len() == 1);
         let build = |kind| {
             AhoCorasickBuilder::new()
                 .match_kind(kind)
+                // A DFA: the overlapping pass walks every byte of the records that hold some
+                // literal, several times faster than through the default NFA.
+                .kind(Some(AhoCorasickKind::DFA))
                 .build(&patterns)
                 .map_err(|e| NoPrefilter {
                     rule: "-".to_owned(),
-                    reason: format!("(literal automaton too large: {e})"),
+                    reason: format!("the literal automaton is too large: {e}"),
                 })
         };
-        let any = build(MatchKind::LeftmostFirst)?;
+        let any = Gate::build(&patterns).map_err(|e| NoPrefilter {
+            rule: "-".to_owned(),
+            reason: format!("the literal automaton is too large: {e}"),
+        })?;
         let automaton = build(MatchKind::Standard)?;
         Ok(RawPrefilter {
             any,
@@ -176,6 +282,13 @@ impl RawPrefilter {
             memberships,
             full,
             single_clause,
+            learning: Learning {
+                clauses: clause_ids_per_rule,
+                hits: patterns.iter().map(|_| AtomicU32::new(0)).collect(),
+                patterns,
+                counted: AtomicU32::new(0),
+                gate: OnceLock::new(),
+            },
         })
     }
 
@@ -198,12 +311,25 @@ thread_local! {
 impl RawPrefilter {
     /// Whether the literals of some rule's every clause occur in `lowered`.
     fn literals_admit(&self, lowered: &[u8]) -> bool {
-        if !self.any.is_match(lowered) {
+        if self.single_clause {
+            return self.any.is_match(lowered);
+        }
+        let learned = self.learning.gate.get();
+        if !learned.unwrap_or(&self.any).is_match(lowered) {
             return false;
         }
-        if self.single_clause {
-            return true;
+        if learned.is_none() {
+            // Count every occurrence on this record (no early exit) to learn from it.
+            for hit in self.automaton.find_overlapping_iter(lowered) {
+                self.learning.count(hit.pattern().as_usize());
+            }
+            self.learning.record_counted();
         }
+        self.some_rule_complete(lowered)
+    }
+
+    /// Whether every clause of some rule has a literal in `lowered` (no gate, no learning).
+    fn some_rule_complete(&self, lowered: &[u8]) -> bool {
         let mut seen = vec![0u64; self.full.len()];
         for hit in self.automaton.find_overlapping_iter(lowered) {
             let memberships = self.memberships.get(hit.pattern().as_usize());
@@ -346,6 +472,17 @@ fn analyze_matcher(matcher: &CompiledMatcher) -> Analysis {
             let clause: Option<Clause> = needles.iter().map(|n| literal(n)).collect();
             Some(vec![clause?])
         }
+        CompiledMatcher::Regex(re) => Some(vec![regex_clause(re.as_str())?]),
+        CompiledMatcher::RegexSetMatch { set, mode } => {
+            let parts = set
+                .patterns()
+                .iter()
+                .map(|p| regex_clause(p).map(|c| vec![c]));
+            match mode {
+                GroupMode::Any => or_all(parts.collect()),
+                GroupMode::All => and_all(parts),
+            }
+        }
         CompiledMatcher::AnyOf(children) => or_all(children.iter().map(analyze_matcher).collect()),
         CompiledMatcher::AllOf(children) => and_all(children.iter().map(analyze_matcher)),
         CompiledMatcher::CaseInsensitiveGroup { children, mode } => match mode {
@@ -354,6 +491,43 @@ fn analyze_matcher(matcher: &CompiledMatcher) -> Analysis {
         },
         _ => None,
     }
+}
+
+/// Literals one of which any text a regular expression matches must hold: a literal part of a
+/// concatenation (or of a repetition of at least one), or one per branch of an alternation. A
+/// case-insensitive part is a class, not a literal, and yields none.
+fn regex_clause(pattern: &str) -> Option<Clause> {
+    let hir = regex_syntax::ParserBuilder::new()
+        .build()
+        .parse(pattern)
+        .ok()?;
+    hir_clause(&hir)
+}
+
+fn hir_clause(hir: &regex_syntax::hir::Hir) -> Option<Clause> {
+    use regex_syntax::hir::HirKind;
+    match hir.kind() {
+        HirKind::Literal(lit) => Some(vec![literal(std::str::from_utf8(&lit.0).ok()?)?]),
+        HirKind::Capture(cap) => hir_clause(&cap.sub),
+        HirKind::Repetition(rep) if rep.min >= 1 => hir_clause(&rep.sub),
+        HirKind::Concat(parts) => parts.iter().filter_map(hir_clause).max_by_key(clause_rank),
+        HirKind::Alternation(branches) => {
+            let mut joined: Clause = Vec::new();
+            for branch in branches {
+                joined.extend(hir_clause(branch)?);
+            }
+            Some(joined)
+        }
+        _ => None,
+    }
+}
+
+/// How selective a clause is: the longer its shortest literal, then the fewer its literals.
+fn clause_rank(c: &Clause) -> (usize, usize) {
+    (
+        c.iter().map(String::len).min().unwrap_or(0),
+        usize::MAX - c.len(),
+    )
 }
 
 /// A rule value as a literal of the raw text, if it can stand for one (see the module doc).

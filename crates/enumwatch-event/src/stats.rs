@@ -39,6 +39,10 @@ pub struct RunStats {
     /// JSON records the literal prefilter skipped unparsed: no selected rule's literals occur in
     /// their text, so no rule can match them (nor is their well-formedness checked).
     pub records_prefiltered: u64,
+    /// Whether the raw-text prefilter ran (`on: …`) or why not (`off: …`); set when the rules
+    /// include any of the user's own, or when it ran.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub prefilter: String,
     /// Malformed records by reason.
     pub malformed: BTreeMap<String, u64>,
     /// Normalized events by log source.
@@ -106,6 +110,9 @@ impl RunStats {
         add_all(&mut self.formats, other.formats);
         self.records += other.records;
         self.records_prefiltered += other.records_prefiltered;
+        if self.prefilter.is_empty() {
+            self.prefilter = other.prefilter;
+        }
         add_all(&mut self.malformed, other.malformed);
         add_all(&mut self.events, other.events);
         add_all(&mut self.ignored, other.ignored);

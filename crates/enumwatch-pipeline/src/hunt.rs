@@ -101,7 +101,7 @@ impl Hunter {
         } else {
             Err(NoPrefilter {
                 rule: "-".to_owned(),
-                reason: "(the prefilter is turned off)".to_owned(),
+                reason: "--no-prefilter was given".to_owned(),
             })
         };
         if let Ok(p) = &prefilter {
@@ -122,6 +122,25 @@ impl Hunter {
 
     pub fn rules(&self) -> &RuleSet {
         &self.rules
+    }
+
+    /// The prefilter line of the summary: shown when it runs, or when the user's own rules are
+    /// selected (with the built-in analytics alone it never runs, and saying so is noise).
+    fn prefilter_status(&self) -> String {
+        let own_rules = self
+            .rules
+            .rules()
+            .iter()
+            .any(|r| !r.source.starts_with("builtin:"));
+        match &self.prefilter {
+            Ok(p) => format!(
+                "on: JSON records holding none of {} literal(s) of {} rule(s) are skipped unparsed",
+                p.literals(),
+                p.rules()
+            ),
+            Err(why) if own_rules => format!("off, every record is parsed: {why}"),
+            Err(_) => String::new(),
+        }
     }
 
     /// The literal prefilter JSON records go through, or why every record is parsed.
@@ -181,6 +200,7 @@ impl Hunter {
             &events,
             &mut stats,
         );
+        stats.prefilter = self.prefilter_status();
         let (mut alerts, mut suppressed) = (tuned.shown, tuned.suppressed);
         sort_alerts(&mut alerts);
         sort_alerts(&mut suppressed);

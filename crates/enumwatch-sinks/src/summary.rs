@@ -33,6 +33,9 @@ pub fn render_summary(stats: &RunStats) -> String {
             stats.unrecognized
         ),
     );
+    if !stats.prefilter.is_empty() {
+        line(&mut out, format!("prefilter: {}", stats.prefilter));
+    }
     if stats.records_prefiltered > 0 {
         line(
             &mut out,
