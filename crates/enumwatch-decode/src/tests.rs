@@ -610,3 +610,30 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(96))]
+
+    /// Records of a JSON document come out whole wherever the 8 KiB read buffer boundaries fall
+    /// (padding moves them through the records), with the line each record starts on.
+    #[test]
+    fn json_documents_decode_whole_across_buffer_boundaries(
+        records in prop::collection::vec((arb_json_value(), 0usize..6000), 1..8),
+        wrapped in any::<bool>(),
+    ) {
+        let elements: Vec<Value> = records
+            .into_iter()
+            .map(|(r, pad)| serde_json::json!({"pad": "\\\"x".repeat(pad / 3), "r": r}))
+            .collect();
+        let array = serde_json::to_string_pretty(&Value::Array(elements.clone())).unwrap();
+        let text = if wrapped { format!("{{\"Records\": {array}}}") } else { array };
+        let (_, ok, errors) = run(text.as_bytes());
+        prop_assert!(errors.is_empty(), "{:?}", errors);
+        prop_assert_eq!(ok.iter().map(|r| r.body.clone()).collect::<Vec<_>>(), elements);
+        for r in &ok {
+            let line = r.location.line.unwrap_or(0) as usize;
+            let opening = text.lines().nth(line.saturating_sub(1)).unwrap_or_default().trim();
+            prop_assert!(opening.starts_with('{'), "record at line {} opens with {:?}", line, opening);
+        }
+    }
+}
