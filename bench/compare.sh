@@ -112,6 +112,50 @@ for kind in process cloudtrail; do
   fi
 done
 
+# --- CloudTrail as delivered to S3: the same records in gzip `{"Records": [...]}` objects. No peer
+# reads these (rsigma and Chainsaw take plain files), so only the floors and enumwatch run.
+S3=bench/corpus/cloudtrail-${SIZE_MB}mb-s3
+[ -d "$S3" ] || python3 bench/gen_cloudtrail_s3_objects.py "$CT" "$S3" 500 >/dev/null
+find "$S3" -type f -exec cat {} + >/dev/null
+s3bytes=$(find "$S3" -type f -printf '%s\n' | awk '{s+=$1} END {print s}')
+s3files=$(find "$S3" -type f | wc -l)
+recs=$(wc -l <"$CT")
+header "CloudTrail S3 objects: $S3 ($s3files .json.gz objects, $s3bytes bytes compressed, $recs records), rule bench-cloudtrail-identity-listing"
+row "zcat > /dev/null (all objects)" "$s3bytes" "$recs" 'echo -' -- sh -c "find '$S3' -type f -exec zcat {} + >/dev/null"
+for th in 1 2; do
+  row "enumwatch, bench rule, $th thread(s)" "$s3bytes" "$recs" "$ew_count" -- \
+    "$EW" hunt "$S3" --rules bench/rules --rule bench-cloudtrail-identity-listing --threads "$th" --format jsonl -o "$OUT/res" -q
+done
+row "enumwatch, bench rule, 1 thread, --no-prefilter" "$s3bytes" "$recs" "$ew_count" -- \
+  "$EW" hunt "$S3" --rules bench/rules --rule bench-cloudtrail-identity-listing --threads 1 --no-prefilter --format jsonl -o "$OUT/res" -q
+row "enumwatch, full rule pack, 1 thread" "$s3bytes" "$recs" "$ew_count" -- \
+  "$EW" hunt "$S3" --rule attack.t1087.004 --threads 1 --format jsonl -o "$OUT/res" -q
+
+# --- Third-party rule sets over the CloudTrail corpus: SigmaHQ's AWS CloudTrail rules and
+# Suzaku's (Yamato Security's suzaku-rules), never committed here; point AWS_RULES at a directory
+# holding `sigma/` and `suzaku/` as BENCHMARKS.md says. enumwatch and rsigma run the same files.
+AWS_RULES=${AWS_RULES:-$PEERS/rules-aws}
+if [ -d "$AWS_RULES/sigma" ]; then
+  bytes=$(stat -c %s "$CT") recs=$(wc -l <"$CT")
+  for set in sigma all; do
+    if [ "$set" = sigma ]; then dir=$AWS_RULES/sigma; else dir=$AWS_RULES; fi
+    n=$(find "$dir" -name '*.yml' | wc -l)
+    header "cloudtrail JSON lines: $CT, $n third-party AWS rules ($dir)"
+    row "sonic-rs DOM parse per line, SIMD (enumwatch-baseline sonic)" "$bytes" "$recs" 'echo -' -- "$T/enumwatch-baseline" sonic "$CT"
+    row "enumwatch, these rules, 1 thread" "$bytes" "$recs" "$ew_count" -- \
+      "$EW" hunt "$CT" --no-builtin --rules "$dir" --threads 1 --format jsonl -o "$OUT/res" -q
+    row "enumwatch, these rules, 2 threads" "$bytes" "$recs" "$ew_count" -- \
+      "$EW" hunt "$CT" --no-builtin --rules "$dir" --threads 2 --format jsonl -o "$OUT/res" -q
+    row "enumwatch, these rules, 1 thread, --no-prefilter" "$bytes" "$recs" "$ew_count" -- \
+      "$EW" hunt "$CT" --no-builtin --rules "$dir" --threads 1 --no-prefilter --format jsonl -o "$OUT/res" -q
+    if have "$RSIGMA"; then
+      row "rsigma engine eval (1 core)" "$bytes" "$recs" "$rs_count" -- "$RSIGMA" engine eval -r "$dir" -e "@$CT"
+    fi
+  done
+else
+  echo "skipped: no third-party AWS rules at $AWS_RULES (see BENCHMARKS.md)" >&2
+fi
+
 # --- EVTX: N copies of the real samples; rsigma reads one .evtx per invocation, so it is left out
 find "$EVTX" -type f -exec cat {} + >/dev/null
 bytes=$(find "$EVTX" -type f -printf '%s\n' | awk '{s+=$1} END {print s}')

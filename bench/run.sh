@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmark `enumwatch hunt` over a large JSON-lines corpus, beside the same-run baselines:
-# `cat > /dev/null`, a buffered line read, and a serde_json parse of every line.
+# `cat > /dev/null`, a buffered line read, and serde_json and sonic-rs (SIMD) parses of every line.
 # Usage: bench/run.sh [SIZE_MB] [process|cloudtrail]
 #   (default 1024 process; the corpus is generated once into bench/corpus/)
 set -euo pipefail
@@ -37,6 +37,7 @@ row() {
 row "cat > /dev/null" cat "$CORPUS"
 row "baseline: buffered line read" target/release/enumwatch-baseline read "$CORPUS"
 row "baseline: serde_json::Value parse per line" target/release/enumwatch-baseline json "$CORPUS"
+row "baseline: sonic-rs DOM parse per line (SIMD)" target/release/enumwatch-baseline sonic "$CORPUS"
 row "enumwatch hunt (default rules, 1 thread)" target/release/enumwatch hunt "$CORPUS" --threads 1 --format jsonl -o /dev/null -q
 row "enumwatch hunt (full rule pack, 1 thread)" target/release/enumwatch hunt "$CORPUS" --threads 1 --rule attack.t1087.004 --format jsonl -o /dev/null -q
 target/release/enumwatch hunt "$CORPUS" --format jsonl -o /dev/null -q --stats-json /tmp/enumwatch-bench-stats.json || true

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Scaling of `enumwatch hunt`: wall time and peak RSS against input size (the same CloudTrail
+# records at 64, 256 and 1024 MiB), threads (1 vs 2 over the S3-object layout, many files), and
+# the number of distinct principals inside one correlation window (adversarial cardinality:
+# 10k to 400k principals each making one account-wide IAM listing within the same minute).
+# Usage: bench/scaling.sh            (needs bench/corpus/cloudtrail-1024mb.jsonl, from run.sh)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+T=${CARGO_TARGET_DIR:-target}/release
+EW=$T/enumwatch
+BIG=bench/corpus/cloudtrail-1024mb.jsonl
+cargo build --release --locked -p enumwatch-cli >/dev/null 2>&1
+[ -f "$BIG" ] || python3 bench/gen_cloudtrail_corpus.py "${SHARED:-../shared/data}" testdata "$BIG" 1024
+OUT=$(mktemp -d /tmp/enumwatch-scaling.XXXXXX)
+trap 'rm -rf "$OUT"' EXIT
+
+timed() { # prints "seconds peak_MiB"
+  /usr/bin/time -f "%e %M" -o "$OUT/time" "$@" >/dev/null 2>"$OUT/err" || true
+  read -r s k < <(tail -1 "$OUT/time")
+  echo "$s $((k / 1024))"
+}
+
+echo "### input size (CloudTrail JSON lines, one thread)"
+echo
+echo "| input | records | bench rule: s | bench rule: peak MiB | full pack: s | full pack: peak MiB | full pack alerts |"
+echo "|---|---|---|---|---|---|---|"
+total=$(wc -l <"$BIG")
+for mb in 64 256 1024; do
+  f=$OUT/ct-$mb.jsonl
+  head -n $((total * mb / 1024)) "$BIG" >"$f"
+  recs=$(wc -l <"$f")
+  read -r s1 m1 < <(timed "$EW" hunt "$f" --rules bench/rules --rule bench-cloudtrail-identity-listing --threads 1 --format jsonl -o /dev/null -q)
+  read -r s2 m2 < <(timed "$EW" hunt "$f" --rule attack.t1087.004 --threads 1 --format jsonl -o "$OUT/res" -q)
+  echo "| $mb MiB | $recs | $s1 | $m1 | $s2 | $m2 | $(wc -l <"$OUT/res") |"
+  rm -f "$f"
+done
+
+echo
+echo "### threads (the 256 MiB records as 500-record .json.gz S3 objects)"
+echo
+echo "| threads | bench rule: s | bench rule: peak MiB | full pack: s | full pack: peak MiB |"
+echo "|---|---|---|---|---|"
+S3=bench/corpus/cloudtrail-256mb-s3
+[ -d "$S3" ] || { head -n $((total / 4)) "$BIG" >"$OUT/ct.jsonl"; python3 bench/gen_cloudtrail_s3_objects.py "$OUT/ct.jsonl" "$S3" 500 >/dev/null; }
+for th in 1 2; do
+  read -r s1 m1 < <(timed "$EW" hunt "$S3" --rules bench/rules --rule bench-cloudtrail-identity-listing --threads "$th" --format jsonl -o /dev/null -q)
+  read -r s2 m2 < <(timed "$EW" hunt "$S3" --rule attack.t1087.004 --threads "$th" --format jsonl -o /dev/null -q)
+  echo "| $th | $s1 | $m1 | $s2 | $m2 |"
+done
+
+echo
+echo "### distinct principals in one window (full pack, one thread; state cap 100,000 groups)"
+echo
+echo "| principals | seconds | peak MiB | correlation groups dropped at the cap |"
+echo "|---|---|---|---|"
+for n in 10000 100000 400000; do
+  python3 - "$n" >"$OUT/principals.jsonl" <<'PY'
+import json, sys
+n = int(sys.argv[1])
+for i in range(n):
+    # Each principal lists users once, all within the same minute: every one opens a window.
+    print(json.dumps({
+        "eventVersion": "1.08", "eventSource": "iam.amazonaws.com", "eventName": "ListUsers",
+        "eventTime": "2026-11-01T00:00:%02dZ" % (i * 60 // n), "awsRegion": "us-east-1",
+        "sourceIPAddress": "198.51.100.%d" % (i % 250 + 1), "userAgent": "aws-cli/2.15.0 md/command#iam.list-users",
+        "userIdentity": {"type": "IAMUser", "principalId": "AIDA%012d" % i,
+                         "arn": "arn:aws:iam::123456789012:user/u%d" % i, "accountId": "123456789012",
+                         "userName": "u%d" % i},
+        "eventID": "e%d" % i, "eventType": "AwsApiCall", "recipientAccountId": "123456789012",
+        "readOnly": True, "requestParameters": None, "responseElements": None}))
+PY
+  read -r s m < <(timed "$EW" hunt "$OUT/principals.jsonl" --rule attack.t1087.004 --threads 1 --format jsonl -o /dev/null -q --stats-json "$OUT/stats.json")
+  drop=$(python3 -c "import json; print(json.load(open('$OUT/stats.json'))['correlation_state_evictions'])")
+  echo "| $n | $s | $m | $drop |"
+done
