@@ -154,3 +154,19 @@ fn sigma_rule_corpus_replays() {
         );
     }
 }
+
+#[path = "../../../../fuzz/shared/prefilter_check.rs"]
+mod prefilter_check;
+
+/// The prefilter target's property on its seeds, each of which matches one of its rules (so the
+/// check is not vacuous: a seed the prefilter rejected would fail here).
+#[test]
+fn prefilter_corpus_replays_and_every_seed_is_admitted() {
+    for (name, data) in corpus("prefilter") {
+        prefilter_check::check(&data);
+        assert!(
+            prefilter_check::matches_some_rule(&data),
+            "{name}: the seed should match a fuzz rule"
+        );
+    }
+}
