@@ -1,12 +1,12 @@
-//! The correlation pass of a hunt: every matched event of every input, in event-time order,
-//! through the Sigma correlation rules; then detection alerts that are evidence of a fired
-//! correlation are folded into it, so one burst is one alert.
+//! The correlation pass of a hunt: every matched event that a correlation rule aggregates, of
+//! every input, in event-time order, through the Sigma correlation rules; then detection alerts
+//! that are evidence of a fired correlation are folded into it, so one burst is one alert.
 //!
 //! The pass runs after all inputs are merged, so windows are exact across files and threads:
-//! a batch hunt sees the whole time line and needs no watermark. Memory is the events with a hit
-//! of a rule some correlation aggregates (not all matched events: the others are dropped once
-//! their alerts are built) plus rsigma's window state, bounded per group (`MAX_GROUP_ENTRIES`) and in
-//! total (`MAX_STATE_ENTRIES`).
+//! a batch hunt sees the whole time line and needs no watermark. Memory is the events with a
+//! hit of a rule some correlation aggregates (other matched events are dropped once their
+//! alerts are built) plus rsigma's window state, bounded per group (`MAX_GROUP_ENTRIES`) and
+//! in total (`MAX_STATE_ENTRIES`).
 
 use std::collections::HashSet;
 
