@@ -1,6 +1,7 @@
 //! The `Alert`: the stable, versioned output of a hunt (JSON field names are a contract).
 
 use std::fmt;
+use std::sync::Arc;
 
 use enumwatch_event::{Location, LogSource, Platform, ToolCategory};
 use serde::Serialize;
@@ -93,8 +94,9 @@ pub struct AlertRule {
 /// Where an evidence record is, in the terms an analyst uses to open it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Evidence {
-    /// The input path as given on the command line (or `-` for stdin).
-    pub source: String,
+    /// The input path as given on the command line (or `-` for stdin); shared with the
+    /// event's location and every other alert from the same input.
+    pub source: Arc<str>,
     /// 0-based record index within the input.
     pub record: u64,
     /// 1-based line, for line formats.
@@ -108,7 +110,7 @@ pub struct Evidence {
 impl From<&Location> for Evidence {
     fn from(loc: &Location) -> Self {
         Evidence {
-            source: loc.source.to_string(),
+            source: Arc::clone(&loc.source),
             record: loc.record,
             line: loc.line,
             record_id: loc.record_id,
@@ -156,10 +158,11 @@ pub struct Alert {
     /// One line: why it fired.
     pub explanation: String,
     pub evidence: Vec<Evidence>,
-    pub investigation: Vec<String>,
-    pub response: Vec<String>,
+    /// The rule's steps, shared by all its alerts rather than copied into each.
+    pub investigation: Arc<[String]>,
+    pub response: Arc<[String]>,
     /// The actor's activity around the alert in Sentinel (KQL), Splunk (SPL) and Elastic (ES|QL).
-    pub hunting: Vec<crate::HuntingQuery>,
+    pub hunting: crate::HuntingQueries,
     /// Set when a tuning entry suppressed the alert (shown only with `--show-suppressed`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suppressed_by: Option<Suppression>,

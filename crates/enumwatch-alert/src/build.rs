@@ -1,13 +1,15 @@
 //! From a rule hit on an event to an `Alert`: classification, grading, explanation, evidence.
 
 use enumwatch_engine::{CorrelationHit, Hit};
+use std::sync::Arc;
+
 use enumwatch_enrich::kusto;
 use enumwatch_event::{Event, LogSource, Platform, ToolCategory, field};
 use enumwatch_rules::{Level, RuleMeta};
 use serde_json::Value;
 
 use crate::id::content_id;
-use crate::queries::hunting_queries;
+use crate::queries::HuntingQueries;
 use crate::{Alert, AlertRule, Confidence, Evidence, Severity, TECHNIQUE};
 
 /// Builds alerts; holds nothing but is a type so that later tuning (severity overrides,
@@ -24,7 +26,7 @@ impl AlertBuilder {
     pub fn from_hit(&self, rule: &RuleMeta, hit: &Hit, event: &Event) -> Alert {
         let mut alert = base(rule, event, &[]);
         context_factors(&mut alert, &[event]);
-        alert.hunting = hunting_queries(
+        alert.hunting = HuntingQueries::new(
             alert.log_source,
             alert.actor.as_deref(),
             alert.time.as_deref(),
@@ -53,7 +55,7 @@ impl AlertBuilder {
             .collect::<Vec<_>>()
             .join(", ");
         let mut alert = base(rule, first, &[&group]);
-        alert.hunting = hunting_queries(
+        alert.hunting = HuntingQueries::new(
             alert.log_source,
             alert.actor.as_deref(),
             alert.time.as_deref(),
@@ -194,9 +196,9 @@ fn base(rule: &RuleMeta, event: &Event, id_extra: &[&str]) -> Alert {
         command: None,
         explanation: String::new(),
         evidence: vec![Evidence::from(location)],
-        investigation: rule.investigation.clone(),
-        response: rule.response.clone(),
-        hunting: Vec::new(),
+        investigation: Arc::clone(&rule.investigation),
+        response: Arc::clone(&rule.response),
+        hunting: HuntingQueries::default(),
         suppressed_by: None,
     }
 }

@@ -12,7 +12,7 @@ mod queries;
 
 pub use alert::{Alert, AlertRule, Confidence, Evidence, Severity, Suppression, TECHNIQUE};
 pub use build::{AlertBuilder, sort_alerts};
-pub use queries::{HuntingQuery, hunting_queries};
+pub use queries::{HuntingQueries, HuntingQuery, hunting_queries};
 
 #[cfg(test)]
 mod tests;

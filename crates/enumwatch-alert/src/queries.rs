@@ -8,7 +8,8 @@
 //! language's string literal.
 
 use enumwatch_event::LogSource;
-use serde::Serialize;
+use jiff::Timestamp;
+use serde::{Serialize, Serializer};
 
 /// One query in one language.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -206,28 +207,95 @@ pub fn hunting_queries(
     actor: Option<&str>,
     time: Option<&str>,
 ) -> Vec<HuntingQuery> {
-    let (Some(actor), Some(time)) = (actor, time) else {
-        return Vec::new();
-    };
-    let Ok(at) = time.parse::<jiff::Timestamp>() else {
-        return Vec::new();
-    };
-    let hour = jiff::SignedDuration::from_hours(1);
-    let (Ok(from), Ok(to)) = (at.checked_sub(hour), at.checked_add(hour)) else {
-        return Vec::new();
-    };
-    let (from, to) = (from.to_string(), to.to_string());
-    let t = target(source);
-    // Endpoint events name the user as DOMAIN\user; the SIEM tables keep the bare name.
-    let actor = match source {
-        LogSource::Sysmon
-        | LogSource::Security4688
-        | LogSource::Powershell4104
-        | LogSource::DefenderProcess
-        | LogSource::WindowsOther
-        | LogSource::Auditd => actor.rsplit('\\').next().unwrap_or(actor),
-        _ => actor,
-    };
+    HuntingQueries::new(source, actor, time).to_vec()
+}
+
+/// An alert's hunting queries, kept as what they are made of (log, actor, time) and written out
+/// when read or serialized: the three query texts are most of an alert's size, and a hunt holds
+/// every alert until it can sort them. Serializes exactly as the `Vec<HuntingQuery>` it renders.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HuntingQueries(Option<Pivot>);
+
+/// Everything the queries depend on, so equal pivots give equal queries and back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Pivot {
+    source: LogSource,
+    /// As the SIEM tables name the actor (endpoint `DOMAIN\user` without the domain).
+    actor: Box<str>,
+    at: Timestamp,
+}
+
+impl HuntingQueries {
+    /// No queries when the alert has no actor, or no time (or one outside the range a window an
+    /// hour either side fits in).
+    pub fn new(source: LogSource, actor: Option<&str>, time: Option<&str>) -> Self {
+        let (Some(actor), Some(time)) = (actor, time) else {
+            return Self(None);
+        };
+        let Ok(at) = time.parse::<Timestamp>() else {
+            return Self(None);
+        };
+        let hour = jiff::SignedDuration::from_hours(1);
+        if at.checked_sub(hour).is_err() || at.checked_add(hour).is_err() {
+            return Self(None);
+        }
+        // Endpoint events name the user as DOMAIN\user; the SIEM tables keep the bare name.
+        let actor = match source {
+            LogSource::Sysmon
+            | LogSource::Security4688
+            | LogSource::Powershell4104
+            | LogSource::DefenderProcess
+            | LogSource::WindowsOther
+            | LogSource::Auditd => actor.rsplit('\\').next().unwrap_or(actor),
+            _ => actor,
+        };
+        Self(Some(Pivot {
+            source,
+            actor: Box::from(actor),
+            at,
+        }))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_none()
+    }
+
+    /// The queries: KQL, SPL and ES|QL, or none.
+    pub fn to_vec(&self) -> Vec<HuntingQuery> {
+        self.0.as_ref().map(Pivot::render).unwrap_or_default()
+    }
+}
+
+impl Serialize for HuntingQueries {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.to_vec().serialize(serializer)
+    }
+}
+
+impl IntoIterator for &HuntingQueries {
+    type Item = HuntingQuery;
+    type IntoIter = std::vec::IntoIter<HuntingQuery>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.to_vec().into_iter()
+    }
+}
+
+impl Pivot {
+    fn render(&self) -> Vec<HuntingQuery> {
+        let at = self.at;
+        let hour = jiff::SignedDuration::from_hours(1);
+        let (Ok(from), Ok(to)) = (at.checked_sub(hour), at.checked_add(hour)) else {
+            return Vec::new();
+        };
+        let (from, to) = (from.to_string(), to.to_string());
+        let t = target(self.source);
+        let actor: &str = &self.actor;
+        queries(&t, actor, at, &from, &to)
+    }
+}
+
+fn queries(t: &Target, actor: &str, at: Timestamp, from: &str, to: &str) -> Vec<HuntingQuery> {
     vec![
         HuntingQuery {
             language: "kql",
@@ -256,8 +324,8 @@ pub fn hunting_queries(
             query: format!(
                 "FROM {}\n| WHERE @timestamp >= {} AND @timestamp <= {} AND {} == {}\n| STATS count = COUNT(*), first_seen = MIN(@timestamp), last_seen = MAX(@timestamp) BY {}",
                 t.esql_from,
-                quoted(&from),
-                quoted(&to),
+                quoted(from),
+                quoted(to),
                 t.esql_actor,
                 quoted(actor),
                 t.esql_by

@@ -1,11 +1,12 @@
-//! The correlation pass of a hunt: every matched event of every input, in event-time order,
-//! through the Sigma correlation rules; then detection alerts that are evidence of a fired
-//! correlation are folded into it, so one burst is one alert.
+//! The correlation pass of a hunt: every matched event that a correlation rule aggregates, of
+//! every input, in event-time order, through the Sigma correlation rules; then detection alerts
+//! that are evidence of a fired correlation are folded into it, so one burst is one alert.
 //!
 //! The pass runs after all inputs are merged, so windows are exact across files and threads:
-//! a batch hunt sees the whole time line and needs no watermark. Memory is the matched events
-//! (not all events) plus rsigma's window state, bounded per group (`MAX_GROUP_ENTRIES`) and in
-//! total (`MAX_STATE_ENTRIES`).
+//! a batch hunt sees the whole time line and needs no watermark. Memory is the events with a
+//! hit of a rule some correlation aggregates (other matched events are dropped once their
+//! alerts are built) plus rsigma's window state, bounded per group (`MAX_GROUP_ENTRIES`) and
+//! in total (`MAX_STATE_ENTRIES`).
 
 use std::collections::HashSet;
 
@@ -31,6 +32,26 @@ pub(crate) fn building_blocks(rules: &RuleSet) -> HashSet<usize> {
         if c.generate {
             continue;
         }
+        for reference in &c.rules {
+            for (i, meta) in rules.rules().iter().enumerate() {
+                if &meta.id == reference || meta.name.as_ref() == Some(reference) {
+                    out.insert(i);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Every rule some correlation aggregates, with or without `generate: true`: only events with a
+/// hit of one of these can move a correlation window or be its evidence, so only they are kept
+/// for the correlation pass.
+pub(crate) fn members(rules: &RuleSet) -> HashSet<usize> {
+    let mut out = HashSet::new();
+    for parsed in rules.parsed() {
+        let ParsedRule::Correlation(c) = parsed else {
+            continue;
+        };
         for reference in &c.rules {
             for (i, meta) in rules.rules().iter().enumerate() {
                 if &meta.id == reference || meta.name.as_ref() == Some(reference) {

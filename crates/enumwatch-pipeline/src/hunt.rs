@@ -1,6 +1,6 @@
 //! `Hunter`: compiled rules plus the stages, run over a list of inputs.
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -8,6 +8,7 @@ use enumwatch_alert::{Alert, AlertBuilder, sort_alerts};
 use enumwatch_decode::{DecodeLimits, decode};
 use enumwatch_engine::{EngineError, Hit, Matcher, NoPrefilter, RawPrefilter};
 
+use crate::tuning::{TuningView, TuningViews};
 use crate::{correlate, tuning};
 use enumwatch_config::Config;
 use enumwatch_enrich::{CloudEnricher, CommandLineEnricher};
@@ -68,9 +69,20 @@ pub(crate) struct Matched {
     pub(crate) hits: Vec<Hit>,
 }
 
-/// One input's share of the work, merged in input order.
+/// One input's share of the work, merged in input order. Only what the whole-hunt stages need
+/// outlives the input: an event is dropped once its alerts are built, unless a correlation rule
+/// aggregates one of its hits.
+#[derive(Default)]
 struct InputOutcome {
-    matched: Vec<Matched>,
+    /// Alerts of the detection rules that alert by themselves, in the order their events were
+    /// matched and, per event, of its hits.
+    alerts: Vec<Alert>,
+    /// Events with a hit of a rule some correlation aggregates, whole (the correlation pass
+    /// re-evaluates them and builds evidence from them).
+    correlated: Vec<Matched>,
+    /// What tuning reads of each matched event, by location, in match order; only when a live
+    /// tuning entry exists.
+    tuning: Vec<(Arc<str>, u64, TuningView)>,
     stats: RunStats,
 }
 
@@ -79,6 +91,12 @@ pub struct Hunter {
     rules: RuleSet,
     matcher: Matcher,
     correlation_rules: bool,
+    /// Detection rules that only feed correlations and never alert by themselves.
+    building_blocks: HashSet<usize>,
+    /// Rules some correlation aggregates: their events are kept for the correlation pass.
+    correlated: HashSet<usize>,
+    /// Some tuning entry is live, so matched events keep a `TuningView`.
+    tuning: bool,
     enricher: CommandLineEnricher,
     cloud: CloudEnricher,
     builder: AlertBuilder,
@@ -110,6 +128,9 @@ impl Hunter {
         }
         Ok(Self {
             prefilter,
+            building_blocks: correlate::building_blocks(&rules),
+            correlated: correlate::members(&rules),
+            tuning: tuning::any_live(&options.config.tuning, options.today),
             rules,
             matcher,
             correlation_rules,
@@ -163,36 +184,20 @@ impl Hunter {
 
         let mut stats = RunStats::default();
         let mut matched = Vec::new();
+        let mut alerts = Vec::new();
+        let mut events = TuningViews::default();
         for outcome in outcomes {
             stats.merge(outcome.stats);
-            matched.extend(outcome.matched);
-        }
-        let building_blocks = correlate::building_blocks(&self.rules);
-        let mut alerts = Vec::new();
-        for m in &matched {
-            for hit in &m.hits {
-                if let Some(rule) = self.rules.rules().get(hit.rule)
-                    && matches!(rule.kind, RuleKind::Detection)
-                    && !building_blocks.contains(&hit.rule)
-                {
-                    alerts.push(self.builder.from_hit(rule, hit, &m.event));
-                }
-            }
+            alerts.extend(outcome.alerts);
+            matched.extend(outcome.correlated);
+            // The correlation pass puts matched events in (stable) event-time order.
+            events.extend(outcome.tuning, self.correlation_rules);
         }
         if self.correlation_rules {
             let correlated =
                 correlate::correlate(&self.rules, &self.builder, &mut matched, &mut stats)?;
             alerts = correlate::fold_into_correlations(alerts, correlated);
         }
-        let events: HashMap<(&str, u64), &Event> = matched
-            .iter()
-            .map(|m| {
-                (
-                    (m.event.location.source.as_ref(), m.event.location.record),
-                    &m.event,
-                )
-            })
-            .collect();
         let tuned = tuning::apply(
             &self.options.config.tuning,
             self.options.today,
@@ -217,13 +222,14 @@ impl Hunter {
             inputs: 1,
             ..RunStats::default()
         };
-        let mut matched = Vec::new();
+        let mut out = InputOutcome::default();
         let opened = match open(input, &self.options.limits) {
             Ok(opened) => opened,
             Err(err) => {
                 stats.inputs_unreadable += 1;
                 stats.note_problem(input.name.to_string(), "unreadable_input", err.to_string());
-                return InputOutcome { matched, stats };
+                out.stats = stats;
+                return out;
             }
         };
         let bytes_read = Arc::clone(&opened.bytes_read);
@@ -266,7 +272,7 @@ impl Hunter {
                             }
                         }
                     }
-                    self.match_events(&mut events, &mut hits, &mut matched, &mut stats);
+                    self.match_events(&mut events, &mut hits, &mut out, &mut stats);
                 }
                 Err(err) => {
                     stats.malformed_record(&err.location, err.reason(), err.to_string());
@@ -280,7 +286,7 @@ impl Hunter {
             }
         }
         normalizer.finish(&mut events);
-        self.match_events(&mut events, &mut hits, &mut matched, &mut stats);
+        self.match_events(&mut events, &mut hits, &mut out, &mut stats);
         report_progress(&self.options.progress, &bytes_read, &mut reported);
         stats.bytes = bytes_read.load(Ordering::Relaxed);
         stats.records_prefiltered = decoder.prefiltered();
@@ -291,14 +297,15 @@ impl Hunter {
             None if stats.records == 0 && stats.malformed_total() == 0 => stats.inputs_empty += 1,
             None => {}
         }
-        InputOutcome { matched, stats }
+        out.stats = stats;
+        out
     }
 
     fn match_events(
         &self,
         events: &mut Vec<Event>,
         hits: &mut Vec<Hit>,
-        matched: &mut Vec<Matched>,
+        out: &mut InputOutcome,
         stats: &mut RunStats,
     ) {
         for mut event in events.drain(..) {
@@ -315,9 +322,28 @@ impl Hunter {
             }
             hits.clear();
             self.matcher.matches(&event, hits);
-            if !hits.is_empty() {
-                stats.hits += hits.len() as u64;
-                matched.push(Matched {
+            if hits.is_empty() {
+                continue;
+            }
+            stats.hits += hits.len() as u64;
+            for hit in hits.iter() {
+                if let Some(rule) = self.rules.rules().get(hit.rule)
+                    && matches!(rule.kind, RuleKind::Detection)
+                    && !self.building_blocks.contains(&hit.rule)
+                {
+                    out.alerts.push(self.builder.from_hit(rule, hit, &event));
+                }
+            }
+            if self.tuning {
+                let location = &event.location;
+                out.tuning.push((
+                    Arc::clone(&location.source),
+                    location.record,
+                    TuningView::of(&event),
+                ));
+            }
+            if hits.iter().any(|h| self.correlated.contains(&h.rule)) {
+                out.correlated.push(Matched {
                     event,
                     hits: std::mem::take(hits),
                 });

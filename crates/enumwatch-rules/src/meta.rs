@@ -2,6 +2,7 @@
 //! the `enumwatch:` mapping rule authors use to attach triage content.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use rsigma_parser::{CorrelationRule, FilterRule, SigmaRule};
 use serde_json::Value;
@@ -61,8 +62,9 @@ pub struct RuleMeta {
     pub classifier: Option<String>,
     /// `low`, `medium` or `high`.
     pub confidence: Option<String>,
-    pub investigation: Vec<String>,
-    pub response: Vec<String>,
+    /// Shared with every alert of the rule (`Arc`), which shows them verbatim.
+    pub investigation: Arc<[String]>,
+    pub response: Arc<[String]>,
     /// The offensive tool whose footprint the rule is (`AzureHound`): alerts name it and are
     /// graded as a known offensive tool even when the user agent was forged.
     pub tool: Option<String>,
@@ -220,8 +222,8 @@ pub(crate) fn of_detection(rule: &SigmaRule, source: &RuleSource) -> Result<Rule
         default_enabled: x.default_enabled,
         classifier: x.classifier,
         confidence: x.confidence,
-        investigation: x.investigation,
-        response: x.response,
+        investigation: x.investigation.into(),
+        response: x.response.into(),
         threshold_key: x.threshold_key,
         timespan_key: x.timespan_key,
         tool: x.tool,
@@ -251,8 +253,8 @@ pub(crate) fn of_correlation(
         default_enabled: x.default_enabled,
         classifier: x.classifier,
         confidence: x.confidence,
-        investigation: x.investigation,
-        response: x.response,
+        investigation: x.investigation.into(),
+        response: x.response.into(),
         threshold_key: x.threshold_key,
         timespan_key: x.timespan_key,
         tool: x.tool,
@@ -279,8 +281,8 @@ pub(crate) fn of_filter(rule: &FilterRule, source: &RuleSource) -> Result<RuleMe
         default_enabled: x.default_enabled,
         classifier: None,
         confidence: None,
-        investigation: Vec::new(),
-        response: Vec::new(),
+        investigation: Arc::default(),
+        response: Arc::default(),
         threshold_key: None,
         timespan_key: None,
         tool: None,

@@ -19,7 +19,7 @@ fn metadata_and_enumwatch_settings_are_read() {
     assert_eq!(m.level, Level::High);
     assert_eq!(m.analytic.as_deref(), Some("AN1088"));
     assert!(!m.default_enabled);
-    assert_eq!(m.investigation, ["Look at it."]);
+    assert_eq!(*m.investigation, ["Look at it."]);
     assert_eq!(m.category.as_deref(), Some("process_creation"));
 }
 

@@ -211,7 +211,7 @@ pub fn render_markdown(alerts: &[Alert], stats: &RunStats, title: &str) -> Strin
                 a.explanation
             ));
             for (title, items) in [
-                ("Why", &a.factors),
+                ("Why", a.factors.as_slice()),
                 ("Investigate", &a.investigation),
                 ("Respond", &a.response),
             ] {

@@ -33,14 +33,14 @@ fn sample_alert() -> Alert {
         command: Some("aws iam list-users".to_owned()),
         explanation: "CORP\\alice on WS01 ran aws-cli `aws iam list-users`".to_owned(),
         evidence: vec![Evidence {
-            source: "logs/sysmon.jsonl".to_owned(),
+            source: "logs/sysmon.jsonl".into(),
             record: 3,
             line: Some(4),
             record_id: None,
         }],
-        investigation: vec!["Find the CloudTrail ListUsers call.".to_owned()],
-        response: vec!["Rotate the access keys of the profile.".to_owned()],
-        hunting: Vec::new(),
+        investigation: vec!["Find the CloudTrail ListUsers call.".to_owned()].into(),
+        response: vec!["Rotate the access keys of the profile.".to_owned()].into(),
+        hunting: enumwatch_alert::HuntingQueries::default(),
         suppressed_by: None,
     }
 }

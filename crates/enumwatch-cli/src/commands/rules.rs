@@ -67,10 +67,10 @@ pub(crate) fn show(args: &ShowArgs) -> Result<ExitCode> {
     for fp in &rule.falsepositives {
         println!("false positive: {fp}");
     }
-    for step in &rule.investigation {
+    for step in rule.investigation.iter() {
         println!("investigate: {step}");
     }
-    for step in &rule.response {
+    for step in rule.response.iter() {
         println!("respond:     {step}");
     }
     Ok(ExitCode::SUCCESS)
