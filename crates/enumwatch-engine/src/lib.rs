@@ -7,6 +7,7 @@
 mod correlate;
 mod matcher;
 mod prefilter;
+mod raw_fields;
 mod state;
 mod view;
 
@@ -18,6 +19,7 @@ use thiserror::Error;
 pub use correlate::{CorrelationHit, Correlator, MAX_GROUP_ENTRIES, MAX_STATE_ENTRIES};
 pub use matcher::{Hit, Matcher};
 pub use prefilter::{NoPrefilter, RawPrefilter};
+pub use raw_fields::{prune, raw_fields};
 
 #[derive(Debug, Error)]
 #[non_exhaustive]

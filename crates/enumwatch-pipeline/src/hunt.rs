@@ -103,6 +103,9 @@ pub struct Hunter {
     options: HuntOptions,
     /// The literal prefilter in use, or why there is none.
     prefilter: Result<Arc<RawPrefilter>, NoPrefilter>,
+    /// The raw paths the rules can read: events held for the correlation pass keep only these
+    /// (`None`: the rules may read any, so held events keep their whole record).
+    raw_paths: Option<Arc<[String]>>,
 }
 
 impl Hunter {
@@ -126,8 +129,10 @@ impl Hunter {
             let shared: Arc<dyn enumwatch_event::RecordPrefilter> = Arc::clone(p) as _;
             options.decode_limits.prefilter = Some(shared);
         }
+        let raw_paths = enumwatch_engine::raw_fields(&rules).map(Arc::from);
         Ok(Self {
             prefilter,
+            raw_paths,
             building_blocks: correlate::building_blocks(&rules),
             correlated: correlate::members(&rules),
             tuning: tuning::any_live(&options.config.tuning, options.today),
@@ -343,6 +348,9 @@ impl Hunter {
                 ));
             }
             if hits.iter().any(|h| self.correlated.contains(&h.rule)) {
+                if let Some(paths) = &self.raw_paths {
+                    event.raw = Arc::new(enumwatch_engine::prune(&event.raw, paths));
+                }
                 out.correlated.push(Matched {
                     event,
                     hits: std::mem::take(hits),
