@@ -27,8 +27,8 @@ fn event(record: u64, fields: serde_json::Value) -> Event {
         Location::new(Arc::from("f.jsonl"), record).with_line(record + 1),
         Arc::new(json!({})),
     );
-    for (k, v) in fields.as_object().unwrap() {
-        e.fields.insert(k, v.clone());
+    for (k, v) in fields.as_object().unwrap().clone() {
+        e.fields.insert(k, v);
     }
     e
 }

@@ -13,7 +13,7 @@ fn event(source: LogSource, fields: Value, raw: Value) -> Event {
     let mut e = Event::new(source, Location::new(Arc::from("t"), 0), Arc::new(raw));
     if let Value::Object(map) = fields {
         for (k, v) in map {
-            e.fields.insert(&k, v);
+            e.fields.insert(k, v);
         }
     }
     e

@@ -60,7 +60,7 @@ impl rsigma_eval::Event for SigmaView<'_> {
             }
         };
         for (k, v) in self.0.fields.iter() {
-            merged.insert(k.clone(), v.clone());
+            merged.insert(k.to_owned(), v.clone());
         }
         Value::Object(merged)
     }

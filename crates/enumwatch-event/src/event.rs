@@ -5,6 +5,7 @@
 //! use a dotted namespace (`cli.*`). The raw record stays attached for rules that reach vendor
 //! fields directly and for evidence.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use jiff::Timestamp;
@@ -202,49 +203,113 @@ pub mod field {
     }
 }
 
-/// Normalized fields of one event, ordered by name so that output is deterministic.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Fields(Map<String, Value>);
+/// Normalized fields of one event, in the order they were first set (which normalizers and
+/// enrichers make the same for every run, so output is deterministic).
+///
+/// A vector scanned linearly rather than a JSON map: an event holds a few dozen fields at most,
+/// every name a normalizer or enricher writes is a `&'static str` constant, and the map would
+/// allocate a `String` per key and hash it with SipHash on every insert and on every lookup a
+/// rule makes. Here inserting a constant name allocates nothing, and a lookup compares one
+/// machine word per field (`Tag`), comparing names only where the words agree. Most lookups
+/// miss (rules on vendor fields ask for names no normalizer writes), so the misses are what
+/// must be cheap; a binary search over the names would call `memcmp` several times for each.
+#[derive(Clone, Default)]
+pub struct Fields(Vec<Entry>);
+
+#[derive(Clone)]
+struct Entry {
+    tag: Tag,
+    name: Cow<'static, str>,
+    value: Value,
+}
+
+/// A word summarising a name: its length and its first and last eight bytes. Equal names have
+/// equal tags; unequal names almost always differ, and a collision only costs a full compare.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Tag(u64);
+
+impl Tag {
+    fn of(name: &str) -> Self {
+        let bytes = name.as_bytes();
+        let word = |chunk: &[u8]| {
+            let mut buf = [0u8; 8];
+            buf[..chunk.len()].copy_from_slice(chunk);
+            u64::from_le_bytes(buf)
+        };
+        let n = bytes.len();
+        let head = word(&bytes[..n.min(8)]);
+        let tail = word(&bytes[n.saturating_sub(8)..]);
+        Self(head.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ tail.rotate_left(29) ^ n as u64)
+    }
+}
 
 impl Fields {
     pub fn new() -> Self {
-        Self(Map::new())
+        Self(Vec::new())
+    }
+
+    fn position(&self, name: &str) -> Option<usize> {
+        self.position_tagged(Tag::of(name), name)
+    }
+
+    fn position_tagged(&self, tag: Tag, name: &str) -> Option<usize> {
+        self.0
+            .iter()
+            .position(|e| e.tag == tag && e.name.as_ref() == name)
     }
 
     /// Set a field; `Value::Null` and empty strings are not stored (absent and empty mean the
-    /// same to rules, and absence keeps snapshots small).
-    pub fn insert(&mut self, name: &str, value: impl Into<Value>) {
+    /// same to rules, and absence keeps snapshots small). Setting a field again replaces its
+    /// value and keeps its place.
+    pub fn insert(&mut self, name: impl Into<Cow<'static, str>>, value: impl Into<Value>) {
         let value = value.into();
         match &value {
             Value::Null => {}
             Value::String(s) if s.is_empty() => {}
             _ => {
-                self.0.insert(name.to_owned(), value);
+                let name = name.into();
+                let tag = Tag::of(&name);
+                match self.position_tagged(tag, &name) {
+                    Some(i) => self.0[i].value = value,
+                    None => {
+                        if self.0.capacity() == 0 {
+                            // Most events get a dozen or more fields; start there instead of
+                            // growing through 4 and 8.
+                            self.0.reserve(INITIAL_CAPACITY);
+                        }
+                        self.0.push(Entry { tag, name, value });
+                    }
+                }
             }
         }
     }
 
     /// Set a string field if `value` is `Some`.
-    pub fn insert_opt(&mut self, name: &str, value: Option<impl Into<Value>>) {
+    pub fn insert_opt(
+        &mut self,
+        name: impl Into<Cow<'static, str>>,
+        value: Option<impl Into<Value>>,
+    ) {
         if let Some(v) = value {
             self.insert(name, v);
         }
     }
 
     pub fn get(&self, name: &str) -> Option<&Value> {
-        self.0.get(name)
+        self.position(name).map(|i| &self.0[i].value)
     }
 
     pub fn get_str(&self, name: &str) -> Option<&str> {
-        self.0.get(name).and_then(Value::as_str)
+        self.get(name).and_then(Value::as_str)
     }
 
     pub fn contains(&self, name: &str) -> bool {
-        self.0.contains_key(name)
+        self.position(name).is_some()
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = (&String, &Value)> {
-        self.0.iter()
+    /// The fields in the order they were first set.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
+        self.0.iter().map(|e| (e.name.as_ref(), &e.value))
     }
 
     pub fn len(&self) -> usize {
@@ -256,8 +321,27 @@ impl Fields {
     }
 
     /// The fields as a JSON object (for snapshots and rule tests).
-    pub fn as_map(&self) -> &Map<String, Value> {
-        &self.0
+    pub fn to_map(&self) -> Map<String, Value> {
+        self.iter()
+            .map(|(k, v)| (k.to_owned(), v.clone()))
+            .collect()
+    }
+}
+
+/// Room reserved on a `Fields`' first insert.
+const INITIAL_CAPACITY: usize = 16;
+
+/// Equal when they hold the same names with the same values, in any order (as the JSON map
+/// they replace compared).
+impl PartialEq for Fields {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().all(|(k, v)| other.get(k) == Some(v))
+    }
+}
+
+impl std::fmt::Debug for Fields {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
     }
 }
 
@@ -301,6 +385,64 @@ impl Event {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn fields_keep_first_set_order_replace_in_place_and_compare_as_sets() {
+        let mut a = Fields::new();
+        a.insert(field::SOURCE_IP, "1.2.3.4");
+        a.insert(String::from("x.dynamic"), 1);
+        a.insert(field::ACTOR, "alice");
+        a.insert(field::SOURCE_IP, "5.6.7.8");
+        a.insert(field::ACTION, Value::Null);
+        a.insert_opt(field::REGION, None::<&str>);
+        let names: Vec<&str> = a.iter().map(|(k, _)| k).collect();
+        assert_eq!(names, [field::SOURCE_IP, "x.dynamic", field::ACTOR]);
+        assert_eq!(a.get_str(field::SOURCE_IP), Some("5.6.7.8"));
+        assert_eq!(a.get("x.dynamic"), Some(&Value::from(1)));
+        assert!(!a.contains(field::ACTION) && !a.contains(field::REGION));
+        assert_eq!(a.len(), 3);
+
+        let mut b = Fields::new();
+        b.insert(field::ACTOR, "alice");
+        b.insert(field::SOURCE_IP, "5.6.7.8");
+        b.insert("x.dynamic", 1);
+        assert_eq!(a, b);
+        b.insert(field::ACTOR, "bob");
+        assert_ne!(a, b);
+        assert_eq!(
+            a.to_map(),
+            serde_json::from_str::<Map<String, Value>>(
+                r#"{"client.ip": "5.6.7.8", "x.dynamic": 1, "actor.name": "alice"}"#
+            )
+            .unwrap()
+        );
+    }
+
+    #[test]
+    fn names_with_equal_length_and_ends_are_told_apart() {
+        // Same length, same first and last eight bytes: equal tags, so the names decide.
+        let names = [
+            "abcdefgh_1_stuvwxyz",
+            "abcdefgh_2_stuvwxyz",
+            "",
+            "a",
+            "b",
+            "ab",
+            "abcdefgh",
+            "abcdefghi",
+            "é",
+        ];
+        let mut f = Fields::new();
+        for (i, n) in names.iter().enumerate() {
+            f.insert(*n, i);
+        }
+        for (i, n) in names.iter().enumerate() {
+            assert_eq!(f.get(n), Some(&Value::from(i)), "{n}");
+        }
+        assert_eq!(f.get("abcdefgh_3_stuvwxyz"), None);
+        assert_eq!(f.get("abcdefghij"), None);
+        assert_eq!(f.len(), names.len());
+    }
 
     #[test]
     fn normalized_fields_win_over_raw_and_raw_paths_resolve() {

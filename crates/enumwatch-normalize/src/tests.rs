@@ -58,7 +58,7 @@ pub(crate) fn view(events: &[Event]) -> Value {
                     "source": e.source.name(),
                     "record": e.location.record,
                     "time": e.time.map(|t| t.to_string()),
-                    "fields": e.fields.as_map(),
+                    "fields": e.fields.to_map(),
                 })
             })
             .collect(),

@@ -234,7 +234,7 @@ impl Baseline {
             if !self.keys.contains(&key(kind, &principal, &value))
                 && let Some((_, name)) = KINDS.iter().find(|(k, _)| *k == kind)
             {
-                event.fields.insert(name, true);
+                event.fields.insert(*name, true);
             }
         }
     }

@@ -9,14 +9,14 @@ use serde_json::json;
 
 use super::*;
 
-fn event(source: LogSource, fields: &[(&str, &str)]) -> Event {
+fn event(source: LogSource, fields: &[(&'static str, &str)]) -> Event {
     let mut e = Event::new(
         source,
         Location::new(Arc::from("t"), 0),
         Arc::new(json!({})),
     );
     for (k, v) in fields {
-        e.fields.insert(k, *v);
+        e.fields.insert(*k, *v);
     }
     e
 }
