@@ -32,8 +32,11 @@ pub fn raw_fields(rules: &RuleSet) -> Option<Vec<String>> {
                     Some(c) => Arc::clone(c),
                     None => Arc::new(rsigma_eval::compile_rule(rule).ok()?),
                 };
-                for detection in compiled.detections.values() {
-                    detection_fields(detection, &mut add)?;
+                // Sorted, although the result does not depend on the order (it is sorted too).
+                let mut names: Vec<&String> = compiled.detections.keys().collect();
+                names.sort();
+                for name in names {
+                    detection_fields(compiled.detections.get(name)?, &mut add)?;
                 }
             }
             ParsedRule::Detection(_) => {}
