@@ -86,6 +86,22 @@ struct InputOutcome {
     stats: RunStats,
 }
 
+/// One item a decoder yields.
+type DecodedItem = Result<enumwatch_event::RawRecord, enumwatch_decode::DecodeError>;
+
+/// Records per batch handed from a pipelined input's decoding thread to its consumer.
+const PIPELINE_BATCH: usize = 256;
+/// Batches in flight between them (bounds the memory of a pipelined input).
+const PIPELINE_DEPTH: usize = 8;
+
+/// What one input's consumer accumulates.
+#[derive(Default)]
+struct InputState {
+    stats: RunStats,
+    out: InputOutcome,
+    noted_unrecognized: bool,
+}
+
 /// The compiled rule set and the stages that run it.
 pub struct Hunter {
     rules: RuleSet,
@@ -184,8 +200,15 @@ impl Hunter {
                 threads: self.options.threads,
                 message: e.to_string(),
             })?;
-        let outcomes: Vec<InputOutcome> =
-            pool.install(|| inputs.par_iter().map(|i| self.hunt_input(i)).collect());
+        // Fewer inputs than threads would leave threads idle: then each input's decoding (read,
+        // prefilter, parse) runs on a thread of its own, ahead of the rest of its pipeline.
+        let pipelined = pool.current_num_threads() > inputs.len();
+        let outcomes: Vec<InputOutcome> = pool.install(|| {
+            inputs
+                .par_iter()
+                .map(|i| self.hunt_input(i, pipelined))
+                .collect()
+        });
 
         let mut stats = RunStats::default();
         let mut matched = Vec::new();
@@ -222,33 +245,93 @@ impl Hunter {
         })
     }
 
-    fn hunt_input(&self, input: &Input) -> InputOutcome {
-        let mut stats = RunStats {
-            inputs: 1,
-            ..RunStats::default()
+    fn hunt_input(&self, input: &Input, pipelined: bool) -> InputOutcome {
+        let mut state = InputState {
+            stats: RunStats {
+                inputs: 1,
+                ..RunStats::default()
+            },
+            ..InputState::default()
         };
-        let mut out = InputOutcome::default();
         let opened = match open(input, &self.options.limits) {
             Ok(opened) => opened,
             Err(err) => {
-                stats.inputs_unreadable += 1;
-                stats.note_problem(input.name.to_string(), "unreadable_input", err.to_string());
-                out.stats = stats;
-                return out;
+                state.stats.inputs_unreadable += 1;
+                state.stats.note_problem(
+                    input.name.to_string(),
+                    "unreadable_input",
+                    err.to_string(),
+                );
+                state.out.stats = state.stats;
+                return state.out;
             }
         };
         let bytes_read = Arc::clone(&opened.bytes_read);
-        let mut reported = 0u64;
-        let mut decoder = decode(
+        let decoder = decode(
             Arc::clone(&input.name),
             opened.reader,
             &self.options.decode_limits,
         );
+        let (prefiltered, format) = if pipelined {
+            std::thread::scope(|scope| {
+                let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<DecodedItem>>(PIPELINE_DEPTH);
+                let producer = scope.spawn(move || {
+                    let mut decoder = decoder;
+                    let mut batch = Vec::with_capacity(PIPELINE_BATCH);
+                    for item in &mut decoder {
+                        batch.push(item);
+                        if batch.len() == PIPELINE_BATCH {
+                            // A closed channel means the consumer stopped (a fatal input error).
+                            if tx.send(std::mem::take(&mut batch)).is_err() {
+                                break;
+                            }
+                            batch.reserve(PIPELINE_BATCH);
+                        }
+                    }
+                    if !batch.is_empty() {
+                        tx.send(batch).ok();
+                    }
+                    (decoder.prefiltered(), decoder.format())
+                });
+                self.consume(rx.into_iter().flatten(), &bytes_read, &mut state);
+                producer
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+        } else {
+            let mut decoder = decoder;
+            self.consume(&mut decoder, &bytes_read, &mut state);
+            (decoder.prefiltered(), decoder.format())
+        };
+        let InputState {
+            mut stats, mut out, ..
+        } = state;
+        stats.bytes = bytes_read.load(Ordering::Relaxed);
+        stats.records_prefiltered = prefiltered;
+        match format {
+            Some(format) => {
+                *stats.formats.entry(format.name().to_owned()).or_default() += 1;
+            }
+            None if stats.records == 0 && stats.malformed_total() == 0 => stats.inputs_empty += 1,
+            None => {}
+        }
+        out.stats = stats;
+        out
+    }
+
+    /// Normalize, enrich and match one input's records, in input order.
+    fn consume(
+        &self,
+        items: impl Iterator<Item = DecodedItem>,
+        bytes_read: &Arc<AtomicU64>,
+        state: &mut InputState,
+    ) {
+        let mut reported = 0u64;
         let mut normalizer = Normalizer::new();
         let mut events = Vec::new();
         let mut hits = Vec::new();
-        let mut noted_unrecognized = false;
-        for (n, item) in (&mut decoder).enumerate() {
+        let stats = &mut state.stats;
+        for (n, item) in items.enumerate() {
             match item {
                 Ok(record) => {
                     stats.records += 1;
@@ -264,8 +347,8 @@ impl Hunter {
                         Disposition::Unrecognized => {
                             stats.unrecognized += 1;
                             // One located example per input; the rest are counted.
-                            if !noted_unrecognized {
-                                noted_unrecognized = true;
+                            if !state.noted_unrecognized {
+                                state.noted_unrecognized = true;
                                 stats.note_problem(
                                     location.to_string(),
                                     "unrecognized",
@@ -277,7 +360,7 @@ impl Hunter {
                             }
                         }
                     }
-                    self.match_events(&mut events, &mut hits, &mut out, &mut stats);
+                    self.match_events(&mut events, &mut hits, &mut state.out, stats);
                 }
                 Err(err) => {
                     stats.malformed_record(&err.location, err.reason(), err.to_string());
@@ -287,23 +370,12 @@ impl Hunter {
                 }
             }
             if n % 1024 == 0 {
-                report_progress(&self.options.progress, &bytes_read, &mut reported);
+                report_progress(&self.options.progress, bytes_read, &mut reported);
             }
         }
         normalizer.finish(&mut events);
-        self.match_events(&mut events, &mut hits, &mut out, &mut stats);
-        report_progress(&self.options.progress, &bytes_read, &mut reported);
-        stats.bytes = bytes_read.load(Ordering::Relaxed);
-        stats.records_prefiltered = decoder.prefiltered();
-        match decoder.format() {
-            Some(format) => {
-                *stats.formats.entry(format.name().to_owned()).or_default() += 1;
-            }
-            None if stats.records == 0 && stats.malformed_total() == 0 => stats.inputs_empty += 1,
-            None => {}
-        }
-        out.stats = stats;
-        out
+        self.match_events(&mut events, &mut hits, &mut state.out, stats);
+        report_progress(&self.options.progress, bytes_read, &mut reported);
     }
 
     fn match_events(

@@ -131,6 +131,26 @@ fn output_is_identical_at_any_thread_count() {
     assert_eq!(stderr(&one), stderr(&two));
 }
 
+/// One input and two threads: decoding runs on a thread of its own, ahead of the rest of the
+/// pipeline. Alerts, summary and exit status are those of one thread, also when the input ends
+/// in a truncated gzip member.
+#[test]
+fn a_single_input_pipelined_on_two_threads_gives_the_same_output() {
+    for input in [
+        "testdata/demo/sysmon_process_creation.jsonl",
+        "testdata/logs/cloudtrail/invictus_benjamin_iam_enumeration.json",
+        "testdata/bad/truncated_second_member.jsonl.gz",
+        "testdata/bad/bad_line.jsonl",
+    ] {
+        let run =
+            |threads: &str| enumwatch(&["hunt", input, "--format", "jsonl", "--threads", threads]);
+        let (one, two) = (run("1"), run("2"));
+        assert_eq!(one.status.code(), two.status.code(), "{input}");
+        assert_eq!(stdout(&one), stdout(&two), "{input}");
+        assert_eq!(stderr(&one), stderr(&two), "{input}");
+    }
+}
+
 #[test]
 fn the_sentinel_kql_rule_reproduces_the_kql_verdicts_and_quirks() {
     let out = enumwatch(&[
