@@ -17,7 +17,7 @@
 //!   bytes — unless JSON escaping hides it.
 //! - Escaping: literals with `"`, `\` or control characters are refused (JSON writes those
 //!   escaped); any other character can only be hidden as `\uXXXX`, or `/` as `\/`, so a line
-//!   holding `\u` or `\/` is always parsed.
+//!   holding such an escape of a character some literal holds is always parsed.
 //! - Case: rsigma folds with `str::to_lowercase`, and two non-ASCII characters fold to ASCII
 //!   letters (U+0130 → `i̇`, U+212A → `k`); a line holding either is always parsed, and the
 //!   literal search itself is ASCII case-insensitive.
@@ -45,10 +45,6 @@ use rsigma_parser::{ConditionExpr, Detection, Quantifier, SigmaRule};
 /// Characters outside ASCII whose `to_lowercase` holds an ASCII character, as UTF-8. A line
 /// holding one could match an ASCII literal it does not contain, so it is always parsed.
 pub(crate) const FOLDS_TO_ASCII: [&str; 2] = ["\u{130}", "\u{212a}"];
-
-/// Escapes that force a parse: `\u` can hide any character of a literal, `\/` a slash (which
-/// JSON may but need not escape; PHP's encoder does).
-const ESCAPES: [&str; 2] = ["\\u", "\\/"];
 
 /// At least one literal of a clause occurs in a matching record's raw text (lower-case ASCII).
 type Clause = Vec<String>;
@@ -90,6 +86,8 @@ pub struct RawPrefilter {
     literals: usize,
     /// Learned gate for rules of several clauses (see `Learning`).
     learning: Learning,
+    /// The ASCII bytes the (lower-case) literals hold.
+    literal_bytes: [bool; 128],
 }
 
 /// A cheaper gate, learned from the first records: only each rule's rarest clause.
@@ -275,7 +273,14 @@ impl RawPrefilter {
             reason: format!("the literal automaton is too large: {e}"),
         })?;
         let automaton = build(MatchKind::Standard)?;
+        let mut literal_bytes = [false; 128];
+        for b in patterns.iter().flat_map(|p| p.bytes()) {
+            if let Some(slot) = literal_bytes.get_mut(usize::from(b)) {
+                *slot = true;
+            }
+        }
         Ok(RawPrefilter {
+            literal_bytes,
             any,
             literals: patterns.len(),
             automaton,
@@ -349,21 +354,55 @@ impl RawPrefilter {
 /// The one record shape whose command line is not a verbatim vendor string (`field::is_verbatim`).
 const AUDITD_KEY: &[u8] = b"\"auditd\"";
 
-/// Whether `text` holds an escape or a character that could hide a literal from a byte search,
-/// or is an auditd group, whose command line is joined from its arguments.
-fn forces_parse(text: &[u8]) -> bool {
-    if memchr::memmem::find(text, AUDITD_KEY).is_some() {
-        return true;
-    }
-    let escaped = memchr::memchr(b'\\', text).is_some()
-        && ESCAPES
-            .iter()
-            .any(|e| memchr::memmem::find(text, e.as_bytes()).is_some());
-    escaped
-        || (!text.is_ascii()
+impl RawPrefilter {
+    /// Whether `text` holds an escape or a character that could hide a literal from a byte
+    /// search, or is an auditd group, whose command line is joined from its arguments.
+    ///
+    /// Only escapes that can stand for a literal's character count: `\uXXXX` of an ASCII
+    /// character some literal holds (in either case), or of one of the characters that fold to
+    /// ASCII; `\/` when some literal holds `/`. Writers that escape every non-ASCII character
+    /// (Python's `json.dumps`: `Microsoft\u00ae Windows`) then still get their records skipped.
+    fn forces_parse(&self, text: &[u8]) -> bool {
+        if memchr::memmem::find(text, AUDITD_KEY).is_some() {
+            return true;
+        }
+        if memchr::memchr(b'\\', text).is_some() {
+            if self.in_literals(b'/') && memchr::memmem::find(text, b"\\/").is_some() {
+                return true;
+            }
+            for at in memchr::memmem::find_iter(text, b"\\u") {
+                let code = text
+                    .get(at + 2..at + 6)
+                    .and_then(|h| std::str::from_utf8(h).ok())
+                    .and_then(|h| u32::from_str_radix(h, 16).ok());
+                match code {
+                    Some(c)
+                        if c < 0x80
+                            && u8::try_from(c)
+                                .is_ok_and(|b| self.in_literals(b.to_ascii_lowercase())) =>
+                    {
+                        return true;
+                    }
+                    Some(0x130 | 0x212a) => return true,
+                    // Not a valid escape (the record will not parse), or a character no
+                    // literal holds.
+                    _ => {}
+                }
+            }
+        }
+        !text.is_ascii()
             && FOLDS_TO_ASCII
                 .iter()
-                .any(|c| memchr::memmem::find(text, c.as_bytes()).is_some()))
+                .any(|c| memchr::memmem::find(text, c.as_bytes()).is_some())
+    }
+
+    /// Whether some literal holds the (lower-case) ASCII byte `b`.
+    fn in_literals(&self, b: u8) -> bool {
+        self.literal_bytes
+            .get(usize::from(b))
+            .copied()
+            .unwrap_or(false)
+    }
 }
 
 impl RecordPrefilter for RawPrefilter {
@@ -377,7 +416,7 @@ impl RecordPrefilter for RawPrefilter {
             lowered.make_ascii_lowercase();
             self.literals_admit(&lowered)
         });
-        literal || forces_parse(text)
+        literal || self.forces_parse(text)
     }
 }
 
