@@ -24,34 +24,27 @@ const MAX_EVIDENCE: usize = 200;
 /// Rules a correlation aggregates without `generate: true`: building blocks that only feed
 /// correlations (Sigma's default) and never alert by themselves.
 pub(crate) fn building_blocks(rules: &RuleSet) -> HashSet<usize> {
-    let mut out = HashSet::new();
-    for parsed in rules.parsed() {
-        let ParsedRule::Correlation(c) = parsed else {
-            continue;
-        };
-        if c.generate {
-            continue;
-        }
-        for reference in &c.rules {
-            for (i, meta) in rules.rules().iter().enumerate() {
-                if &meta.id == reference || meta.name.as_ref() == Some(reference) {
-                    out.insert(i);
-                }
-            }
-        }
-    }
-    out
+    referenced(rules, true)
 }
 
 /// Every rule some correlation aggregates, with or without `generate: true`: only events with a
 /// hit of one of these can move a correlation window or be its evidence, so only they are kept
 /// for the correlation pass.
 pub(crate) fn members(rules: &RuleSet) -> HashSet<usize> {
+    referenced(rules, false)
+}
+
+/// Indexes of the rules correlations refer to, by id or name; only those of correlations without
+/// `generate: true` when `silent_only`.
+fn referenced(rules: &RuleSet, silent_only: bool) -> HashSet<usize> {
     let mut out = HashSet::new();
     for parsed in rules.parsed() {
         let ParsedRule::Correlation(c) = parsed else {
             continue;
         };
+        if silent_only && c.generate {
+            continue;
+        }
         for reference in &c.rules {
             for (i, meta) in rules.rules().iter().enumerate() {
                 if &meta.id == reference || meta.name.as_ref() == Some(reference) {
