@@ -1,17 +1,48 @@
 //! The `prefilter` fuzz property, shared by the fuzz target and the corpus replay test: for any
 //! input, if a record decoded from it matches a rule once normalized, the raw-text prefilter
-//! built from the same rules admits the input's text.
+//! built from the same rules admits the input's text. Checked for two rule sets: plain Sigma
+//! over raw vendor fields, and the built-in analytics (normalized and derived fields, routed by
+//! log source) with what the normalizers guarantee (`raw_facts`) and the enrichers applied.
 
 use std::io::Cursor;
 use std::sync::{Arc, OnceLock};
 
-use enumwatch_engine::{Matcher, RawPrefilter};
+use enumwatch_engine::{Matcher, RawFacts, RawPrefilter};
+use enumwatch_enrich::{CloudEnricher, CommandLineEnricher};
 use enumwatch_event::RecordPrefilter;
 use enumwatch_rules::{RuleSet, RuleSource, load};
 
 struct Compiled {
     matcher: Matcher,
     prefilter: RawPrefilter,
+}
+
+/// The built-in analytics, every rule (the opt-in ones too), as a hunt runs them.
+struct Pack {
+    compiled: Compiled,
+    enricher: CommandLineEnricher,
+    cloud: CloudEnricher,
+}
+
+fn pack() -> &'static Pack {
+    static PACK: OnceLock<Pack> = OnceLock::new();
+    PACK.get_or_init(|| {
+        let (rules, errors) = load(&enumwatch_analytics::builtin_rule_sources());
+        assert!(errors.is_empty(), "{errors:?}");
+        let rules = rules.select(&["attack.t1087.004".to_owned()]);
+        let matcher = Matcher::new(&rules).expect("the built-in rules compile");
+        let facts = RawFacts {
+            signature: enumwatch_normalize::raw_facts::signature,
+            field_literals: enumwatch_normalize::raw_facts::field_literals,
+        };
+        let prefilter = RawPrefilter::build_with(&rules, Some(&matcher), Some(&facts))
+            .expect("the built-in rules narrow to literals with the normalizers' facts");
+        Pack {
+            compiled: Compiled { matcher, prefilter },
+            enricher: CommandLineEnricher::new(),
+            cloud: CloudEnricher::new(enumwatch_config::Config::default()),
+        }
+    })
 }
 
 fn compiled() -> &'static Compiled {
@@ -32,23 +63,34 @@ fn compiled() -> &'static Compiled {
 /// Whether a record decoded from `data` matches one of the fuzz rules.
 #[allow(dead_code, reason = "used by the replay test, not by the fuzz target")]
 pub(crate) fn matches_some_rule(data: &[u8]) -> bool {
-    !hits_of(data).is_empty()
+    !hits_of(data, compiled(), None).is_empty()
+}
+
+/// Whether a record decoded from `data` matches one of the built-in rules.
+#[allow(dead_code, reason = "used by the replay test, not by the fuzz target")]
+pub(crate) fn matches_some_builtin_rule(data: &[u8]) -> bool {
+    let pack = pack();
+    !hits_of(data, &pack.compiled, Some(pack)).is_empty()
 }
 
 /// Panics when a record of `data` matches a rule but the prefilter rejects `data`.
 pub(crate) fn check(data: &[u8]) {
-    let hits = hits_of(data);
-    if let Some(hit) = hits.first() {
-        assert!(
-            compiled().prefilter.admits(data),
-            "the prefilter rejects a text whose record matches rule {}",
-            hit.rule
-        );
+    let pack = pack();
+    for (set, compiled, enrich) in [
+        ("fuzz", compiled(), None),
+        ("built-in", &pack.compiled, Some(pack)),
+    ] {
+        if let Some(hit) = hits_of(data, compiled, enrich).first() {
+            assert!(
+                compiled.prefilter.admits(data),
+                "the prefilter rejects a text whose record matches {set} rule {}",
+                hit.rule
+            );
+        }
     }
 }
 
-fn hits_of(data: &[u8]) -> Vec<enumwatch_engine::Hit> {
-    let compiled = compiled();
+fn hits_of(data: &[u8], compiled: &Compiled, enrich: Option<&Pack>) -> Vec<enumwatch_engine::Hit> {
     let decoder = enumwatch_decode::decode(
         Arc::from("fuzz"),
         Box::new(Cursor::new(data.to_vec())),
@@ -61,7 +103,11 @@ fn hits_of(data: &[u8]) -> Vec<enumwatch_engine::Hit> {
     }
     normalizer.finish(&mut events);
     let mut hits = Vec::new();
-    for event in &events {
+    for event in &mut events {
+        if let Some(pack) = enrich {
+            pack.enricher.enrich(event);
+            pack.cloud.enrich(event);
+        }
         compiled.matcher.matches(event, &mut hits);
     }
     hits

@@ -51,19 +51,29 @@ impl Default for DecodeLimits {
 pub(crate) struct Skipper {
     filter: Option<Arc<dyn RecordPrefilter>>,
     skipped: Arc<AtomicU64>,
+    max_depth: usize,
 }
 
 impl Skipper {
-    /// Whether `text` is to be skipped unparsed (and counted as such).
+    /// Whether `text` is to be skipped unparsed (and counted as such): the prefilter rejects it
+    /// and it is well-formed. A malformed record the prefilter rejects is not skipped, so the
+    /// parse it goes through reports it, located, exactly as without the prefilter.
     pub(crate) fn skips(&self, text: &[u8]) -> bool {
         match &self.filter {
-            Some(filter) if !filter.admits(text) => {
+            Some(filter) if !filter.admits(text) && well_formed(text, self.max_depth) => {
                 self.skipped.fetch_add(1, Ordering::Relaxed);
                 true
             }
             _ => false,
         }
     }
+}
+
+/// Whether `text` parses as one JSON value within the depth limit: sonic-rs's own DOM, built in
+/// an arena, is the cheapest complete validation at hand (its lazy and `IgnoredAny` paths cost
+/// more, and the lazy one accepts an escaped lone surrogate, which the parse rejects).
+fn well_formed(text: &[u8], max_depth: usize) -> bool {
+    !jsonl::depth_exceeds(text, max_depth) && sonic_rs::from_slice::<sonic_rs::Value>(text).is_ok()
 }
 
 type RecordIter = Box<dyn Iterator<Item = Result<RawRecord, DecodeError>> + Send>;
@@ -160,6 +170,7 @@ pub fn decode(source: Arc<str>, reader: Box<dyn BufRead + Send>, limits: &Decode
     let skipper = Skipper {
         filter: limits.prefilter.clone(),
         skipped: Arc::default(),
+        max_depth: limits.max_depth,
     };
     let skipped = Arc::clone(&skipper.skipped);
     let inner: RecordIter = match format {

@@ -511,22 +511,43 @@ fn prefiltered(bytes: &[u8]) -> (Vec<RawRecord>, Vec<DecodeError>, u64) {
 fn prefiltered_json_lines_are_skipped_counted_and_keep_their_record_numbers() {
     let text = b"{\"a\":\"drop\"}\n{\"a\":\"keep\"}\n{not json, drop}\n{\"a\":\"keep\",}\n\n{\"a\":\"keep 2\"}\n";
     let (ok, err, skipped) = prefiltered(text);
-    assert_eq!(
-        skipped, 2,
-        "the drop line and the malformed line without the literal"
-    );
+    assert_eq!(skipped, 1, "only the well-formed line without the literal");
     assert_eq!(ok.len(), 2);
     assert_eq!(
         ok.iter().map(|r| r.location.record).collect::<Vec<_>>(),
         vec![1, 4],
         "record numbers as without the prefilter"
     );
-    // A malformed line the prefilter admits is still reported where it is.
-    assert_eq!(err.len(), 1);
-    assert_eq!(err[0].location.line, Some(4));
-    // Without a prefilter every line is parsed and nothing is counted as skipped.
+    // Malformed lines are reported where they are, whether the prefilter admits them or not,
+    // with the errors a run without the prefilter gives.
     let (_, ok_all, err_all) = run(text);
     assert_eq!((ok_all.len(), err_all.len()), (3, 2));
+    assert_eq!(err.len(), 2);
+    for (e, all) in err.iter().zip(&err_all) {
+        assert_eq!(e.location, all.location);
+        assert_eq!(e.to_string(), all.to_string());
+    }
+}
+
+#[test]
+fn prefiltered_records_are_skipped_only_when_the_parse_would_accept_them() {
+    let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+    for text in [
+        deep.as_str(),
+        r#"{"a":"\ud800"}"#,
+        r#"{"a":tru}"#,
+        r#"{"a":1,}"#,
+        "{\"a\":\"\u{1}\"}",
+    ] {
+        let line = format!("{text}\n");
+        let (ok, err, skipped) = prefiltered(line.as_bytes());
+        assert_eq!(skipped, 0, "{text}");
+        let (_, ok_all, err_all) = run(line.as_bytes());
+        assert!(!err.is_empty(), "{text}");
+        assert_eq!(ok.len(), ok_all.len(), "{text}");
+        let messages = |e: &[DecodeError]| e.iter().map(ToString::to_string).collect::<Vec<_>>();
+        assert_eq!(messages(&err), messages(&err_all), "{text}");
+    }
 }
 
 #[test]

@@ -74,3 +74,56 @@ fn emulations_are_deterministic_and_named_uniquely() {
         );
     }
 }
+
+/// Every emulation, hunted with the default rules and with every built-in rule (the opt-in ones
+/// too, whose wider literals could hide a gap in the default ones), each with its own
+/// configuration, gives the same alerts, suppressed alerts and problems with the raw-text
+/// prefilter as without it, and the prefilter skips some records.
+#[test]
+fn the_prefilter_changes_no_outcome_of_any_emulation() {
+    use crate::validate::{hunter_with, run};
+    let (rules, errors) =
+        enumwatch_rules::load_prechecked(&enumwatch_analytics::builtin_rule_sources(), &[]);
+    assert!(errors.is_empty(), "{errors:?}");
+    for rules in [
+        rules.select(&[]),
+        rules.select(&["attack.t1087.004".to_owned()]),
+    ] {
+        let default = [true, false]
+            .map(|p| hunter_with(&rules, enumwatch_config::Config::default(), p).unwrap());
+        let mut skipped = 0;
+        for test in tests() {
+            let dir = tempfile::tempdir().unwrap();
+            let mut paths = Vec::new();
+            for file in test.files() {
+                let path = dir.path().join(&file.name);
+                std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+                std::fs::write(&path, file.contents.as_bytes()).unwrap();
+                paths.push(path);
+            }
+            let own = test.config.map(|text| {
+                let config = enumwatch_config::Config::parse(text, test.name).unwrap();
+                [true, false].map(|p| hunter_with(&rules, config.clone(), p).unwrap())
+            });
+            let [fast, all] = own.as_ref().unwrap_or(&default);
+            let (fast, all) = (run(fast, &paths).unwrap(), run(all, &paths).unwrap());
+            let n = rules.rules().len();
+            assert_eq!(
+                format!("{:?}", fast.alerts),
+                format!("{:?}", all.alerts),
+                "{} ({n} rules)",
+                test.name
+            );
+            assert_eq!(
+                format!("{:?}", fast.suppressed),
+                format!("{:?}", all.suppressed),
+                "{} ({n} rules)",
+                test.name
+            );
+            assert_eq!(fast.stats.malformed_total(), all.stats.malformed_total());
+            assert_eq!(all.stats.records_prefiltered, 0);
+            skipped += fast.stats.records_prefiltered;
+        }
+        assert!(skipped > 0, "the prefilter skipped nothing");
+    }
+}

@@ -185,15 +185,25 @@ fn default_rules() -> Result<RuleSet, EmulateError> {
 }
 
 fn hunter(rules: &RuleSet, config: Config) -> Result<Hunter, EmulateError> {
+    hunter_with(rules, config, true)
+}
+
+/// A one-thread hunter; `prefilter` as `enumwatch hunt` has it on unless `--no-prefilter`.
+pub(crate) fn hunter_with(
+    rules: &RuleSet,
+    config: Config,
+    prefilter: bool,
+) -> Result<Hunter, EmulateError> {
     let options = HuntOptions {
         threads: 1,
         config,
+        prefilter,
         ..HuntOptions::default()
     };
     Hunter::new(rules.clone(), options).map_err(|e| EmulateError::Pipeline(e.to_string()))
 }
 
-fn run(hunter: &Hunter, paths: &[PathBuf]) -> Result<HuntOutput, EmulateError> {
+pub(crate) fn run(hunter: &Hunter, paths: &[PathBuf]) -> Result<HuntOutput, EmulateError> {
     let (inputs, errors) = expand(paths);
     if let Some(e) = errors.first() {
         return Err(EmulateError::Pipeline(e.to_string()));

@@ -18,7 +18,7 @@ use thiserror::Error;
 
 pub use correlate::{CorrelationHit, Correlator, MAX_GROUP_ENTRIES, MAX_STATE_ENTRIES};
 pub use matcher::{Hit, Matcher};
-pub use prefilter::{NoPrefilter, RawPrefilter};
+pub use prefilter::{NoPrefilter, RawFacts, RawPrefilter};
 pub use raw_fields::{prune, raw_fields};
 
 #[derive(Debug, Error)]

@@ -23,6 +23,8 @@ pub struct Hit {
 pub struct Matcher {
     engines: Vec<(LogSource, Engine)>,
     index: HashMap<String, usize>,
+    /// Each rule's compiled form, where some log source is routed to it (for the prefilter).
+    compiled: Vec<Option<Arc<CompiledRule>>>,
 }
 
 /// A rule's logsource admits a source when each part the rule sets equals the source's. A
@@ -76,7 +78,16 @@ impl Matcher {
                 engines.push((source, engine));
             }
         }
-        Ok(Matcher { engines, index })
+        Ok(Matcher {
+            engines,
+            index,
+            compiled,
+        })
+    }
+
+    /// Rule `i`'s compiled form, if some log source is routed to it.
+    pub(crate) fn compiled(&self, i: usize) -> Option<&CompiledRule> {
+        self.compiled.get(i).and_then(Option::as_deref)
     }
 
     /// Append a `Hit` for every detection rule `event` matches.

@@ -19,6 +19,7 @@ mod m365_audit;
 mod microsoft;
 mod okta;
 mod powershell_4104;
+pub mod raw_facts;
 mod slack;
 mod time;
 mod windows;

@@ -439,10 +439,8 @@ fn string_leaves<'a>(value: &'a Value, out: &mut Vec<&'a str>) {
     }
 }
 
-/// The raw-text prefilter relies on two claims about normalizers (see `field::is_normalized`
-/// and `field::is_verbatim`); every JSON sample in the repository is checked against them.
-#[test]
-fn field_names_are_declared_and_command_lines_are_verbatim_vendor_strings() {
+/// Every JSON sample in the repository (not the bad inputs), as its records.
+fn json_samples() -> Vec<(std::path::PathBuf, Vec<Value>)> {
     let root = format!("{}/../../testdata", env!("CARGO_MANIFEST_DIR"));
     let mut files = Vec::new();
     let mut dirs = vec![std::path::PathBuf::from(root)];
@@ -460,34 +458,54 @@ fn field_names_are_declared_and_command_lines_are_verbatim_vendor_strings() {
         }
     }
     files.sort();
-    let (mut checked, mut command_lines) = (0, 0);
-    for path in files
-        .iter()
+    files
+        .into_iter()
         .filter(|p| !p.to_string_lossy().contains("/bad/"))
-    {
-        let text = std::fs::read_to_string(path).unwrap();
-        let bodies: Vec<Value> = match serde_json::from_str::<Value>(&text) {
-            Ok(Value::Array(items)) => items,
-            Ok(mut doc) => {
-                let key = ["Records", "value", "entries"]
-                    .into_iter()
-                    .find(|k| doc.get(*k).is_some_and(Value::is_array));
-                match key.and_then(|k| doc.get_mut(k)) {
-                    Some(Value::Array(items)) => std::mem::take(items),
-                    _ => vec![doc],
+        .map(|path| {
+            let text = std::fs::read_to_string(&path).unwrap();
+            let bodies: Vec<Value> = match serde_json::from_str::<Value>(&text) {
+                Ok(Value::Array(items)) => items,
+                Ok(mut doc) => {
+                    let key = ["Records", "value", "entries"]
+                        .into_iter()
+                        .find(|k| doc.get(*k).is_some_and(Value::is_array));
+                    match key.and_then(|k| doc.get_mut(k)) {
+                        Some(Value::Array(items)) => std::mem::take(items),
+                        _ => vec![doc],
+                    }
                 }
+                Err(_) => text
+                    .lines()
+                    .filter_map(|l| serde_json::from_str(l).ok())
+                    .collect(),
+            };
+            (path, bodies)
+        })
+        .collect()
+}
+
+/// Each sample's events (script blocks reassembled), with the path.
+fn sample_events() -> Vec<(std::path::PathBuf, Vec<Event>)> {
+    json_samples()
+        .into_iter()
+        .map(|(path, bodies)| {
+            let mut normalizer = Normalizer::new();
+            let mut events = Vec::new();
+            for (i, body) in bodies.into_iter().enumerate() {
+                normalizer.push(record(body, i as u64), &mut events);
             }
-            Err(_) => text
-                .lines()
-                .filter_map(|l| serde_json::from_str(l).ok())
-                .collect(),
-        };
-        let mut normalizer = Normalizer::new();
-        let mut events = Vec::new();
-        for (i, body) in bodies.into_iter().enumerate() {
-            normalizer.push(record(body, i as u64), &mut events);
-        }
-        normalizer.finish(&mut events);
+            normalizer.finish(&mut events);
+            (path, events)
+        })
+        .collect()
+}
+
+/// The raw-text prefilter relies on two claims about normalizers (see `field::is_normalized`
+/// and `field::is_verbatim`); every JSON sample in the repository is checked against them.
+#[test]
+fn field_names_are_declared_and_command_lines_are_verbatim_vendor_strings() {
+    let (mut checked, mut command_lines) = (0, 0);
+    for (path, events) in sample_events() {
         for event in &events {
             checked += 1;
             for (name, _) in event.fields.iter() {
@@ -519,4 +537,52 @@ fn field_names_are_declared_and_command_lines_are_verbatim_vendor_strings() {
         command_lines > 20,
         "only {command_lines} command lines checked"
     );
+}
+
+/// `raw_facts`: every event's raw record holds its source's signature, and the literals of each
+/// normalized field it has. The record is checked as serde_json writes it (no escapes in the
+/// ASCII keys these literals name), lower-cased, as the prefilter searches it.
+#[test]
+fn raw_facts_hold_on_every_sample() {
+    let mut sources = std::collections::BTreeSet::new();
+    let mut fields_checked = 0;
+    for (path, events) in sample_events() {
+        for event in &events {
+            let text = serde_json::to_string(event.raw.as_ref())
+                .unwrap()
+                .to_ascii_lowercase();
+            for clause in raw_facts::signature(event.source) {
+                assert!(
+                    clause.iter().any(|l| text.contains(l)),
+                    "{}: a {} record holds none of {clause:?}",
+                    path.display(),
+                    event.source.name()
+                );
+            }
+            sources.insert(event.source.name());
+            if event.source == LogSource::Auditd {
+                continue;
+            }
+            for (name, _) in event.fields.iter() {
+                if let Some(literals) = raw_facts::field_literals(name) {
+                    fields_checked += 1;
+                    assert!(
+                        literals.iter().any(|l| text.contains(l)),
+                        "{}: `{name}` is set but the record holds none of {literals:?}",
+                        path.display()
+                    );
+                }
+            }
+        }
+    }
+    assert!(sources.len() >= 12, "only {sources:?} checked");
+    assert!(fields_checked > 20, "only {fields_checked} fields checked");
+    for source in LogSource::ALL {
+        for clause in raw_facts::signature(source) {
+            assert!(!clause.is_empty());
+            for literal in clause.iter() {
+                assert_eq!(*literal, literal.to_ascii_lowercase());
+            }
+        }
+    }
 }

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use enumwatch_alert::{Alert, AlertBuilder, sort_alerts};
 use enumwatch_decode::{DecodeLimits, decode};
-use enumwatch_engine::{EngineError, Hit, Matcher, NoPrefilter, RawPrefilter};
+use enumwatch_engine::{EngineError, Hit, Matcher, NoPrefilter, RawFacts, RawPrefilter};
 
 use crate::tuning::{TuningView, TuningViews};
 use crate::{correlate, tuning};
@@ -124,6 +124,12 @@ pub struct Hunter {
     raw_paths: Option<Arc<[String]>>,
 }
 
+/// What the normalizers guarantee about raw text, for the prefilter.
+const RAW_FACTS: RawFacts = RawFacts {
+    signature: enumwatch_normalize::raw_facts::signature,
+    field_literals: enumwatch_normalize::raw_facts::field_literals,
+};
+
 impl Hunter {
     pub fn new(mut rules: RuleSet, options: HuntOptions) -> Result<Self, PipelineError> {
         tune_correlations(&mut rules, &options.config)?;
@@ -134,7 +140,7 @@ impl Hunter {
             .any(|r| matches!(r.kind, RuleKind::Correlation));
         let mut options = options;
         let prefilter = if options.prefilter {
-            RawPrefilter::build(&rules).map(Arc::new)
+            RawPrefilter::build_with(&rules, Some(&matcher), Some(&RAW_FACTS)).map(Arc::new)
         } else {
             Err(NoPrefilter {
                 rule: "-".to_owned(),
@@ -166,8 +172,8 @@ impl Hunter {
         &self.rules
     }
 
-    /// The prefilter line of the summary: shown when it runs, or when the user's own rules are
-    /// selected (with the built-in analytics alone it never runs, and saying so is noise).
+    /// The prefilter line of the summary: shown when it runs, or when the user's own rules keep
+    /// it off (the built-in analytics alone always let it run).
     fn prefilter_status(&self) -> String {
         let own_rules = self
             .rules

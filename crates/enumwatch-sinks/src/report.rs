@@ -84,11 +84,12 @@ pub fn render_html(alerts: &[Alert], stats: &RunStats, title: &str) -> String {
     h.push_str(&format!("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title><style>{STYLE}</style></head><body>\n<h1>{}</h1>\n",
         esc(title),
         esc(title)));
-    h.push_str(&format!("<p class=\"muted\">{} alerts in {} incidents from {} records of {} inputs ({} malformed, {} unrecognized). MITRE ATT&amp;CK T1087.004, DET0386.</p>\n",
+    h.push_str(&format!("<p class=\"muted\">{} alerts in {} incidents from {} records of {} inputs ({} skipped unparsed by the prefilter, {} malformed, {} unrecognized). MITRE ATT&amp;CK T1087.004, DET0386.</p>\n",
         alerts.len(),
         incidents(alerts).len(),
-        stats.records,
+        stats.records + stats.records_prefiltered,
         stats.inputs,
+        stats.records_prefiltered,
         stats.malformed_total(),
         stats.unrecognized));
     h.push_str("<h2 id=\"timeline\">Timeline</h2>\n<table><thead><tr><th>time</th><th>severity</th><th>analytic</th><th>rule</th><th>actor</th><th>platform</th><th>tool</th></tr></thead><tbody>\n");
@@ -172,11 +173,12 @@ pub fn render_markdown(alerts: &[Alert], stats: &RunStats, title: &str) -> Strin
     let mut m = String::new();
     let cell = |s: &str| s.replace('|', "\\|").replace('\n', " ");
     m.push_str(&format!("# {title}\n\n"));
-    m.push_str(&format!("{} alerts in {} incidents from {} records of {} inputs ({} malformed, {} unrecognized).\n\n",
+    m.push_str(&format!("{} alerts in {} incidents from {} records of {} inputs ({} skipped unparsed by the prefilter, {} malformed, {} unrecognized).\n\n",
         alerts.len(),
         incidents(alerts).len(),
-        stats.records,
+        stats.records + stats.records_prefiltered,
         stats.inputs,
+        stats.records_prefiltered,
         stats.malformed_total(),
         stats.unrecognized));
     m.push_str("## Timeline\n\n| time | severity | analytic | rule | actor | platform | tool |\n|---|---|---|---|---|---|---|\n");

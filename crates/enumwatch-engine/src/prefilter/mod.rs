@@ -1,20 +1,31 @@
 //! A literal prefilter on a record's raw JSON text: a record none of whose rules' required
 //! literals appear in its bytes cannot match any rule, so it need not be parsed at all.
 //!
-//! Parsing dominates a hunt with a few rules over JSON lines: a CloudTrail line costs a few
-//! microseconds to turn into a DOM and well under one to scan for literals. So when every
-//! detection rule of the set can be reduced to literals the raw text must hold, the decoder asks
-//! this filter before parsing and skips (and counts) the lines it rejects.
+//! Parsing dominates a hunt over JSON lines: a CloudTrail line costs microseconds to turn into a
+//! DOM and well under one to scan for literals. So when every detection rule of the set can be
+//! reduced to literals the raw text must hold, the decoder asks this filter before parsing and
+//! skips (and counts) the lines it rejects. The decoder still checks that a rejected line is
+//! well-formed JSON, so a malformed one is reported exactly as without the filter.
 //!
 //! # Soundness
-//! The analysis may only weaken: a rule that cannot be reduced, for any reason, disables the
-//! whole filter (`Analysis::open`). A rule reduces to a conjunction of clauses, each a set of
-//! literals at least one of which must occur in the raw text. This holds because:
-//! - Only fields no normalizer or enricher writes are accepted (`field::is_normalized`), and the
-//!   command lines every JSON normalizer copies unchanged (`field::is_verbatim`; records holding
-//!   `"auditd"`, whose command line is joined from arguments, are always parsed). Such a field
-//!   holds a JSON string of the same line, so a matching value is a substring of the line's
-//!   bytes — unless JSON escaping hides it.
+//! The analysis may only weaken: a part of a rule that says nothing is dropped from a conjunction
+//! and makes a disjunction say nothing; a rule that says nothing at all disables the whole
+//! filter. A rule reduces to a conjunction of clauses, each a set of literals at least one of
+//! which must occur in the raw text. This holds because:
+//! - Values count only on fields no normalizer or enricher writes (`field::is_normalized`), and
+//!   on the command lines every JSON normalizer copies unchanged (`field::is_verbatim`; records
+//!   holding `"auditd"`, whose command line is joined from arguments, are always parsed). Such a
+//!   field holds a JSON string of the same line, so a matching value is a substring of the
+//!   line's bytes — unless JSON escaping hides it.
+//! - Presence: rsigma matches an absent field only with `null` or `exists: false`. A present raw
+//!   field was found through keys spelling each segment of its dotted name, so each segment is
+//!   in the text; a present normalized or derived field implies one of the literals
+//!   `RawFacts::field_literals` names (the `cli.*` fields: a command line or script block).
+//! - Routing: `Matcher` shows a rule only the events of the log sources its `logsource` admits,
+//!   and every record of a source holds its signature (`RawFacts::signature`, the keys its
+//!   normalizer recognizes it by). A rule whose conditions say nothing admits those records; a
+//!   rule no source is routed to admits none. A record holding no signature literal of any
+//!   source is recognized by no normalizer and is admitted, so it is reported as unrecognized.
 //! - Escaping: literals with `"`, `\` or control characters are refused (JSON writes those
 //!   escaped); any other character can only be hidden as `\uXXXX`, or `/` as `\/`, so a line
 //!   holding such an escape of a character some literal holds is always parsed.
@@ -25,8 +36,8 @@
 //!   not contain; literals made only of digits, `.` and `-` are refused.
 //! - A regular expression reduces to the literals its every match must contain (a literal part of
 //!   a concatenation, one per branch of an alternation); a case-insensitive one does not.
-//! - `not`, CIDRs, numeric comparisons, field references, `exists: false`, keywords (which also
-//!   search normalized fields) and array object scopes do not reduce.
+//! - `not`, CIDRs, numeric comparisons, field references, keywords (which also search normalized
+//!   fields) and array object scopes say nothing of values (but a field they need is present).
 //!
 //! Filters (`ParsedRule::Filter`) only remove matches and are ignored; correlations only see
 //! detection matches, so they need no literals of their own.
@@ -36,21 +47,40 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
-use enumwatch_event::{RecordPrefilter, field};
+use enumwatch_event::{LogSource, RecordPrefilter};
 use enumwatch_rules::{ParsedRule, RuleKind, RuleSet};
-use rsigma_eval::matcher::GroupMode;
-use rsigma_eval::{CompiledDetection, CompiledDetectionItem, CompiledMatcher, CompiledRule};
-use rsigma_parser::{ConditionExpr, Detection, Quantifier, SigmaRule};
+
+use crate::Matcher;
+use crate::matcher::admits;
+
+mod analysis;
+
+use analysis::{Clause, Ctx, analyze_rule, signature_of};
 
 /// Characters outside ASCII whose `to_lowercase` holds an ASCII character, as UTF-8. A line
 /// holding one could match an ASCII literal it does not contain, so it is always parsed.
 pub(crate) const FOLDS_TO_ASCII: [&str; 2] = ["\u{130}", "\u{212a}"];
 
-/// At least one literal of a clause occurs in a matching record's raw text (lower-case ASCII).
-type Clause = Vec<String>;
+/// What normalizers and enrichers guarantee about the raw text of the records they accept. With
+/// it, rules on normalized and derived fields (which no literal of theirs can stand for) still
+/// narrow the filter: to the records that can hold the fields they read, and to the log sources
+/// they are routed to. The engine knows no vendor, so the pipeline supplies these from
+/// `enumwatch-normalize`, whose tests check them on every sample.
+#[derive(Clone, Copy)]
+pub struct RawFacts {
+    /// Clauses (each a set of lower-case literals, one of which occurs) that the raw text of
+    /// every record normalized to a log source holds; empty when nothing is known.
+    pub signature: fn(LogSource) -> &'static [&'static [&'static str]],
+    /// Lower-case literals one of which occurs in the raw text of any record whose event holds
+    /// the normalized or derived field `name`; `None` when nothing is known.
+    pub field_literals: fn(&str) -> Option<&'static [&'static str]>,
+}
 
-/// What a rule (or part of one) requires of the raw text: `None` when nothing can be said.
-type Analysis = Option<Vec<Clause>>;
+impl fmt::Debug for RawFacts {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("RawFacts")
+    }
+}
 
 /// Why a rule set gets no prefilter (shown by `enumwatch hunt` in its summary).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,6 +118,10 @@ pub struct RawPrefilter {
     learning: Learning,
     /// The ASCII bytes the (lower-case) literals hold.
     literal_bytes: [bool; 128],
+    /// Every literal of every log source's signature (`RawFacts`). A record holding none is
+    /// recognized by no normalizer; it is admitted, so that it is parsed and reported as
+    /// unrecognized (or malformed) exactly as without the prefilter. `None` without facts.
+    recognizable: Option<Gate>,
 }
 
 /// A cheaper gate, learned from the first records: only each rule's rarest clause.
@@ -106,13 +140,32 @@ struct Learning {
     /// Occurrences of each pattern in the records counted so far.
     hits: Vec<AtomicU32>,
     counted: AtomicU32,
-    gate: OnceLock<Gate>,
+    gate: OnceLock<LearnedGate>,
+    /// Literals of rules of a single clause: any of them admits a record.
+    decisive: std::collections::HashSet<String>,
 }
 
 /// A test for "any of these literals": automata of at most `GATE_CHUNK` literals each, because
 /// aho-corasick's SIMD (Teddy) search only serves small sets; past it, one automaton walks every
 /// byte, several times slower than a few SIMD passes.
-struct Gate(Vec<AhoCorasick>);
+struct Gate(Vec<GateChunk>);
+
+/// One automaton of a gate: aho-corasick's packed (Teddy) searcher where the CPU has one, since
+/// the general automaton picks a rare-bytes prefilter for small sets, several times slower on
+/// JSON text; else the general automaton.
+enum GateChunk {
+    Packed(aho_corasick::packed::Searcher),
+    General(AhoCorasick),
+}
+
+impl GateChunk {
+    fn is_match(&self, text: &[u8]) -> bool {
+        match self {
+            GateChunk::Packed(s) => s.find(text).is_some(),
+            GateChunk::General(a) => a.is_match(text),
+        }
+    }
+}
 
 /// Literals per gate automaton (Teddy's limit).
 const GATE_CHUNK: usize = 64;
@@ -125,16 +178,57 @@ impl Gate {
         literals
             .chunks(literals.len().div_ceil(n).max(1))
             .map(|chunk| {
-                AhoCorasickBuilder::new()
-                    .match_kind(MatchKind::LeftmostFirst)
-                    .build(chunk.iter().map(AsRef::as_ref))
+                let packed = aho_corasick::packed::Config::new()
+                    .match_kind(aho_corasick::packed::MatchKind::LeftmostFirst)
+                    .only_teddy(true)
+                    .builder()
+                    .extend(chunk.iter().map(AsRef::as_ref))
+                    .build();
+                match packed {
+                    Some(searcher) => Ok(GateChunk::Packed(searcher)),
+                    None => AhoCorasickBuilder::new()
+                        .match_kind(MatchKind::LeftmostFirst)
+                        .build(chunk.iter().map(AsRef::as_ref))
+                        .map(GateChunk::General),
+                }
             })
             .collect::<Result<Vec<_>, _>>()
             .map(Gate)
     }
 
     fn is_match(&self, text: &[u8]) -> bool {
-        self.0.iter().any(|a| a.is_match(text))
+        self.0.iter().any(|c| c.is_match(text))
+    }
+}
+
+/// The learned gate, in two parts. A literal that is the whole single clause of some rule is
+/// *decisive*: finding it admits the record outright, without the overlapping pass over every
+/// clause; the other literals only send a record to that pass. Each part stops at its first
+/// match, and each, being smaller, is more likely to get Teddy's faster (slim) form.
+struct LearnedGate {
+    decisive: Option<Gate>,
+    others: Option<Gate>,
+}
+
+/// What the learned gate found in a text.
+enum GateVerdict {
+    /// None of its literals: the record is rejected.
+    Nothing,
+    /// A decisive literal: the record is admitted.
+    Decisive,
+    /// Only literals of rules with several clauses: the overlapping pass decides.
+    Candidate,
+}
+
+impl LearnedGate {
+    fn scan(&self, text: &[u8]) -> GateVerdict {
+        if self.decisive.as_ref().is_some_and(|g| g.is_match(text)) {
+            GateVerdict::Decisive
+        } else if self.others.as_ref().is_some_and(|g| g.is_match(text)) {
+            GateVerdict::Candidate
+        } else {
+            GateVerdict::Nothing
+        }
     }
 }
 
@@ -158,17 +252,31 @@ impl Learning {
                 .map(|&p| u64::from(self.hits.get(p).map_or(0, |h| h.load(Ordering::Relaxed))))
                 .sum()
         };
-        let mut keys: Vec<&str> = self
-            .clauses
-            .iter()
-            .filter_map(|rule| rule.iter().min_by_key(|c| hits(c)))
-            .flatten()
-            .filter_map(|&p| self.patterns.get(p).map(String::as_str))
-            .collect();
+        // The single clauses first (every record holding one is admitted anyway); then each
+        // other rule adds its rarest clause, unless one of its clauses is already in.
+        let mut keys: Vec<&str> = Vec::new();
+        let literal = |p: &usize| self.patterns.get(*p).map(String::as_str);
+        for rule in self.clauses.iter().filter(|r| r.len() == 1) {
+            keys.extend(rule.iter().flatten().filter_map(literal));
+        }
+        for rule in self.clauses.iter().filter(|r| r.len() > 1) {
+            let covered = rule
+                .iter()
+                .any(|c| c.iter().filter_map(literal).all(|l| keys.contains(&l)));
+            if !covered && let Some(rarest) = rule.iter().min_by_key(|c| hits(c)) {
+                keys.extend(rarest.iter().filter_map(literal));
+            }
+        }
         keys.sort_unstable();
         keys.dedup();
-        if let Ok(gate) = Gate::build(&keys) {
-            self.gate.get_or_init(|| gate);
+        let (decisive, others): (Vec<&str>, Vec<&str>) =
+            keys.into_iter().partition(|l| self.decisive.contains(*l));
+        let part = |literals: Vec<&str>| match literals.is_empty() {
+            true => Ok(None),
+            false => Gate::build(&literals).map(Some),
+        };
+        if let (Ok(decisive), Ok(others)) = (part(decisive), part(others)) {
+            self.gate.get_or_init(|| LearnedGate { decisive, others });
         }
     }
 }
@@ -183,11 +291,44 @@ impl fmt::Debug for RawPrefilter {
 }
 
 impl RawPrefilter {
-    /// The prefilter of `rules`' detection rules, or why there is none.
+    /// The prefilter of `rules`' detection rules, or why there is none, knowing nothing of the
+    /// normalizers: only rules on raw vendor fields reduce.
     pub fn build(rules: &RuleSet) -> Result<RawPrefilter, NoPrefilter> {
+        Self::build_with(rules, None, None)
+    }
+
+    /// The prefilter of `rules`' detection rules, or why there is none. With `facts`, a rule
+    /// whose conditions say nothing of the raw text still admits only the records of the log
+    /// sources it is routed to, and a rule no log source is routed to admits none. The
+    /// `matcher` of the same rules lends its compiled forms, so no rule is compiled twice.
+    pub fn build_with(
+        rules: &RuleSet,
+        matcher: Option<&Matcher>,
+        facts: Option<&RawFacts>,
+    ) -> Result<RawPrefilter, NoPrefilter> {
+        let per_rule = Self::analyze(rules, matcher, facts)?;
+        if per_rule.is_empty() {
+            return Err(NoPrefilter {
+                rule: "-".to_owned(),
+                reason: "no detection rules".to_owned(),
+            });
+        }
+        let mut prefilter = Self::from_clauses(per_rule)?;
+        prefilter.recognizable = facts.and_then(recognizable);
+        Ok(prefilter)
+    }
+
+    /// Each detection rule's clauses (rules that can never match left out).
+    fn analyze(
+        rules: &RuleSet,
+        matcher: Option<&Matcher>,
+        facts: Option<&RawFacts>,
+    ) -> Result<Vec<Vec<Clause>>, NoPrefilter> {
+        const UNREDUCIBLE: &str = "says nothing of the raw text: it matches only through `not`, \
+                                   keywords, `null` or `exists: false`, or reads only normalized \
+                                   fields of log sources whose records have no known signature";
+        let ctx = Ctx { facts };
         let mut per_rule: Vec<Vec<Clause>> = Vec::new();
-        const UNREDUCIBLE: &str = "reads a normalized field or uses a condition no literal can \
-                                   stand for (not, regex, cidr, numbers, keywords)";
         for (i, (meta, parsed)) in rules.rules().iter().zip(rules.parsed()).enumerate() {
             let ParsedRule::Detection(rule) = parsed else {
                 continue;
@@ -199,26 +340,31 @@ impl RawPrefilter {
                 rule: meta.id.clone(),
                 reason: format!("`{}` ({}) {reason}", meta.title, meta.source),
             };
-            // Most rule sets that do not reduce say so in their field names: no need to compile.
-            if reads_derived_fields(rule) {
-                return Err(refuse(UNREDUCIBLE));
+            let sources: Vec<LogSource> = LogSource::ALL
+                .into_iter()
+                .filter(|s| admits(meta, s.sigma()))
+                .collect();
+            if facts.is_some() && sources.is_empty() {
+                // `Matcher` routes no event to it: it never matches.
+                continue;
             }
-            let clauses = match rules.compiled().get(i).and_then(Option::as_ref) {
-                Some(compiled) => analyze_rule(compiled),
+            let compiled = rules
+                .compiled()
+                .get(i)
+                .and_then(Option::as_deref)
+                .or_else(|| matcher?.compiled(i));
+            let clauses = match compiled {
+                Some(compiled) => analyze_rule(compiled, ctx),
                 None => analyze_rule(
                     &rsigma_eval::compile_rule(rule)
                         .map_err(|e| refuse(&format!("does not compile ({e})")))?,
+                    ctx,
                 ),
             };
+            let clauses = clauses.or_else(|| signature_of(&sources, facts?));
             per_rule.push(clauses.ok_or_else(|| refuse(UNREDUCIBLE))?);
         }
-        if per_rule.is_empty() {
-            return Err(NoPrefilter {
-                rule: "-".to_owned(),
-                reason: "no detection rules".to_owned(),
-            });
-        }
-        Self::from_clauses(per_rule)
+        Ok(per_rule)
     }
 
     fn from_clauses(per_rule: Vec<Vec<Clause>>) -> Result<RawPrefilter, NoPrefilter> {
@@ -268,6 +414,13 @@ impl RawPrefilter {
                     reason: format!("the literal automaton is too large: {e}"),
                 })
         };
+        let decisive: std::collections::HashSet<String> = per_rule
+            .iter()
+            .filter(|clauses| clauses.len() == 1)
+            .flatten()
+            .flatten()
+            .cloned()
+            .collect();
         let any = Gate::build(&patterns).map_err(|e| NoPrefilter {
             rule: "-".to_owned(),
             reason: format!("the literal automaton is too large: {e}"),
@@ -281,6 +434,7 @@ impl RawPrefilter {
         }
         Ok(RawPrefilter {
             literal_bytes,
+            recognizable: None,
             any,
             literals: patterns.len(),
             automaton,
@@ -293,6 +447,7 @@ impl RawPrefilter {
                 patterns,
                 counted: AtomicU32::new(0),
                 gate: OnceLock::new(),
+                decisive,
             },
         })
     }
@@ -319,17 +474,21 @@ impl RawPrefilter {
         if self.single_clause {
             return self.any.is_match(lowered);
         }
-        let learned = self.learning.gate.get();
-        if !learned.unwrap_or(&self.any).is_match(lowered) {
+        if let Some(gate) = self.learning.gate.get() {
+            return match gate.scan(lowered) {
+                GateVerdict::Nothing => false,
+                GateVerdict::Decisive => true,
+                GateVerdict::Candidate => self.some_rule_complete(lowered),
+            };
+        }
+        if !self.any.is_match(lowered) {
             return false;
         }
-        if learned.is_none() {
-            // Count every occurrence on this record (no early exit) to learn from it.
-            for hit in self.automaton.find_overlapping_iter(lowered) {
-                self.learning.count(hit.pattern().as_usize());
-            }
-            self.learning.record_counted();
+        // Count every occurrence on this record (no early exit) to learn from it.
+        for hit in self.automaton.find_overlapping_iter(lowered) {
+            self.learning.count(hit.pattern().as_usize());
         }
+        self.learning.record_counted();
         self.some_rule_complete(lowered)
     }
 
@@ -409,205 +568,36 @@ impl RecordPrefilter for RawPrefilter {
     fn admits(&self, text: &[u8]) -> bool {
         // Lower-casing a copy lets the automaton search case-sensitively, which keeps its SIMD
         // prefilter: an ASCII-case-insensitive automaton over these literals scans byte by byte.
-        let literal = LOWERED.with(|cell| {
+        LOWERED.with(|cell| {
             let mut lowered = cell.borrow_mut();
             lowered.clear();
             lowered.extend_from_slice(text);
             lowered.make_ascii_lowercase();
             self.literals_admit(&lowered)
-        });
-        literal || self.forces_parse(text)
+                || self.forces_parse(text)
+                || self
+                    .recognizable
+                    .as_ref()
+                    .is_some_and(|g| !g.is_match(&lowered))
+        })
     }
 }
 
-/// Whether a detection of `rule` names a field that is derived (not a verbatim vendor string) or
-/// holds keywords. A shortcut only: `analyze_rule` refuses the same rules, after compiling them.
-fn reads_derived_fields(rule: &SigmaRule) -> bool {
-    fn walk(detection: &Detection) -> bool {
-        match detection {
-            Detection::AllOf(items) => items.iter().any(|item| {
-                item.field
-                    .name
-                    .as_deref()
-                    .is_some_and(|n| field::is_normalized(n) && !field::is_verbatim(n))
-            }),
-            Detection::AnyOf(parts) => parts.iter().any(walk),
-            Detection::Keywords(_) => true,
-            _ => false,
+/// The gate of every signature literal, or `None` when some log source has no signature (then a
+/// record without any literal may still be recognized).
+fn recognizable(facts: &RawFacts) -> Option<Gate> {
+    let mut literals: Vec<&str> = Vec::new();
+    for source in LogSource::ALL {
+        let signature = (facts.signature)(source);
+        if signature.is_empty() {
+            return None;
         }
+        literals.extend(signature.iter().flat_map(|c| c.iter().copied()));
     }
-    rule.detection.named.values().any(walk)
-}
-
-fn analyze_rule(rule: &CompiledRule) -> Analysis {
-    or_all(
-        rule.conditions
-            .iter()
-            .map(|c| analyze_condition(c, rule))
-            .collect(),
-    )
-}
-
-fn analyze_condition(expr: &ConditionExpr, rule: &CompiledRule) -> Analysis {
-    match expr {
-        ConditionExpr::And(parts) => and_all(parts.iter().map(|p| analyze_condition(p, rule))),
-        ConditionExpr::Or(parts) => {
-            or_all(parts.iter().map(|p| analyze_condition(p, rule)).collect())
-        }
-        ConditionExpr::Not(_) => None,
-        ConditionExpr::Identifier(name) => analyze_detection(rule.detections.get(name)?),
-        ConditionExpr::Selector {
-            quantifier,
-            pattern,
-        } => {
-            let mut names: Vec<&String> = rule
-                .detections
-                .keys()
-                .filter(|n| pattern.matches_detection_name(n))
-                .collect();
-            names.sort();
-            if names.is_empty() {
-                return None;
-            }
-            let parts = names
-                .iter()
-                .map(|n| rule.detections.get(*n).and_then(analyze_detection));
-            match quantifier {
-                Quantifier::All => and_all(parts),
-                Quantifier::Any => or_all(parts.collect()),
-                Quantifier::Count(0) => None,
-                Quantifier::Count(_) => or_all(parts.collect()),
-            }
-        }
-    }
-}
-
-fn analyze_detection(detection: &CompiledDetection) -> Analysis {
-    match detection {
-        CompiledDetection::AllOf(items) => and_all(items.iter().map(analyze_item)),
-        CompiledDetection::And(parts) => and_all(parts.iter().map(analyze_detection)),
-        CompiledDetection::AnyOf(parts) => or_all(parts.iter().map(analyze_detection).collect()),
-        CompiledDetection::Keywords(_)
-        | CompiledDetection::ArrayMatch { .. }
-        | CompiledDetection::Conditional { .. } => None,
-    }
-}
-
-fn analyze_item(item: &CompiledDetectionItem) -> Analysis {
-    let name = item.field.as_deref()?;
-    if (field::is_normalized(name) && !field::is_verbatim(name)) || item.exists == Some(false) {
-        return None;
-    }
-    analyze_matcher(&item.matcher)
-}
-
-fn analyze_matcher(matcher: &CompiledMatcher) -> Analysis {
-    match matcher {
-        CompiledMatcher::Exact { value, .. }
-        | CompiledMatcher::Contains { value, .. }
-        | CompiledMatcher::StartsWith { value, .. }
-        | CompiledMatcher::EndsWith { value, .. } => Some(vec![vec![literal(value)?]]),
-        CompiledMatcher::AhoCorasickSet { needles, .. } => {
-            let clause: Option<Clause> = needles.iter().map(|n| literal(n)).collect();
-            Some(vec![clause?])
-        }
-        CompiledMatcher::Regex(re) => Some(vec![regex_clause(re.as_str())?]),
-        CompiledMatcher::RegexSetMatch { set, mode } => {
-            let parts = set
-                .patterns()
-                .iter()
-                .map(|p| regex_clause(p).map(|c| vec![c]));
-            match mode {
-                GroupMode::Any => or_all(parts.collect()),
-                GroupMode::All => and_all(parts),
-            }
-        }
-        CompiledMatcher::AnyOf(children) => or_all(children.iter().map(analyze_matcher).collect()),
-        CompiledMatcher::AllOf(children) => and_all(children.iter().map(analyze_matcher)),
-        CompiledMatcher::CaseInsensitiveGroup { children, mode } => match mode {
-            GroupMode::Any => or_all(children.iter().map(analyze_matcher).collect()),
-            GroupMode::All => and_all(children.iter().map(analyze_matcher)),
-        },
-        _ => None,
-    }
-}
-
-/// Literals one of which any text a regular expression matches must hold: a literal part of a
-/// concatenation (or of a repetition of at least one), or one per branch of an alternation. A
-/// case-insensitive part is a class, not a literal, and yields none.
-fn regex_clause(pattern: &str) -> Option<Clause> {
-    let hir = regex_syntax::ParserBuilder::new()
-        .build()
-        .parse(pattern)
-        .ok()?;
-    hir_clause(&hir)
-}
-
-fn hir_clause(hir: &regex_syntax::hir::Hir) -> Option<Clause> {
-    use regex_syntax::hir::HirKind;
-    match hir.kind() {
-        HirKind::Literal(lit) => Some(vec![literal(std::str::from_utf8(&lit.0).ok()?)?]),
-        HirKind::Capture(cap) => hir_clause(&cap.sub),
-        HirKind::Repetition(rep) if rep.min >= 1 => hir_clause(&rep.sub),
-        HirKind::Concat(parts) => parts.iter().filter_map(hir_clause).max_by_key(clause_rank),
-        HirKind::Alternation(branches) => {
-            let mut joined: Clause = Vec::new();
-            for branch in branches {
-                joined.extend(hir_clause(branch)?);
-            }
-            Some(joined)
-        }
-        _ => None,
-    }
-}
-
-/// How selective a clause is: the longer its shortest literal, then the fewer its literals.
-fn clause_rank(c: &Clause) -> (usize, usize) {
-    (
-        c.iter().map(String::len).min().unwrap_or(0),
-        usize::MAX - c.len(),
-    )
-}
-
-/// A rule value as a literal of the raw text, if it can stand for one (see the module doc).
-fn literal(value: &str) -> Option<String> {
-    let usable = !value.is_empty()
-        && value.is_ascii()
-        && !value
-            .bytes()
-            .any(|b| matches!(b, b'"' | b'\\') || b.is_ascii_control())
-        && !value
-            .bytes()
-            .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-');
-    usable.then(|| value.to_ascii_lowercase())
-}
-
-/// All parts hold: their clauses together; open only when every part is open.
-fn and_all(parts: impl Iterator<Item = Analysis>) -> Analysis {
-    let clauses: Vec<Clause> = parts.flatten().flatten().collect();
-    (!clauses.is_empty()).then_some(clauses)
-}
-
-/// One part holds: one clause joining each part's most selective clause; open when any is.
-fn or_all(mut parts: Vec<Analysis>) -> Analysis {
-    if parts.len() <= 1 {
-        return parts.pop().flatten();
-    }
-    let mut joined: Clause = Vec::new();
-    for part in parts {
-        let best = part?.into_iter().max_by_key(|c| {
-            (
-                c.iter().map(String::len).min().unwrap_or(0),
-                usize::MAX - c.len(),
-            )
-        })?;
-        joined.extend(best);
-    }
-    joined.sort();
-    joined.dedup();
-    Some(vec![joined])
+    literals.sort_unstable();
+    literals.dedup();
+    Gate::build(&literals).ok()
 }
 
 #[cfg(test)]
-#[path = "prefilter_tests.rs"]
 mod tests;

@@ -234,15 +234,160 @@ fn rules_that_do_not_reduce_disable_the_filter_and_say_which() {
     assert!(err.to_string().contains("normalized field"), "{err}");
     refused("  selection:\n    ScriptBlockText|contains: Get-MgUser\n  condition: selection\n");
     refused("  selection:\n    cli.operation: list-users\n  condition: selection\n");
-    refused("  selection:\n    eventName|re: '^[A-Z][a-z]+$'\n  condition: selection\n");
-    refused("  selection:\n    eventName|re|i: 'ListUsers'\n  condition: selection\n");
-    refused("  selection:\n    sourceIPAddress|cidr: 10.0.0.0/8\n  condition: selection\n");
     refused("  selection:\n    eventName: ListUsers\n  condition: not selection\n");
     refused("  keywords:\n    - ListUsers\n  condition: keywords\n");
-    // Numbers are compared as decimal text, which `1e3` does not hold.
-    refused("  selection:\n    eventVersion: '1000'\n  condition: selection\n");
-    // A literal JSON writes escaped.
-    refused("  selection:\n    eventSource|contains: 'iam\"'\n  condition: selection\n");
+    refused("  selection:\n    eventName|exists: false\n  condition: selection\n");
+    refused("  selection:\n    eventName: null\n  condition: selection\n");
+}
+
+#[test]
+fn values_no_literal_stands_for_still_require_their_raw_field() {
+    // A regex without a literal, a case-insensitive one, a CIDR, a number (compared as decimal
+    // text, which `1e3` does not hold) and a literal JSON writes escaped say nothing of the
+    // value; but a matched field is present, so the record holds each segment of its name.
+    for (detection, field) in [
+        ("eventName|re: '^[A-Z][a-z]+$'", "eventName"),
+        ("eventName|re|i: 'ListUsers'", "eventName"),
+        ("sourceIPAddress|cidr: 10.0.0.0/8", "sourceIPAddress"),
+        ("eventVersion: '1000'", "eventVersion"),
+        ("eventSource|contains: 'iam\"'", "eventSource"),
+        (
+            "requestParameters.userName|exists: true",
+            "requestParameters.userName",
+        ),
+    ] {
+        let prefilter = RawPrefilter::build(&rules(&[rule(
+            "presence",
+            &format!("  selection:\n    {detection}\n  condition: selection\n"),
+        )]))
+        .unwrap_or_else(|e| panic!("{detection}: {e}"));
+        let nested = field.split('.').rev().fold("1".to_owned(), |inner, key| {
+            format!("{{\"{key}\":{inner}}}")
+        });
+        let flat = format!("{{\"{}\":1}}", field.to_uppercase());
+        assert!(prefilter.admits(nested.as_bytes()), "{detection}: {nested}");
+        assert!(prefilter.admits(flat.as_bytes()), "{detection}: {flat}");
+        let last = field.rsplit('.').next().unwrap();
+        let without = format!("{{\"other\":\"{}\"}}", &last[..last.len() - 1]);
+        assert!(
+            !prefilter.admits(without.as_bytes()),
+            "{detection}: {without}"
+        );
+    }
+}
+
+fn no_signature(_: LogSource) -> &'static [&'static [&'static str]] {
+    &[]
+}
+
+fn test_signature(source: LogSource) -> &'static [&'static [&'static str]] {
+    match source {
+        LogSource::Cloudtrail => &[&["eventsource"], &["eventname"]],
+        LogSource::Sysmon | LogSource::Security4688 => &[&["eventid"]],
+        _ => &[],
+    }
+}
+
+fn test_field_literals(name: &str) -> Option<&'static [&'static str]> {
+    name.starts_with("cli.").then_some(&["commandline"][..])
+}
+
+#[test]
+fn with_facts_derived_fields_narrow_to_their_records_and_sources() {
+    let facts = RawFacts {
+        signature: test_signature,
+        field_literals: test_field_literals,
+    };
+    let endpoint = |detection: &str| {
+        format!(
+            "title: e\nid: 00000000-0000-4000-8000-000000000e01\nlogsource:\n  category: \
+             process_creation\n  product: windows\ndetection:\n{detection}level: low\n"
+        )
+    };
+    // A derived field: present only where a command line is, or a raw `cli.enumeration` path.
+    let set = rules(&[endpoint(
+        "  selection:\n    cli.enumeration: true\n  condition: selection\n",
+    )]);
+    assert!(RawPrefilter::build(&set).is_err(), "no facts, no filter");
+    let p = RawPrefilter::build_with(&set, None, Some(&facts)).unwrap();
+    assert!(p.admits(br#"{"EventID":1,"CommandLine":"aws iam list-users"}"#));
+    assert!(p.admits(br#"{"cli":{"enumeration":true}}"#));
+    assert!(!p.admits(br#"{"eventSource":"iam.amazonaws.com","eventName":"ListUsers"}"#));
+
+    // A rule whose conditions say nothing admits the records of the sources it is routed to.
+    let set = rules(&[rule(
+        "derived",
+        "  selection:\n    actor.name: bob\n  condition: selection\n",
+    )]);
+    let p = RawPrefilter::build_with(&set, None, Some(&facts)).unwrap();
+    assert!(p.admits(br#"{"eventSource":"s3.amazonaws.com","eventName":"GetObject"}"#));
+    assert!(!p.admits(br#"{"eventSource":"s3.amazonaws.com"}"#));
+    assert!(!p.admits(br#"{"EventID":1,"CommandLine":"x"}"#));
+
+    // A source without a known signature keeps the filter off.
+    let blind = RawFacts {
+        signature: no_signature,
+        field_literals: test_field_literals,
+    };
+    assert!(RawPrefilter::build_with(&set, None, Some(&blind)).is_err());
+
+    // A rule no log source is routed to never matches and asks for nothing.
+    let nowhere = "title: n\nid: 00000000-0000-4000-8000-000000000e02\nlogsource:\n  product: \
+                   linux\n  category: file_event\ndetection:\n  selection:\n    actor.name: x\n  \
+                   condition: selection\nlevel: low\n"
+        .to_owned();
+    let set = rules(&[
+        nowhere,
+        rule(
+            "listing",
+            "  selection:\n    eventName: ListUsers\n  condition: selection\n",
+        ),
+    ]);
+    let p = RawPrefilter::build_with(&set, None, Some(&facts)).unwrap();
+    assert_eq!(p.rules(), 1);
+    assert!(!p.admits(br#"{"eventName":"GetObject"}"#));
+}
+
+#[test]
+fn decisive_literals_admit_without_the_overlapping_pass_and_change_no_verdict() {
+    // One rule of a single clause (its literals are decisive) beside rules of two clauses.
+    let set = rules(&[
+        rule(
+            "single",
+            "  selection:\n    eventSource: iam.amazonaws.com\n  condition: selection\n",
+        ),
+        rule(
+            "pair",
+            "  selection:\n    eventSource: sts.amazonaws.com\n    eventName: GetCallerIdentity\n  condition: selection\n",
+        ),
+        rule(
+            "other-pair",
+            "  selection:\n    eventSource: s3.amazonaws.com\n    eventName: ListBuckets\n  condition: selection\n",
+        ),
+    ]);
+    let prefilter = RawPrefilter::build(&set).unwrap();
+    let lines = [
+        r#"{"eventSource":"iam.amazonaws.com","eventName":"ListUsers"}"#,
+        r#"{"eventSource":"sts.amazonaws.com","eventName":"GetCallerIdentity"}"#,
+        r#"{"eventSource":"sts.amazonaws.com","eventName":"AssumeRole"}"#,
+        r#"{"eventSource":"s3.amazonaws.com","eventName":"GetObject"}"#,
+        r#"{"eventSource":"s3.amazonaws.com","eventName":"ListBuckets"}"#,
+        r#"{"eventSource":"ec2.amazonaws.com","eventName":"GetCallerIdentity"}"#,
+    ];
+    let exact = |line: &str| {
+        let mut lowered = line.as_bytes().to_vec();
+        lowered.make_ascii_lowercase();
+        prefilter.some_rule_complete(&lowered)
+    };
+    let expected = [true, true, false, false, true, false];
+    for _ in 0..(LEARN_RECORDS as usize / lines.len() + 2) {
+        for (line, want) in lines.iter().zip(expected) {
+            assert_eq!(prefilter.admits(line.as_bytes()), want, "{line}");
+            assert_eq!(exact(line), want, "{line}");
+        }
+    }
+    let gate = prefilter.learning.gate.get().expect("the gate was learned");
+    assert!(gate.decisive.is_some() && gate.others.is_some());
 }
 
 /// Text from pieces of the pack's literals, their case variants and the folding characters.

@@ -1,0 +1,78 @@
+//! What the raw JSON text of a record holds whenever a normalizer accepts it, for the raw-text
+//! prefilter (`enumwatch_engine::RawFacts`): rules on normalized and derived fields cannot name a
+//! literal of their values, but their records must still carry the keys their log source is
+//! recognized by and that their fields are read from.
+//!
+//! Every literal is lower-case ASCII and is searched case-insensitively, so a key looked up in
+//! any case (the Microsoft and Okta readers) is covered. A key spelled with `\uXXXX` escapes is
+//! covered because the prefilter parses any record holding an escape of a character some literal
+//! holds. `tests::raw_facts_hold_on_every_sample` checks both tables on every JSON sample.
+
+use enumwatch_event::{LogSource, field};
+
+/// Clauses (each: one of these literals occurs) every record normalized to `source` holds: the
+/// keys, or the values, its recognizer in `Normalizer::push` requires.
+pub fn signature(source: LogSource) -> &'static [&'static [&'static str]] {
+    match source {
+        // `WinEvent::read`: `Event.System.EventID`, `winlog.event_id`, or a flat `EventID` /
+        // `EventId`.
+        LogSource::Sysmon
+        | LogSource::Security4688
+        | LogSource::Powershell4104
+        | LogSource::WindowsOther => &[&["eventid", "event_id"]],
+        // `category: AdvancedHunting-…`, else `DeviceName`.
+        LogSource::DefenderProcess => &[&["advancedhunting-", "devicename"]],
+        LogSource::Auditd => &[&["auditd"]],
+        // `eventSource` and `eventName`, at the top or in an EventBridge `detail`.
+        LogSource::Cloudtrail => &[&["eventsource"], &["eventname"]],
+        // `protoPayload` (or its lower-case spelling).
+        LogSource::GcpAudit => &[&["protopayload"]],
+        // A page's `kind`, or an activity's `id.applicationName`.
+        LogSource::WorkspaceActivity => &[&["admin#reports#activities", "applicationname"]],
+        // `eventType`, with a key only the System Log has, an `actor`, or the event hook type.
+        LogSource::OktaSystemLog => &[
+            &["eventtype"],
+            &[
+                "published",
+                "uuid",
+                "legacyeventtype",
+                "displaymessage",
+                "debugcontext",
+                "authenticationcontext",
+                "securitycontext",
+                "actor",
+                "com.okta.event_hook",
+            ],
+        ],
+        // `action`, `actor.type` and `context`.
+        LogSource::SlackAudit => &[&["action"], &["actor"], &["context"]],
+        // A `category`/`Type` of `MicrosoftGraphActivityLogs`, `AADGraphActivityLogs` or
+        // `AzureADGraphActivityLogs`, else a `requestUri`.
+        LogSource::GraphActivity | LogSource::AadGraphActivity => {
+            &[&["graphactivitylogs", "requesturi"]]
+        }
+        // `activityDisplayName`, an `AuditLogs` category or type, or `initiatedBy`.
+        LogSource::EntraAudit => &[&["activitydisplayname", "auditlogs", "initiatedby"]],
+        // `CreationTime` (also inside an `AuditData` cell), `OfficeActivity`, `OfficeWorkload`.
+        LogSource::M365Audit => &[&["creationtime", "officeactivity", "officeworkload"]],
+        // A `…SignInLogs` category or table, else an `appId`.
+        LogSource::EntraSignin => &[&["signinlogs", "appid"]],
+    }
+}
+
+/// Literals one of which the raw text holds whenever an event has the normalized or derived
+/// field `name` (`None`: not known). Command lines are copied from a key whose name holds
+/// `CommandLine` (`ProcessCommandLine`, `InitiatingProcessCommandLine`; auditd's are joined from arguments, and the prefilter parses every
+/// auditd record); script blocks from `ScriptBlockText`; the command-line enricher writes the
+/// `cli.*` fields only from a command line, a script block or auditd's argument vector.
+pub fn field_literals(name: &str) -> Option<&'static [&'static str]> {
+    const COMMAND_LINE: &[&str] = &["commandline"];
+    const SCRIPT_BLOCK: &[&str] = &["scriptblocktext"];
+    const EITHER: &[&str] = &["commandline", "scriptblocktext"];
+    match name {
+        field::COMMAND_LINE | field::PARENT_COMMAND_LINE => Some(COMMAND_LINE),
+        field::SCRIPT_BLOCK_TEXT => Some(SCRIPT_BLOCK),
+        _ if name.starts_with("cli.") => Some(EITHER),
+        _ => None,
+    }
+}
