@@ -129,7 +129,7 @@ pub(crate) struct HuntArgs {
     pub(crate) max_decompressed_mib: u64,
     /// Memory for the events correlation rules aggregate, in MiB (estimated). They are held
     /// until every input is read, to be put in one time order; past this budget they are sorted
-    /// into temporary files in TMPDIR and merged back (same alerts, counted in the summary).
+    /// into a temporary file in TMPDIR and merged back (same alerts, counted in the summary).
     /// Raise it to avoid the disk, lower it to bound memory against millions of principals.
     #[arg(long, default_value_t = enumwatch_pipeline::DEFAULT_MAX_HELD_BYTES >> 20, value_name = "MIB")]
     pub(crate) max_held_mib: u64,

@@ -114,7 +114,7 @@ pub fn render_summary(stats: &RunStats) -> String {
         line(
             &mut out,
             format!(
-                "correlation pass: the {} held event(s) went past the in-memory budget (--max-held-mib) and were sorted through temporary files (same alerts, more time)",
+                "correlation pass: the {} held event(s) went past the in-memory budget (--max-held-mib) and were sorted through a temporary file (same alerts, more time)",
                 stats.correlation_events_spilled
             ),
         );
