@@ -167,3 +167,108 @@ impl Open {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use enumwatch_engine::Hit;
+    use enumwatch_event::{Location, LogSource};
+    use jiff::Timestamp;
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::held::HeldStore;
+    use crate::hunt::Matched;
+
+    fn event(n: usize, second: Option<i64>, actor: u8, rule: usize) -> Matched {
+        let raw = Arc::new(serde_json::json!({ "n": n }));
+        let mut event = Event::new(
+            LogSource::Cloudtrail,
+            Location::new(Arc::from("in"), (n % 17) as u64),
+            raw,
+        );
+        event.time = second.map(|s| Timestamp::from_second(s).unwrap());
+        event.fields.insert("actor.name", format!("a{actor}"));
+        event.fields.insert("n", n as u64);
+        Matched {
+            event,
+            hits: vec![Hit {
+                rule,
+                matched_fields: Vec::new(),
+            }],
+        }
+    }
+
+    /// The evidence as the correlation pass chose it over the whole sorted slice, by bisection.
+    fn by_bisection(sorted: &[&Matched], firing: &Firing) -> Vec<String> {
+        let start =
+            sorted.partition_point(|c| c.event.time.is_none_or(|t| t.as_second() < firing.from));
+        sorted[start..]
+            .iter()
+            .take_while(|c| c.event.time.is_some_and(|t| t.as_second() <= firing.to))
+            .filter(|c| {
+                c.hits
+                    .iter()
+                    .any(|h| firing.hit.member_rules.contains(&h.rule))
+            })
+            .filter(|c| firing.hit.matches_group(&c.event))
+            .take(MAX_EVIDENCE)
+            .map(|c| format!("{:?}", c.event.fields.get("n")))
+            .collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+        #[test]
+        fn streamed_evidence_is_what_bisection_chose(
+            events in prop::collection::vec(
+                (prop::option::of(0i64..40), 0u8..3, 0usize..3), 0..700),
+            firings in prop::collection::vec((0u8..4, 0i64..40, 0i64..12, 0usize..3), 0..12),
+            budget in prop_oneof![Just(0u64), Just(u64::MAX)],
+        ) {
+            let matched: Vec<Matched> = events
+                .iter()
+                .enumerate()
+                .map(|(n, &(s, a, r))| event(n, s, a, r))
+                .collect();
+            let mut sorted: Vec<&Matched> = matched.iter().collect();
+            sorted.sort_by(|a, b| {
+                (a.event.time, &a.event.location).cmp(&(b.event.time, &b.event.location))
+            });
+            let firings: Vec<Firing> = firings
+                .into_iter()
+                .map(|(actor, at, span, rule)| Firing {
+                    hit: CorrelationHit {
+                        rule: 9,
+                        // Actor 3 never occurs; an empty group takes every member event.
+                        group: if actor == 2 {
+                            Vec::new()
+                        } else {
+                            vec![("actor.name".to_owned(), format!("a{actor}"))]
+                        },
+                        events: 0,
+                        member_rules: vec![rule, (rule + 1) % 3],
+                    },
+                    from: at - span,
+                    to: at + span,
+                })
+                .collect();
+            let dir = tempfile::tempdir().unwrap();
+            let store = HeldStore::new(budget, dir.path().to_owned());
+            let mut buffer = store.buffer(0);
+            for m in &matched {
+                buffer.push(m.clone());
+            }
+            buffer.finish();
+            let held = store.finish().unwrap();
+            let streamed = gather(&held, &firings, |_, events| {
+                Some(events.iter().map(|e| format!("{:?}", e.fields.get("n"))).collect::<Vec<_>>())
+            })
+            .unwrap();
+            for (firing, got) in firings.iter().zip(streamed) {
+                prop_assert_eq!(got, Some(by_bisection(&sorted, firing)));
+            }
+        }
+    }
+}
