@@ -2,15 +2,20 @@
 # Scaling of `enumwatch hunt`: wall time and peak RSS against input size (the same CloudTrail
 # records at 64, 256 and 1024 MiB), threads (1 vs 2 over the S3-object layout, many files), and
 # the number of distinct principals inside one correlation window (adversarial cardinality:
-# 10k to 400k principals each making one account-wide IAM listing within the same minute).
+# 10k to 2M principals each making one account-wide IAM listing within the same minute).
 # Usage: bench/scaling.sh            (needs bench/corpus/cloudtrail-1024mb.jsonl, from run.sh)
+#        SECTIONS=principals bench/scaling.sh   (only the distinct-principals section; PRINCIPALS
+#        and HELD_MIB override its counts and the --max-held-mib budget)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 T=${CARGO_TARGET_DIR:-target}/release
 EW=$T/enumwatch
 BIG=bench/corpus/cloudtrail-1024mb.jsonl
 cargo build --release --locked -p enumwatch-cli >/dev/null 2>&1
-[ -f "$BIG" ] || python3 bench/gen_cloudtrail_corpus.py "${SHARED:-../shared/data}" testdata "$BIG" 1024
+SECTIONS=" ${SECTIONS:-size threads principals} "
+want() { [[ $SECTIONS == *" $1 "* ]]; }
+want size || want threads || BIG=/dev/null
+[ -f "$BIG" ] || [ "$BIG" = /dev/null ] || python3 bench/gen_cloudtrail_corpus.py "${SHARED:-../shared/data}" testdata "$BIG" 1024
 OUT=$(mktemp -d /tmp/enumwatch-scaling.XXXXXX)
 trap 'rm -rf "$OUT"' EXIT
 
@@ -20,11 +25,12 @@ timed() { # prints "seconds peak_MiB"
   echo "$s $((k / 1024))"
 }
 
+total=$(wc -l <"$BIG")
+if want size; then
 echo "### input size (CloudTrail JSON lines, one thread)"
 echo
 echo "| input | records | bench rule: s | bench rule: peak MiB | full pack: s | full pack: peak MiB | full pack alerts |"
 echo "|---|---|---|---|---|---|---|"
-total=$(wc -l <"$BIG")
 for mb in 64 256 1024; do
   f=$OUT/ct-$mb.jsonl
   head -n $((total * mb / 1024)) "$BIG" >"$f"
@@ -36,6 +42,9 @@ for mb in 64 256 1024; do
 done
 
 echo
+fi
+
+if want threads; then
 echo "### threads (the 256 MiB records as 500-record .json.gz S3 objects)"
 echo
 echo "| threads | bench rule: s | bench rule: peak MiB | full pack: s | full pack: peak MiB |"
@@ -49,11 +58,14 @@ for th in 1 2; do
 done
 
 echo
-echo "### distinct principals in one window (full pack, one thread; state cap 100,000 groups)"
+fi
+
+if want principals; then
+echo "### distinct principals in one window (full pack, one thread; state cap 100,000 groups; held events in memory up to ${HELD_MIB:-256} MiB)"
 echo
-echo "| principals | seconds | peak MiB | correlation groups dropped at the cap |"
-echo "|---|---|---|---|"
-for n in 10000 100000 400000; do
+echo "| principals | seconds | peak MiB | correlation groups dropped at the cap | held events spilled to disk |"
+echo "|---|---|---|---|---|"
+for n in ${PRINCIPALS:-10000 100000 400000 1000000 2000000}; do
   python3 - "$n" >"$OUT/principals.jsonl" <<'PY'
 import json, sys
 n = int(sys.argv[1])
@@ -69,7 +81,8 @@ for i in range(n):
         "eventID": "e%d" % i, "eventType": "AwsApiCall", "recipientAccountId": "123456789012",
         "readOnly": True, "requestParameters": None, "responseElements": None}))
 PY
-  read -r s m < <(timed "$EW" hunt "$OUT/principals.jsonl" --rule attack.t1087.004 --threads 1 --format jsonl -o /dev/null -q --stats-json "$OUT/stats.json")
-  drop=$(python3 -c "import json; print(json.load(open('$OUT/stats.json'))['correlation_state_evictions'])")
-  echo "| $n | $s | $m | $drop |"
+  read -r s m < <(timed "$EW" hunt "$OUT/principals.jsonl" --rule attack.t1087.004 --threads 1 --format jsonl -o /dev/null -q --max-held-mib "${HELD_MIB:-256}" --stats-json "$OUT/stats.json")
+  read -r drop spilled < <(python3 -c "import json; s = json.load(open('$OUT/stats.json')); print(s['correlation_state_evictions'], s.get('correlation_events_spilled', 0))")
+  echo "| $n | $s | $m | $drop | $spilled |"
 done
+fi

@@ -127,6 +127,12 @@ pub(crate) struct HuntArgs {
     /// Largest accepted decompressed size of one input, in MiB (guards against gzip bombs).
     #[arg(long, default_value_t = 16 * 1024, value_name = "MIB")]
     pub(crate) max_decompressed_mib: u64,
+    /// Memory for the events correlation rules aggregate, in MiB (estimated). They are held
+    /// until every input is read, to be put in one time order; past this budget they are sorted
+    /// into a temporary file in TMPDIR and merged back (same alerts, counted in the summary).
+    /// Raise it to avoid the disk, lower it to bound memory against millions of principals.
+    #[arg(long, default_value_t = enumwatch_pipeline::DEFAULT_MAX_HELD_BYTES >> 20, value_name = "MIB")]
+    pub(crate) max_held_mib: u64,
     /// Parse every JSON record. By default, when every selected detection rule reads only raw
     /// vendor fields and reduces to literals (plain Sigma over CloudTrail, Okta, … field names;
     /// not the built-in analytics, which read normalized fields), JSON lines and array elements

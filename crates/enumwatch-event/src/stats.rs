@@ -62,6 +62,11 @@ pub struct RunStats {
     /// first, because the state went past its cap; the correlation may under-count for them
     /// (raise the cap or narrow the group-by). Entries a full group drops are not counted.
     pub correlation_state_evictions: u64,
+    /// Events held for the correlation pass that were written to temporary files because their
+    /// estimated size passed the in-memory budget (`--max-held-mib`): all of them once it is
+    /// passed, whatever the thread count. Absent from the JSON when none were.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub correlation_events_spilled: u64,
     /// Detection rule hits.
     pub hits: u64,
     /// Alerts produced.
@@ -126,6 +131,7 @@ impl RunStats {
             }
         }
         self.correlation_state_evictions += other.correlation_state_evictions;
+        self.correlation_events_spilled += other.correlation_events_spilled;
         self.alerts += other.alerts;
         for problem in other.problems {
             if self.problems.len() < MAX_PROBLEMS {
@@ -142,6 +148,10 @@ fn add_all(into: &mut BTreeMap<String, u64>, from: BTreeMap<String, u64>) {
     for (key, count) in from {
         *into.entry(key).or_default() += count;
     }
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 #[cfg(test)]

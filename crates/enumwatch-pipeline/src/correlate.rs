@@ -5,21 +5,20 @@
 //! The pass runs after all inputs are merged, so windows are exact across files and threads:
 //! a batch hunt sees the whole time line and needs no watermark. Memory is the events with a
 //! hit of a rule some correlation aggregates (other matched events are dropped once their
-//! alerts are built) plus rsigma's window state, bounded per group (`MAX_GROUP_ENTRIES`) and
-//! in total (`MAX_STATE_ENTRIES`).
+//! alerts are built), held within a budget and past it in sorted runs on disk (`held`), plus
+//! rsigma's window state, bounded per group (`MAX_GROUP_ENTRIES`) and in total
+//! (`MAX_STATE_ENTRIES`).
 
 use std::collections::HashSet;
 
 use enumwatch_alert::{Alert, AlertBuilder};
 use enumwatch_engine::Correlator;
-use enumwatch_event::{Event, RunStats};
+use enumwatch_event::RunStats;
 use enumwatch_rules::{ParsedRule, RuleSet};
 
 use crate::PipelineError;
-use crate::hunt::Matched;
-
-/// Most evidence events kept on one correlation alert (the count is in the explanation).
-const MAX_EVIDENCE: usize = 200;
+use crate::evidence::{self, Firing};
+use crate::held::HeldEvents;
 
 /// Rules a correlation aggregates without `generate: true`: building blocks that only feed
 /// correlations (Sigma's default) and never alert by themselves.
@@ -56,24 +55,24 @@ fn referenced(rules: &RuleSet, silent_only: bool) -> HashSet<usize> {
     out
 }
 
-/// Feed matched events to the correlation rules in event-time order (ties by input order) and
+/// Feed the held events to the correlation rules in event-time order (ties by input order) and
 /// build an alert for each firing, with the group's member events within one timespan either
-/// side of the firing as evidence.
+/// side of the firing as evidence. Two passes over the held events, each streamed: the first
+/// runs the correlator and notes the firings, the second gathers their evidence.
 pub(crate) fn correlate(
     rules: &RuleSet,
     builder: &AlertBuilder,
-    matched: &mut [Matched],
+    held: &HeldEvents,
     stats: &mut RunStats,
 ) -> Result<Vec<Alert>, PipelineError> {
     let mut correlator = Correlator::new(rules)?;
-    matched
-        .sort_by(|a, b| (a.event.time, &a.event.location).cmp(&(b.event.time, &b.event.location)));
-    let mut alerts = Vec::new();
-    for m in matched.iter() {
+    let mut firings = Vec::new();
+    held.scan(|item| {
+        let m = item.matched()?;
         for fired in correlator.observe(&m.event, &m.hits) {
-            let Some(rule) = rules.rules().get(fired.rule) else {
+            if rules.rules().get(fired.rule).is_none() {
                 continue;
-            };
+            }
             let span = match rules.parsed().get(fired.rule) {
                 Some(ParsedRule::Correlation(c)) => c.timespan.seconds as i64,
                 _ => 0,
@@ -81,29 +80,23 @@ pub(crate) fn correlate(
             let Some(at) = m.event.time else {
                 continue;
             };
-            let from = at.as_second().saturating_sub(span);
-            let to = at.as_second().saturating_add(span);
-            // `matched` is in time order (timeless events first): find the window by bisection
-            // so that evidence costs the window, not the whole hunt.
-            let start =
-                matched.partition_point(|c| c.event.time.is_none_or(|t| t.as_second() < from));
-            let events: Vec<&Event> = matched
-                .get(start..)
-                .unwrap_or_default()
-                .iter()
-                .take_while(|c| c.event.time.is_some_and(|t| t.as_second() <= to))
-                .filter(|c| c.hits.iter().any(|h| fired.member_rules.contains(&h.rule)))
-                .filter(|c| fired.matches_group(&c.event))
-                .take(MAX_EVIDENCE)
-                .map(|c| &c.event)
-                .collect();
-            if let Some(alert) = builder.from_correlation(rule, &fired, &events) {
-                alerts.push(alert);
-            }
+            firings.push(Firing {
+                hit: fired,
+                from: at.as_second().saturating_sub(span),
+                to: at.as_second().saturating_add(span),
+            });
         }
-    }
+        Ok(())
+    })?;
     stats.correlation_state_evictions += correlator.evictions();
-    Ok(alerts)
+    stats.correlation_events_spilled += held.spilled();
+    // The window state is not needed for the evidence.
+    drop(correlator);
+    let alerts = evidence::gather(held, &firings, |firing, events| {
+        let rule = rules.rules().get(firing.hit.rule)?;
+        builder.from_correlation(rule, &firing.hit, events)
+    })?;
+    Ok(alerts.into_iter().flatten().collect())
 }
 
 /// Drop each detection alert whose event is evidence of a correlation alert of the same

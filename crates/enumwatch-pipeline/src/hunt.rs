@@ -8,6 +8,7 @@ use enumwatch_alert::{Alert, AlertBuilder, sort_alerts};
 use enumwatch_decode::{DecodeLimits, decode};
 use enumwatch_engine::{EngineError, Hit, Matcher, NoPrefilter, RawFacts, RawPrefilter};
 
+use crate::held::{DEFAULT_MAX_HELD_BYTES, HeldBuffer, HeldError, HeldStore};
 use crate::tuning::{TuningView, TuningViews};
 use crate::{correlate, tuning};
 use enumwatch_config::Config;
@@ -30,6 +31,8 @@ pub enum PipelineError {
     Tunable { rule: String, message: String },
     #[error("cannot start {threads} worker threads: {message}")]
     Threads { threads: usize, message: String },
+    #[error(transparent)]
+    Held(#[from] HeldError),
 }
 
 /// Knobs of a hunt.
@@ -51,6 +54,11 @@ pub struct HuntOptions {
     /// Skip JSON records holding none of the rules' literals, when every detection rule of the
     /// set reduces to literals of the raw text (`RawPrefilter`); otherwise every record is parsed.
     pub prefilter: bool,
+    /// Estimated bytes of the events held for the correlation pass kept in memory; past it they
+    /// go to sorted runs in a temporary file. `None`: `DEFAULT_MAX_HELD_BYTES`.
+    pub max_held_bytes: Option<u64>,
+    /// Where those runs go; `None`: the system's temporary directory (`TMPDIR`).
+    pub spill_dir: Option<std::path::PathBuf>,
 }
 
 /// What a hunt found.
@@ -64,6 +72,7 @@ pub struct HuntOutput {
 }
 
 /// A matched event and the rules it matched.
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Matched {
     pub(crate) event: Event,
     pub(crate) hits: Vec<Hit>,
@@ -77,9 +86,6 @@ struct InputOutcome {
     /// Alerts of the detection rules that alert by themselves, in the order their events were
     /// matched and, per event, of its hits.
     alerts: Vec<Alert>,
-    /// Events with a hit of a rule some correlation aggregates, whole (the correlation pass
-    /// re-evaluates them and builds evidence from them).
-    correlated: Vec<Matched>,
     /// What tuning reads of each matched event, by location, in match order; only when a live
     /// tuning entry exists.
     tuning: Vec<(Arc<str>, u64, TuningView)>,
@@ -95,11 +101,13 @@ const PIPELINE_BATCH: usize = 256;
 const PIPELINE_DEPTH: usize = 8;
 
 /// What one input's consumer accumulates.
-#[derive(Default)]
-struct InputState {
+struct InputState<'h> {
     stats: RunStats,
     out: InputOutcome,
     noted_unrecognized: bool,
+    /// Events with a hit of a rule some correlation aggregates (the correlation pass
+    /// re-evaluates them and builds evidence from them), pruned to the raw paths rules read.
+    held: HeldBuffer<'h>,
 }
 
 /// The compiled rule set and the stages that run it.
@@ -209,29 +217,38 @@ impl Hunter {
         // Fewer inputs than threads would leave threads idle: then each input's decoding (read,
         // prefilter, parse) runs on a thread of its own, ahead of the rest of its pipeline.
         let pipelined = pool.current_num_threads() > inputs.len();
+        let held = HeldStore::new(
+            self.options
+                .max_held_bytes
+                .unwrap_or(DEFAULT_MAX_HELD_BYTES),
+            self.options
+                .spill_dir
+                .clone()
+                .unwrap_or_else(std::env::temp_dir),
+        );
         let outcomes: Vec<InputOutcome> = pool.install(|| {
             inputs
                 .par_iter()
-                .map(|i| self.hunt_input(i, pipelined))
+                .enumerate()
+                .map(|(n, i)| self.hunt_input(i, n, pipelined, &held))
                 .collect()
         });
 
         let mut stats = RunStats::default();
-        let mut matched = Vec::new();
         let mut alerts = Vec::new();
         let mut events = TuningViews::default();
         for outcome in outcomes {
             stats.merge(outcome.stats);
             alerts.extend(outcome.alerts);
-            matched.extend(outcome.correlated);
             // The correlation pass puts matched events in (stable) event-time order.
             events.extend(outcome.tuning, self.correlation_rules);
         }
+        let held = held.finish()?;
         if self.correlation_rules {
-            let correlated =
-                correlate::correlate(&self.rules, &self.builder, &mut matched, &mut stats)?;
+            let correlated = correlate::correlate(&self.rules, &self.builder, &held, &mut stats)?;
             alerts = correlate::fold_into_correlations(alerts, correlated);
         }
+        drop(held);
         let tuned = tuning::apply(
             &self.options.config.tuning,
             self.options.today,
@@ -251,13 +268,21 @@ impl Hunter {
         })
     }
 
-    fn hunt_input(&self, input: &Input, pipelined: bool) -> InputOutcome {
+    fn hunt_input(
+        &self,
+        input: &Input,
+        number: usize,
+        pipelined: bool,
+        held: &HeldStore,
+    ) -> InputOutcome {
         let mut state = InputState {
             stats: RunStats {
                 inputs: 1,
                 ..RunStats::default()
             },
-            ..InputState::default()
+            out: InputOutcome::default(),
+            noted_unrecognized: false,
+            held: held.buffer(number),
         };
         let opened = match open(input, &self.options.limits) {
             Ok(opened) => opened,
@@ -268,6 +293,7 @@ impl Hunter {
                     "unreadable_input",
                     err.to_string(),
                 );
+                state.held.finish();
                 state.out.stats = state.stats;
                 return state.out;
             }
@@ -310,8 +336,12 @@ impl Hunter {
             (decoder.prefiltered(), decoder.format())
         };
         let InputState {
-            mut stats, mut out, ..
+            mut stats,
+            mut out,
+            held,
+            ..
         } = state;
+        held.finish();
         stats.bytes = bytes_read.load(Ordering::Relaxed);
         stats.records_prefiltered = prefiltered;
         match format {
@@ -330,7 +360,7 @@ impl Hunter {
         &self,
         items: impl Iterator<Item = DecodedItem>,
         bytes_read: &Arc<AtomicU64>,
-        state: &mut InputState,
+        state: &mut InputState<'_>,
     ) {
         let mut reported = 0u64;
         let mut normalizer = Normalizer::new();
@@ -366,7 +396,13 @@ impl Hunter {
                             }
                         }
                     }
-                    self.match_events(&mut events, &mut hits, &mut state.out, stats);
+                    self.match_events(
+                        &mut events,
+                        &mut hits,
+                        &mut state.out,
+                        &mut state.held,
+                        stats,
+                    );
                 }
                 Err(err) => {
                     stats.malformed_record(&err.location, err.reason(), err.to_string());
@@ -380,7 +416,13 @@ impl Hunter {
             }
         }
         normalizer.finish(&mut events);
-        self.match_events(&mut events, &mut hits, &mut state.out, stats);
+        self.match_events(
+            &mut events,
+            &mut hits,
+            &mut state.out,
+            &mut state.held,
+            stats,
+        );
         report_progress(&self.options.progress, bytes_read, &mut reported);
     }
 
@@ -389,6 +431,7 @@ impl Hunter {
         events: &mut Vec<Event>,
         hits: &mut Vec<Hit>,
         out: &mut InputOutcome,
+        held: &mut HeldBuffer<'_>,
         stats: &mut RunStats,
     ) {
         for mut event in events.drain(..) {
@@ -429,7 +472,7 @@ impl Hunter {
                 if let Some(paths) = &self.raw_paths {
                     event.raw = Arc::new(enumwatch_engine::prune(&event.raw, paths));
                 }
-                out.correlated.push(Matched {
+                held.push(Matched {
                     event,
                     hits: std::mem::take(hits),
                 });

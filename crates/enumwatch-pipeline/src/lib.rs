@@ -8,11 +8,14 @@
 mod baseline;
 mod correlate;
 mod coverage;
+mod evidence;
+mod held;
 mod hunt;
 mod rules_io;
 mod tuning;
 
 pub use baseline::{Baseline, BaselineError, Learned, learn};
 pub use coverage::{Coverage, Requirement, survey};
+pub use held::{DEFAULT_MAX_HELD_BYTES, HeldError};
 pub use hunt::{HuntOptions, HuntOutput, Hunter, PipelineError};
 pub use rules_io::{RulesIoError, read_rule_dir};

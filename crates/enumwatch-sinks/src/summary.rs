@@ -110,6 +110,15 @@ pub fn render_summary(stats: &RunStats) -> String {
             ),
         );
     }
+    if stats.correlation_events_spilled > 0 {
+        line(
+            &mut out,
+            format!(
+                "correlation pass: the {} held event(s) went past the in-memory budget (--max-held-mib) and were sorted through a temporary file (same alerts, more time)",
+                stats.correlation_events_spilled
+            ),
+        );
+    }
     for problem in stats.problems.iter().take(MAX_LISTED) {
         line(
             &mut out,

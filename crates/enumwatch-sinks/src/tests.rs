@@ -146,3 +146,27 @@ fn summary_reports_correlation_state_evictions() {
         "{text}"
     );
 }
+
+#[test]
+fn summary_reports_spilled_correlation_events_only_when_some_were() {
+    let quiet = render_summary(&RunStats::default());
+    assert!(!quiet.contains("temporary file"), "{quiet}");
+    let stats = RunStats {
+        correlation_events_spilled: 1_000_000,
+        ..RunStats::default()
+    };
+    let text = render_summary(&stats);
+    assert!(
+        text.contains("correlation pass: the 1000000 held event(s) went past the in-memory budget (--max-held-mib) and were sorted through a temporary file"),
+        "{text}"
+    );
+    let json = serde_json::to_value(RunStats::default()).unwrap();
+    assert!(
+        json.get("correlation_events_spilled").is_none(),
+        "absent from the JSON stats when zero: {json}"
+    );
+    assert_eq!(
+        serde_json::to_value(&stats).unwrap()["correlation_events_spilled"],
+        1_000_000
+    );
+}

@@ -121,6 +121,7 @@ pub(crate) fn execute(args: &HuntArgs) -> Result<(HuntOutput, RunStats)> {
         today,
         baseline,
         prefilter: !args.no_prefilter,
+        max_held_bytes: Some(args.max_held_mib.saturating_mul(1024 * 1024)),
         ..HuntOptions::default()
     };
     options.decode_limits.max_record_bytes = args.max_record_mib.saturating_mul(1024 * 1024);

@@ -10,6 +10,7 @@ mod cloud;
 mod coverage;
 mod emulate;
 mod fuzz_corpus;
+mod held;
 mod hunt;
 mod limits;
 mod prefilter;
