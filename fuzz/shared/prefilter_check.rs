@@ -73,8 +73,15 @@ pub(crate) fn matches_some_builtin_rule(data: &[u8]) -> bool {
     !hits_of(data, &pack.compiled, Some(pack)).is_empty()
 }
 
-/// Panics when a record of `data` matches a rule but the prefilter rejects `data`.
+/// Panics when a record of `data` matches a rule but the prefilter rejects `data`, or when the
+/// well-formedness check the prefilter's skips rely on says yes to a text serde_json rejects.
 pub(crate) fn check(data: &[u8]) {
+    if enumwatch_decode::certainly_well_formed(data) {
+        assert!(
+            serde_json::from_slice::<serde_json::Value>(data).is_ok(),
+            "certainly_well_formed accepts a text serde_json rejects"
+        );
+    }
     let pack = pack();
     for (set, compiled, enrich) in [
         ("fuzz", compiled(), None),

@@ -133,11 +133,11 @@ pub(crate) struct HuntArgs {
     /// Raise it to avoid the disk, lower it to bound memory against millions of principals.
     #[arg(long, default_value_t = enumwatch_pipeline::DEFAULT_MAX_HELD_BYTES >> 20, value_name = "MIB")]
     pub(crate) max_held_mib: u64,
-    /// Parse every JSON record. By default, when every selected detection rule reads only raw
-    /// vendor fields and reduces to literals (plain Sigma over CloudTrail, Okta, … field names;
-    /// not the built-in analytics, which read normalized fields), JSON lines and array elements
-    /// holding none of those literals are skipped unparsed: counted in the summary, but not
-    /// checked for well-formedness.
+    /// Parse every JSON record. By default each selected rule is reduced to literals a matching
+    /// record's raw text must hold (values of raw vendor fields, the keys a field is read from,
+    /// the keys that identify its log sources), and JSON lines and array elements holding none
+    /// are skipped unparsed: still checked to be well-formed (malformed ones are reported as
+    /// usual) and counted in the summary; per-source event counts then cover parsed records.
     #[arg(long)]
     pub(crate) no_prefilter: bool,
     /// Colors in the table: auto (when the output is a terminal and NO_COLOR is unset), always, never.

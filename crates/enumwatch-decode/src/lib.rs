@@ -14,6 +14,9 @@ mod json;
 mod jsonl;
 mod lines;
 mod sniff;
+mod valid;
+
+pub use valid::certainly_well_formed;
 
 use std::io::{BufRead, Cursor, Read};
 use std::sync::Arc;
@@ -69,11 +72,10 @@ impl Skipper {
     }
 }
 
-/// Whether `text` parses as one JSON value within the depth limit: sonic-rs's own DOM, built in
-/// an arena, is the cheapest complete validation at hand (its lazy and `IgnoredAny` paths cost
-/// more, and the lazy one accepts an escaped lone surrogate, which the parse rejects).
+/// Whether `text` certainly parses, within the depth limit (`valid`); a text it is not sure of
+/// goes to the parse, which reports it if it is malformed.
 fn well_formed(text: &[u8], max_depth: usize) -> bool {
-    !jsonl::depth_exceeds(text, max_depth) && sonic_rs::from_slice::<sonic_rs::Value>(text).is_ok()
+    !jsonl::depth_exceeds(text, max_depth) && valid::certainly_well_formed(text)
 }
 
 type RecordIter = Box<dyn Iterator<Item = Result<RawRecord, DecodeError>> + Send>;

@@ -1,0 +1,340 @@
+//! A JSON well-formedness check for the records the prefilter skips, several times cheaper than
+//! a parse: it builds nothing, jumps through strings with `memchr`, and checks UTF-8 once per
+//! record with the standard library's vectorized validation.
+//!
+//! It answers "certainly well-formed" or "not sure". It never says yes to a text the parse
+//! rejects: it is stricter than serde_json (which, with sonic-rs, decides what is malformed), and
+//! what it is unsure of (control bytes, escaped surrogates, exponents, very long numbers, anything
+//! past the grammar below) goes to the real parse, which reports the malformed ones.
+
+/// Whether `text` is certainly one well-formed JSON value that serde_json accepts.
+pub fn certainly_well_formed(text: &[u8]) -> bool {
+    // JSON's whitespace at the ends (a CRLF line keeps its CR); not `trim_ascii`, which also
+    // takes the form feed JSON does not allow.
+    let json_space = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r');
+    let start = text
+        .iter()
+        .position(|b| !json_space(b))
+        .unwrap_or(text.len());
+    let end = text
+        .iter()
+        .rposition(|b| !json_space(b))
+        .map_or(start, |i| i + 1);
+    let text = text.get(start..end).unwrap_or_default();
+    // Without control bytes a string needs no check for unescaped ones, and whitespace between
+    // tokens is only spaces. Records holding a tab or a CR are left to the parse.
+    if has_control_byte(text) || std::str::from_utf8(text).is_err() {
+        return false;
+    }
+    Checker { text, at: 0 }.document().is_some()
+}
+
+/// Whether `text` holds a byte below 0x20: a branch-free OR over fixed-size chunks, which the
+/// compiler vectorizes (an early-exit `any` stays one byte at a time).
+fn has_control_byte(text: &[u8]) -> bool {
+    let mut chunks = text.chunks_exact(32);
+    for chunk in &mut chunks {
+        if chunk.iter().fold(0u8, |m, &b| m | u8::from(b < 0x20)) != 0 {
+            return true;
+        }
+    }
+    chunks.remainder().iter().any(|&b| b < 0x20)
+}
+
+/// Containers deeper than this are left to the parse (and its depth limit, 128 by default).
+const MAX_DEPTH: usize = 100;
+
+/// The first `"` or `\\` of `text`, eight bytes at a time: most strings of a log record are
+/// short, where setting up a vector search costs more than it saves.
+fn quote_or_backslash(text: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    // Bytes of `w` equal to `b` get their high bit set; the lowest one set is exact.
+    let equal = |w: u64, b: u8| {
+        let x = w ^ (ONES * u64::from(b));
+        x.wrapping_sub(ONES) & !x & HIGHS
+    };
+    let mut at = 0;
+    while let Some(word) = text.get(at..at + 8) {
+        let w = u64::from_le_bytes(word.try_into().ok()?);
+        let hits = equal(w, b'"') | equal(w, b'\\');
+        if hits != 0 {
+            return Some(at + (hits.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    let tail = text.get(at..)?;
+    tail.iter()
+        .position(|&b| b == b'"' || b == b'\\')
+        .map(|i| at + i)
+}
+
+struct Checker<'a> {
+    text: &'a [u8],
+    at: usize,
+}
+
+impl Checker<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.text.get(self.at).copied()
+    }
+
+    fn spaces(&mut self) {
+        while self.peek() == Some(b' ') {
+            self.at += 1;
+        }
+    }
+
+    fn eat(&mut self, byte: u8) -> Option<()> {
+        (self.peek()? == byte).then(|| self.at += 1)
+    }
+
+    /// One value and nothing after it. Containers are tracked on an explicit stack, so a deep
+    /// text cannot exhaust the call stack.
+    fn document(&mut self) -> Option<()> {
+        let mut open: Vec<u8> = Vec::new();
+        'value: loop {
+            self.spaces();
+            match self.peek()? {
+                b'{' => {
+                    if open.len() >= MAX_DEPTH {
+                        return None;
+                    }
+                    self.at += 1;
+                    self.spaces();
+                    if self.eat(b'}').is_none() {
+                        open.push(b'}');
+                        self.key()?;
+                        continue 'value;
+                    }
+                }
+                b'[' => {
+                    if open.len() >= MAX_DEPTH {
+                        return None;
+                    }
+                    self.at += 1;
+                    self.spaces();
+                    if self.eat(b']').is_none() {
+                        open.push(b']');
+                        continue 'value;
+                    }
+                }
+                b'"' => self.string()?,
+                b't' => self.word(b"true")?,
+                b'f' => self.word(b"false")?,
+                b'n' => self.word(b"null")?,
+                b'-' | b'0'..=b'9' => self.number()?,
+                _ => return None,
+            }
+            // After a value: the next member or element, or the end of containers.
+            loop {
+                self.spaces();
+                let Some(&close) = open.last() else {
+                    return (self.at == self.text.len()).then_some(());
+                };
+                match self.peek()? {
+                    b',' => {
+                        self.at += 1;
+                        if close == b'}' {
+                            self.spaces();
+                            self.key()?;
+                        }
+                        continue 'value;
+                    }
+                    b if b == close => {
+                        self.at += 1;
+                        open.pop();
+                    }
+                    _ => return None,
+                }
+            }
+        }
+    }
+
+    /// A member's name and its colon.
+    fn key(&mut self) -> Option<()> {
+        if self.peek()? != b'"' {
+            return None;
+        }
+        self.string()?;
+        self.spaces();
+        self.eat(b':')
+    }
+
+    /// A string from its opening quote: escapes checked, the rest skipped with `memchr`.
+    fn string(&mut self) -> Option<()> {
+        self.at += 1;
+        loop {
+            let rest = self.text.get(self.at..)?;
+            let found = quote_or_backslash(rest)?;
+            self.at += found;
+            if self.peek()? == b'"' {
+                self.at += 1;
+                return Some(());
+            }
+            // A backslash: one of the simple escapes, or `\u` and four hex digits that are not
+            // half of a surrogate pair (pairs and lone halves are left to the parse).
+            match self.text.get(self.at + 1)? {
+                b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => self.at += 2,
+                b'u' => {
+                    let hex = self.text.get(self.at + 2..self.at + 6)?;
+                    let surrogate = hex.first().is_some_and(|b| b.eq_ignore_ascii_case(&b'd'))
+                        && !matches!(hex.get(1), Some(b'0'..=b'7'));
+                    if !hex.iter().all(u8::is_ascii_hexdigit) || surrogate {
+                        return None;
+                    }
+                    self.at += 6;
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    fn word(&mut self, word: &[u8]) -> Option<()> {
+        let end = self.at + word.len();
+        (self.text.get(self.at..end)? == word).then(|| self.at = end)
+    }
+
+    /// `-? (0 | [1-9][0-9]*) (. [0-9]+)?` of at most 300 digits: always in range as an `f64` or
+    /// an integer. Exponents are left to the parse (an overflowing one is an error there).
+    fn number(&mut self) -> Option<()> {
+        let start = self.at;
+        let _ = self.eat(b'-');
+        match self.peek()? {
+            b'0' => self.at += 1,
+            b'1'..=b'9' => self.digits(),
+            _ => return None,
+        }
+        if self.eat(b'.').is_some() {
+            let before = self.at;
+            self.digits();
+            if self.at == before {
+                return None;
+            }
+        }
+        if matches!(self.peek(), Some(b'e' | b'E')) || self.at - start > 300 {
+            return None;
+        }
+        Some(())
+    }
+
+    fn digits(&mut self) {
+        while matches!(self.peek(), Some(b'0'..=b'9')) {
+            self.at += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use serde_json::Value;
+
+    use super::certainly_well_formed;
+
+    fn parses(text: &[u8]) -> bool {
+        serde_json::from_slice::<Value>(text).is_ok()
+    }
+
+    #[test]
+    fn accepts_ordinary_records_and_rejects_or_defers_the_rest() {
+        for ok in [
+            r#"{"a":1}"#,
+            r#"  {"a": [1, -2.5, 0, true, false, null, "x\"\\\/\b\f\n\r\tA"], "b": {}}  "#,
+            r#"[]"#,
+            r#""just a string""#,
+            r#"{"eventSource":"iam.amazonaws.com","n":-0.0,"u":"\u00e9\uD7FF"}"#,
+        ] {
+            assert!(certainly_well_formed(ok.as_bytes()), "{ok}");
+            assert!(parses(ok.as_bytes()), "{ok}");
+        }
+        for unsure in [
+            r#"{"a":1,"#,
+            r#"{"a":tru}"#,
+            r#"{"a":1,}"#,
+            r#"{"a":01}"#,
+            r#"{"a":1.}"#,
+            r#"{"a":1e5}"#,
+            r#"{"a":"\x"}"#,
+            r#"{"a":"\ud800"}"#,
+            r#"{"a":"\uD83D\uDE00"}"#,
+            "{\"a\":\"\t\"}",
+            "{\"a\":\t1}",
+            r#"{"a":1} {"b":2}"#,
+            r#"{a:1}"#,
+            r#"{"a" 1}"#,
+            r#"[1 2]"#,
+            "",
+            "{\"a\":\"\u{1}\"}",
+        ] {
+            assert!(!certainly_well_formed(unsure.as_bytes()), "{unsure}");
+        }
+        assert!(!certainly_well_formed(b"{\"a\":\"\xff\"}"));
+        let deep = format!("{}{}", "[".repeat(101), "]".repeat(101));
+        assert!(!certainly_well_formed(deep.as_bytes()));
+        let fine = format!("{}{}", "[".repeat(100), "]".repeat(100));
+        assert!(certainly_well_formed(fine.as_bytes()));
+        assert!(parses(fine.as_bytes()));
+    }
+
+    fn arb_json() -> impl Strategy<Value = String> {
+        let leaf = prop_oneof![
+            Just("null".to_owned()),
+            Just("true".to_owned()),
+            any::<i64>().prop_map(|n| n.to_string()),
+            any::<f64>()
+                .prop_filter("finite", |f| f.is_finite())
+                .prop_map(|f| serde_json::to_string(&f).unwrap()),
+            any::<String>().prop_map(|s| serde_json::to_string(&s).unwrap()),
+            "[a-z\\\\\"/u0-9dD]{0,8}".prop_map(|s| format!("\"{s}\"")),
+        ];
+        leaf.prop_recursive(4, 32, 5, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..5)
+                    .prop_map(|v| format!("[{}]", v.join(","))),
+                prop::collection::vec((any::<String>(), inner), 0..5).prop_map(|m| {
+                    let members: Vec<String> = m
+                        .into_iter()
+                        .map(|(k, v)| format!("{}: {v}", serde_json::to_string(&k).unwrap()))
+                        .collect();
+                    format!("{{{}}}", members.join(", "))
+                }),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1024))]
+
+        /// Never yes to a text serde_json rejects, however the text was damaged.
+        #[test]
+        fn never_accepts_what_the_parse_rejects(
+            text in arb_json(),
+            cut in any::<prop::sample::Index>(),
+            byte in any::<u8>(),
+            edit in 0u8..4,
+        ) {
+            let mut bytes = text.into_bytes();
+            if !bytes.is_empty() {
+                let at = cut.index(bytes.len());
+                match edit {
+                    0 => bytes.truncate(at),
+                    1 => bytes[at] = byte,
+                    2 => bytes.insert(at, byte),
+                    _ => {}
+                }
+            }
+            if certainly_well_formed(&bytes) {
+                prop_assert!(parses(&bytes), "{:?}", String::from_utf8_lossy(&bytes));
+            }
+        }
+
+        /// Arbitrary bytes: the same, and no panic.
+        #[test]
+        fn arbitrary_bytes(bytes in prop::collection::vec(any::<u8>(), 0..64)) {
+            if certainly_well_formed(&bytes) {
+                prop_assert!(parses(&bytes));
+            }
+        }
+    }
+}
