@@ -90,6 +90,9 @@ for kind in process cloudtrail; do
     row "enumwatch, bench rule, $th thread(s)" "$bytes" "$recs" "$ew_count" -- \
       "$EW" hunt "$f" --rules bench/rules --rule "$id" --threads "$th" --format jsonl -o "$OUT/res" -q
   done
+  # skipped records not checked for well-formedness: what that check costs
+  row "enumwatch, bench rule, 1 thread, --trust-json" "$bytes" "$recs" "$ew_count" -- \
+    "$EW" hunt "$f" --rules bench/rules --rule "$id" --threads 1 --trust-json --format jsonl -o "$OUT/res" -q
   # the same rule parsing every record: what the raw-text prefilter saves
   row "enumwatch, bench rule, 1 thread, --no-prefilter" "$bytes" "$recs" "$ew_count" -- \
     "$EW" hunt "$f" --rules bench/rules --rule "$id" --threads 1 --no-prefilter --format jsonl -o "$OUT/res" -q
@@ -101,6 +104,8 @@ for kind in process cloudtrail; do
   # regular expressions take a fifth of a second to compile
   row "enumwatch, default rules, 1 thread" "$bytes" "$recs" "$ew_count" -- \
     "$EW" hunt "$f" --threads 1 --format jsonl -o "$OUT/res" -q
+  row "enumwatch, default rules, 1 thread, --trust-json" "$bytes" "$recs" "$ew_count" -- \
+    "$EW" hunt "$f" --threads 1 --trust-json --format jsonl -o "$OUT/res" -q
   # rsigma's eval has no thread option: one core
   if have "$RSIGMA"; then
     row "rsigma engine eval (1 core)" "$bytes" "$recs" "$rs_count" -- "$RSIGMA" engine eval -r "$rule" "${rs_pipe[@]}" -e "@$f"
@@ -150,6 +155,8 @@ if [ -d "$AWS_RULES/sigma" ]; then
     row "sonic-rs DOM parse per line, SIMD (enumwatch-baseline sonic)" "$bytes" "$recs" 'echo -' -- "$T/enumwatch-baseline" sonic "$CT"
     row "enumwatch, these rules, 1 thread" "$bytes" "$recs" "$ew_count" -- \
       "$EW" hunt "$CT" --no-builtin --rules "$dir" --threads 1 --format jsonl -o "$OUT/res" -q
+    row "enumwatch, these rules, 1 thread, --trust-json" "$bytes" "$recs" "$ew_count" -- \
+      "$EW" hunt "$CT" --no-builtin --rules "$dir" --threads 1 --trust-json --format jsonl -o "$OUT/res" -q
     row "enumwatch, these rules, 2 threads" "$bytes" "$recs" "$ew_count" -- \
       "$EW" hunt "$CT" --no-builtin --rules "$dir" --threads 2 --format jsonl -o "$OUT/res" -q
     row "enumwatch, these rules, 1 thread, --no-prefilter" "$bytes" "$recs" "$ew_count" -- \

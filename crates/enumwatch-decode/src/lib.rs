@@ -37,6 +37,9 @@ pub struct DecodeLimits {
     /// Asked about each JSON line and each element of a JSON array before it is parsed; what it
     /// rejects is skipped unparsed and counted (`Decoder::prefiltered`). Other formats ignore it.
     pub prefilter: Option<Arc<dyn RecordPrefilter>>,
+    /// Skip a record the prefilter rejects only if it is certainly well-formed JSON (else parse
+    /// it, so a malformed one is reported). Off, rejected records are skipped unchecked.
+    pub check_skipped: bool,
 }
 
 impl Default for DecodeLimits {
@@ -45,6 +48,7 @@ impl Default for DecodeLimits {
             max_record_bytes: 64 * 1024 * 1024,
             max_depth: 128,
             prefilter: None,
+            check_skipped: true,
         }
     }
 }
@@ -55,6 +59,7 @@ pub(crate) struct Skipper {
     filter: Option<Arc<dyn RecordPrefilter>>,
     skipped: Arc<AtomicU64>,
     max_depth: usize,
+    check: bool,
 }
 
 impl Skipper {
@@ -63,7 +68,9 @@ impl Skipper {
     /// parse it goes through reports it, located, exactly as without the prefilter.
     pub(crate) fn skips(&self, text: &[u8]) -> bool {
         match &self.filter {
-            Some(filter) if !filter.admits(text) && well_formed(text, self.max_depth) => {
+            Some(filter)
+                if !filter.admits(text) && (!self.check || well_formed(text, self.max_depth)) =>
+            {
                 self.skipped.fetch_add(1, Ordering::Relaxed);
                 true
             }
@@ -173,6 +180,7 @@ pub fn decode(source: Arc<str>, reader: Box<dyn BufRead + Send>, limits: &Decode
         filter: limits.prefilter.clone(),
         skipped: Arc::default(),
         max_depth: limits.max_depth,
+        check: limits.check_skipped,
     };
     let skipped = Arc::clone(&skipper.skipped);
     let inner: RecordIter = match format {

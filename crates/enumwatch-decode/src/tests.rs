@@ -530,6 +530,25 @@ fn prefiltered_json_lines_are_skipped_counted_and_keep_their_record_numbers() {
 }
 
 #[test]
+fn unchecked_skipping_skips_malformed_records_too() {
+    let limits = DecodeLimits {
+        prefilter: Some(Arc::new(KeepOnly)),
+        check_skipped: false,
+        ..DecodeLimits::default()
+    };
+    let text = b"{\"a\":\"drop\"}\n{not json, drop}\n{\"a\":\"keep\"}\n";
+    let mut decoder = decode(
+        Arc::from("t"),
+        Box::new(Cursor::new(text.to_vec())),
+        &limits,
+    );
+    let items: Vec<_> = (&mut decoder).collect();
+    assert_eq!(items.len(), 1);
+    assert!(items.iter().all(Result::is_ok));
+    assert_eq!(decoder.prefiltered(), 2);
+}
+
+#[test]
 fn prefiltered_records_are_skipped_only_when_the_parse_would_accept_them() {
     let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
     for text in [

@@ -125,6 +125,7 @@ pub(crate) fn execute(args: &HuntArgs) -> Result<(HuntOutput, RunStats)> {
         ..HuntOptions::default()
     };
     options.decode_limits.max_record_bytes = args.max_record_mib.saturating_mul(1024 * 1024);
+    options.decode_limits.check_skipped = !args.trust_json;
     let hunter = Hunter::new(rules, options)?;
     let output = hunter.hunt(&inputs);
     if let Some(progress) = progress {

@@ -140,7 +140,7 @@ struct Learning {
     /// Occurrences of each pattern in the records counted so far.
     hits: Vec<AtomicU32>,
     counted: AtomicU32,
-    gate: OnceLock<LearnedGate>,
+    gate: OnceLock<Gate>,
     /// Literals of rules of a single clause: any of them admits a record.
     decisive: std::collections::HashSet<String>,
 }
@@ -152,17 +152,24 @@ struct Gate(Vec<GateChunk>);
 
 /// One automaton of a gate: aho-corasick's packed (Teddy) searcher where the CPU has one, since
 /// the general automaton picks a rare-bytes prefilter for small sets, several times slower on
-/// JSON text; else the general automaton.
-enum GateChunk {
+/// JSON text; else the general automaton. `decisive` marks, per pattern, a literal that is the
+/// whole single clause of some rule.
+struct GateChunk {
+    search: ChunkSearch,
+    decisive: Vec<bool>,
+}
+
+enum ChunkSearch {
     Packed(aho_corasick::packed::Searcher),
     General(AhoCorasick),
 }
 
 impl GateChunk {
-    fn is_match(&self, text: &[u8]) -> bool {
-        match self {
-            GateChunk::Packed(s) => s.find(text).is_some(),
-            GateChunk::General(a) => a.is_match(text),
+    /// The pattern of the leftmost match, if any.
+    fn find(&self, text: &[u8]) -> Option<usize> {
+        match &self.search {
+            ChunkSearch::Packed(s) => s.find(text).map(|m| m.pattern().as_usize()),
+            ChunkSearch::General(a) => a.find(text).map(|m| m.pattern().as_usize()),
         }
     }
 }
@@ -170,8 +177,21 @@ impl GateChunk {
 /// Literals per gate automaton (Teddy's limit).
 const GATE_CHUNK: usize = 64;
 
+/// What a gate found in a text.
+enum GateVerdict {
+    /// None of its literals: the record is rejected.
+    Nothing,
+    /// A decisive literal (the leftmost match of a chunk): the record is admitted.
+    Decisive,
+    /// Another literal: the overlapping pass over every clause decides.
+    Candidate,
+}
+
 impl Gate {
-    fn build<S: AsRef<str>>(literals: &[S]) -> Result<Gate, aho_corasick::BuildError> {
+    fn build<S: AsRef<str>>(
+        literals: &[S],
+        decisive: impl Fn(&str) -> bool,
+    ) -> Result<Gate, aho_corasick::BuildError> {
         // Even chunks: 72 literals as 36 + 36 (two SIMD searches), not 64 + 8 (the 8 would get
         // a weak byte prefilter).
         let n = literals.len().div_ceil(GATE_CHUNK).max(1);
@@ -184,47 +204,40 @@ impl Gate {
                     .builder()
                     .extend(chunk.iter().map(AsRef::as_ref))
                     .build();
-                match packed {
-                    Some(searcher) => Ok(GateChunk::Packed(searcher)),
-                    None => AhoCorasickBuilder::new()
-                        .match_kind(MatchKind::LeftmostFirst)
-                        .build(chunk.iter().map(AsRef::as_ref))
-                        .map(GateChunk::General),
-                }
+                let search = match packed {
+                    Some(searcher) => ChunkSearch::Packed(searcher),
+                    None => ChunkSearch::General(
+                        AhoCorasickBuilder::new()
+                            .match_kind(MatchKind::LeftmostFirst)
+                            .build(chunk.iter().map(AsRef::as_ref))?,
+                    ),
+                };
+                Ok(GateChunk {
+                    search,
+                    decisive: chunk.iter().map(|l| decisive(l.as_ref())).collect(),
+                })
             })
             .collect::<Result<Vec<_>, _>>()
             .map(Gate)
     }
 
     fn is_match(&self, text: &[u8]) -> bool {
-        self.0.iter().any(|c| c.is_match(text))
+        self.0.iter().any(|c| c.find(text).is_some())
     }
-}
 
-/// The learned gate, in two parts. A literal that is the whole single clause of some rule is
-/// *decisive*: finding it admits the record outright, without the overlapping pass over every
-/// clause; the other literals only send a record to that pass. Each part stops at its first
-/// match, and each, being smaller, is more likely to get Teddy's faster (slim) form.
-struct LearnedGate {
-    decisive: Option<Gate>,
-    others: Option<Gate>,
-}
-
-/// What the learned gate found in a text.
-enum GateVerdict {
-    /// None of its literals: the record is rejected.
-    Nothing,
-    /// A decisive literal: the record is admitted.
-    Decisive,
-    /// Only literals of rules with several clauses: the overlapping pass decides.
-    Candidate,
-}
-
-impl LearnedGate {
+    /// One search per chunk, stopping at its leftmost match. A decisive literal hidden behind
+    /// another match only sends the record to the overlapping pass, which finds it there.
     fn scan(&self, text: &[u8]) -> GateVerdict {
-        if self.decisive.as_ref().is_some_and(|g| g.is_match(text)) {
-            GateVerdict::Decisive
-        } else if self.others.as_ref().is_some_and(|g| g.is_match(text)) {
+        let mut found = false;
+        for chunk in &self.0 {
+            if let Some(pattern) = chunk.find(text) {
+                if chunk.decisive.get(pattern).copied().unwrap_or(false) {
+                    return GateVerdict::Decisive;
+                }
+                found = true;
+            }
+        }
+        if found {
             GateVerdict::Candidate
         } else {
             GateVerdict::Nothing
@@ -269,14 +282,8 @@ impl Learning {
         }
         keys.sort_unstable();
         keys.dedup();
-        let (decisive, others): (Vec<&str>, Vec<&str>) =
-            keys.into_iter().partition(|l| self.decisive.contains(*l));
-        let part = |literals: Vec<&str>| match literals.is_empty() {
-            true => Ok(None),
-            false => Gate::build(&literals).map(Some),
-        };
-        if let (Ok(decisive), Ok(others)) = (part(decisive), part(others)) {
-            self.gate.get_or_init(|| LearnedGate { decisive, others });
+        if let Ok(gate) = Gate::build(&keys, |l| self.decisive.contains(l)) {
+            self.gate.get_or_init(|| gate);
         }
     }
 }
@@ -421,7 +428,7 @@ impl RawPrefilter {
             .flatten()
             .cloned()
             .collect();
-        let any = Gate::build(&patterns).map_err(|e| NoPrefilter {
+        let any = Gate::build(&patterns, |l| decisive.contains(l)).map_err(|e| NoPrefilter {
             rule: "-".to_owned(),
             reason: format!("the literal automaton is too large: {e}"),
         })?;
@@ -596,7 +603,7 @@ fn recognizable(facts: &RawFacts) -> Option<Gate> {
     }
     literals.sort_unstable();
     literals.dedup();
-    Gate::build(&literals).ok()
+    Gate::build(&literals, |_| false).ok()
 }
 
 #[cfg(test)]
