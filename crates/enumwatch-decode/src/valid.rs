@@ -44,18 +44,27 @@ fn has_control_byte(text: &[u8]) -> bool {
 /// Containers deeper than this are left to the parse (and its depth limit, 128 by default).
 const MAX_DEPTH: usize = 100;
 
-/// The first `"` or `\\` of `text`, eight bytes at a time: most strings of a log record are
-/// short, where setting up a vector search costs more than it saves.
+/// The first `"` or `\\` of `text`: eight bytes at a time over the first words, since most
+/// strings of a log record are short and setting up a vector search costs more than it saves
+/// there; past them `memchr`'s vector search (command lines, policy documents).
 fn quote_or_backslash(text: &[u8]) -> Option<usize> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
+    const WORDS: usize = 3;
     // Bytes of `w` equal to `b` get their high bit set; the lowest one set is exact.
     let equal = |w: u64, b: u8| {
         let x = w ^ (ONES * u64::from(b));
         x.wrapping_sub(ONES) & !x & HIGHS
     };
     let mut at = 0;
-    while let Some(word) = text.get(at..at + 8) {
+    while at < 8 * WORDS {
+        let Some(word) = text.get(at..at + 8) else {
+            let tail = text.get(at..)?;
+            return tail
+                .iter()
+                .position(|&b| b == b'"' || b == b'\\')
+                .map(|i| at + i);
+        };
         let w = u64::from_le_bytes(word.try_into().ok()?);
         let hits = equal(w, b'"') | equal(w, b'\\');
         if hits != 0 {
@@ -63,10 +72,7 @@ fn quote_or_backslash(text: &[u8]) -> Option<usize> {
         }
         at += 8;
     }
-    let tail = text.get(at..)?;
-    tail.iter()
-        .position(|&b| b == b'"' || b == b'\\')
-        .map(|i| at + i)
+    memchr::memchr2(b'"', b'\\', text.get(at..)?).map(|i| at + i)
 }
 
 struct Checker<'a> {
