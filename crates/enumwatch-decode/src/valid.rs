@@ -102,26 +102,18 @@ impl Checker<'_> {
         'value: loop {
             self.spaces();
             match self.peek()? {
-                b'{' => {
+                open_byte @ (b'{' | b'[') => {
                     if open.len() >= MAX_DEPTH {
                         return None;
                     }
+                    let close = if open_byte == b'{' { b'}' } else { b']' };
                     self.at += 1;
                     self.spaces();
-                    if self.eat(b'}').is_none() {
-                        open.push(b'}');
-                        self.key()?;
-                        continue 'value;
-                    }
-                }
-                b'[' => {
-                    if open.len() >= MAX_DEPTH {
-                        return None;
-                    }
-                    self.at += 1;
-                    self.spaces();
-                    if self.eat(b']').is_none() {
-                        open.push(b']');
+                    if self.eat(close).is_none() {
+                        open.push(close);
+                        if close == b'}' {
+                            self.key()?;
+                        }
                         continue 'value;
                     }
                 }
