@@ -304,6 +304,15 @@ mod tests {
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(1024))]
 
+        /// The word-at-a-time search finds the same first quote or backslash as a plain scan.
+        #[test]
+        fn quote_or_backslash_is_the_first_one(
+            bytes in prop::collection::vec(prop_oneof![Just(b'"'), Just(b'\\'), Just(0x80u8 | b'"'), Just(b'a'), any::<u8>()], 0..80),
+        ) {
+            let naive = bytes.iter().position(|&b| b == b'"' || b == b'\\');
+            prop_assert_eq!(super::quote_or_backslash(&bytes), naive);
+        }
+
         /// Never yes to a text serde_json rejects, however the text was damaged.
         #[test]
         fn never_accepts_what_the_parse_rejects(
