@@ -97,12 +97,20 @@ pub(crate) fn check(data: &[u8]) {
     }
 }
 
+/// The hits of the records decoded from `data`, when it is JSON or JSON lines (the only
+/// formats whose records the prefilter is asked about: auditd text, CSV and EVTX never are).
 fn hits_of(data: &[u8], compiled: &Compiled, enrich: Option<&Pack>) -> Vec<enumwatch_engine::Hit> {
     let decoder = enumwatch_decode::decode(
         Arc::from("fuzz"),
         Box::new(Cursor::new(data.to_vec())),
         &enumwatch_decode::DecodeLimits::default(),
     );
+    if !matches!(
+        decoder.format(),
+        Some(enumwatch_decode::Format::Json | enumwatch_decode::Format::JsonLines)
+    ) {
+        return Vec::new();
+    }
     let mut normalizer = enumwatch_normalize::Normalizer::new();
     let mut events = Vec::new();
     for record in decoder.flatten() {

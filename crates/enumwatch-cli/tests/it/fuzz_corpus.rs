@@ -164,6 +164,10 @@ mod prefilter_check;
 fn prefilter_corpus_replays_and_every_seed_is_admitted() {
     for (name, data) in corpus("prefilter") {
         prefilter_check::check(&data);
+        if name.contains("regression_") {
+            // A case the fuzzer found: only the property must hold.
+            continue;
+        }
         if name.contains("builtin_") {
             assert!(
                 prefilter_check::matches_some_builtin_rule(&data),
