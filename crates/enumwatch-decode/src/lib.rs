@@ -82,7 +82,9 @@ impl Skipper {
 /// Whether `text` certainly parses, within the depth limit (`valid`); a text it is not sure of
 /// goes to the parse, which reports it if it is malformed.
 fn well_formed(text: &[u8], max_depth: usize) -> bool {
-    !jsonl::depth_exceeds(text, max_depth) && valid::certainly_well_formed(text)
+    // A text the check accepts nests at most `valid::MAX_DEPTH` deep: count only below it.
+    (max_depth >= valid::MAX_DEPTH || !jsonl::depth_exceeds(text, max_depth))
+        && valid::certainly_well_formed(text)
 }
 
 type RecordIter = Box<dyn Iterator<Item = Result<RawRecord, DecodeError>> + Send>;

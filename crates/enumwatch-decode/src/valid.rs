@@ -23,26 +23,35 @@ pub fn certainly_well_formed(text: &[u8]) -> bool {
     let text = text.get(start..end).unwrap_or_default();
     // Without control bytes a string needs no check for unescaped ones, and whitespace between
     // tokens is only spaces. Records holding a tab or a CR are left to the parse.
-    if has_control_byte(text) || std::str::from_utf8(text).is_err() {
+    let (control, non_ascii) = scan_bytes(text);
+    if control || (non_ascii && std::str::from_utf8(text).is_err()) {
         return false;
     }
     Checker { text, at: 0 }.document().is_some()
 }
 
-/// Whether `text` holds a byte below 0x20: a branch-free OR over fixed-size chunks, which the
-/// compiler vectorizes (an early-exit `any` stays one byte at a time).
-fn has_control_byte(text: &[u8]) -> bool {
+/// Whether `text` holds a byte below 0x20, and one above 0x7f (only then is UTF-8 to check): a
+/// branch-free OR over fixed-size chunks, which the compiler vectorizes (an early-exit `any`
+/// stays one byte at a time).
+fn scan_bytes(text: &[u8]) -> (bool, bool) {
+    let (mut control, mut high) = (0u8, 0u8);
     let mut chunks = text.chunks_exact(32);
     for chunk in &mut chunks {
-        if chunk.iter().fold(0u8, |m, &b| m | u8::from(b < 0x20)) != 0 {
-            return true;
+        control |= chunk.iter().fold(0u8, |m, &b| m | u8::from(b < 0x20));
+        high |= chunk.iter().fold(0u8, |m, &b| m | (b & 0x80));
+        if control != 0 {
+            return (true, high != 0);
         }
     }
-    chunks.remainder().iter().any(|&b| b < 0x20)
+    for &b in chunks.remainder() {
+        control |= u8::from(b < 0x20);
+        high |= b & 0x80;
+    }
+    (control != 0, high != 0)
 }
 
 /// Containers deeper than this are left to the parse (and its depth limit, 128 by default).
-const MAX_DEPTH: usize = 100;
+pub(crate) const MAX_DEPTH: usize = 100;
 
 /// The first `"` or `\\` of `text`: eight bytes at a time over the first words, since most
 /// strings of a log record are short and setting up a vector search costs more than it saves
