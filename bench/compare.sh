@@ -159,6 +159,8 @@ if [ -d "$AWS_RULES/sigma" ]; then
       "$EW" hunt "$CT" --no-builtin --rules "$dir" --threads 1 --trust-json --format jsonl -o "$OUT/res" -q
     row "enumwatch, these rules, 2 threads" "$bytes" "$recs" "$ew_count" -- \
       "$EW" hunt "$CT" --no-builtin --rules "$dir" --threads 2 --format jsonl -o "$OUT/res" -q
+    row "enumwatch, these rules, 2 threads, --trust-json" "$bytes" "$recs" "$ew_count" -- \
+      "$EW" hunt "$CT" --no-builtin --rules "$dir" --threads 2 --trust-json --format jsonl -o "$OUT/res" -q
     row "enumwatch, these rules, 1 thread, --no-prefilter" "$bytes" "$recs" "$ew_count" -- \
       "$EW" hunt "$CT" --no-builtin --rules "$dir" --threads 1 --no-prefilter --format jsonl -o "$OUT/res" -q
     if have "$RSIGMA"; then

@@ -23,8 +23,14 @@ pub fn signature(source: LogSource) -> &'static [&'static [&'static str]] {
         // `category: AdvancedHunting-…`, else `DeviceName`.
         LogSource::DefenderProcess => &[&["advancedhunting-", "devicename"]],
         LogSource::Auditd => &[&["auditd"]],
-        // `eventSource` and `eventName`, at the top or in an EventBridge `detail`.
-        LogSource::Cloudtrail => &[&["eventsource"], &["eventname"]],
+        // `eventSource`, `eventName`, and `eventVersion` or `eventTime`, at the top or in an
+        // EventBridge `detail`. (`eventVersion` leads a CloudTrail record, so the prefilter's
+        // check that a rejected record is of some known source stops at its first bytes.)
+        LogSource::Cloudtrail => &[
+            &["eventsource"],
+            &["eventname"],
+            &["eventversion", "eventtime"],
+        ],
         // `protoPayload` (or its lower-case spelling).
         LogSource::GcpAudit => &[&["protopayload"]],
         // A page's `kind`, or an activity's `id.applicationName`.
