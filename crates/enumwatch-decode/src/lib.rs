@@ -60,6 +60,9 @@ pub(crate) struct Skipper {
     skipped: Arc<AtomicU64>,
     max_depth: usize,
     check: bool,
+    /// JSON lines, where a line may hold several records (an array or a wrapper): such a line is
+    /// never skipped, so record numbers stay those of a run that parses every line.
+    lines: bool,
 }
 
 impl Skipper {
@@ -69,7 +72,9 @@ impl Skipper {
     pub(crate) fn skips(&self, text: &[u8]) -> bool {
         match &self.filter {
             Some(filter)
-                if !filter.admits(text) && (!self.check || well_formed(text, self.max_depth)) =>
+                if !filter.admits(text)
+                    && (!self.check || self.well_formed(text))
+                    && (!self.lines || self.check || !may_hold_several(text)) =>
             {
                 self.skipped.fetch_add(1, Ordering::Relaxed);
                 true
@@ -79,12 +84,27 @@ impl Skipper {
     }
 }
 
-/// Whether `text` certainly parses, within the depth limit (`valid`); a text it is not sure of
-/// goes to the parse, which reports it if it is malformed.
-fn well_formed(text: &[u8], max_depth: usize) -> bool {
-    // A text the check accepts nests at most `valid::MAX_DEPTH` deep: count only below it.
-    (max_depth >= valid::MAX_DEPTH || !jsonl::depth_exceeds(text, max_depth))
-        && valid::certainly_well_formed(text)
+impl Skipper {
+    /// Whether `text` certainly parses, within the depth limit (`valid`), as one record; a text
+    /// it is not sure of goes to the parse, which reports it if it is malformed.
+    fn well_formed(&self, text: &[u8]) -> bool {
+        // A text the check accepts nests at most `valid::MAX_DEPTH` deep: count only below it.
+        (self.max_depth >= valid::MAX_DEPTH || !jsonl::depth_exceeds(text, self.max_depth))
+            && if self.lines {
+                valid::certainly_one_record(text)
+            } else {
+                valid::certainly_well_formed(text)
+            }
+    }
+}
+
+/// Without the check: whether a line may be an array or a wrapper of several records (its
+/// first byte is `[`, or it names a wrapper key), so that skipping it could shift record numbers.
+fn may_hold_several(text: &[u8]) -> bool {
+    text.trim_ascii_start().first() == Some(&b'[')
+        || [&b"\"Records\""[..], b"\"value\"", b"\"entries\""]
+            .iter()
+            .any(|key| memchr::memmem::find(text, key).is_some())
 }
 
 type RecordIter = Box<dyn Iterator<Item = Result<RawRecord, DecodeError>> + Send>;
@@ -183,6 +203,7 @@ pub fn decode(source: Arc<str>, reader: Box<dyn BufRead + Send>, limits: &Decode
         skipped: Arc::default(),
         max_depth: limits.max_depth,
         check: limits.check_skipped,
+        lines: matches!(format, Some(Format::JsonLines)),
     };
     let skipped = Arc::clone(&skipper.skipped);
     let inner: RecordIter = match format {

@@ -530,6 +530,35 @@ fn prefiltered_json_lines_are_skipped_counted_and_keep_their_record_numbers() {
 }
 
 #[test]
+fn lines_of_several_records_are_never_skipped_so_record_numbers_stay() {
+    let text = b"{\"Records\": [{\"a\": \"drop\"}, {\"a\": \"drop\"}]}\n[{\"a\": \"drop\"}, {\"a\": 1}]\n{\"a\":\"drop\"}\n{\"a\":\"keep\"}\n";
+    let (_, all, _) = run(text);
+    let kept = all
+        .iter()
+        .find(|r| r.body["a"] == "keep")
+        .unwrap()
+        .location
+        .record;
+    assert_eq!(kept, 5);
+    for check_skipped in [true, false] {
+        let limits = DecodeLimits {
+            prefilter: Some(Arc::new(KeepOnly)),
+            check_skipped,
+            ..DecodeLimits::default()
+        };
+        let mut decoder = decode(
+            Arc::from("t"),
+            Box::new(Cursor::new(text.to_vec())),
+            &limits,
+        );
+        let records: Vec<RawRecord> = (&mut decoder).map(Result::unwrap).collect();
+        assert_eq!(decoder.prefiltered(), 1, "only the plain line is skipped");
+        let found = records.iter().find(|r| r.body["a"] == "keep").unwrap();
+        assert_eq!(found.location.record, kept, "check_skipped {check_skipped}");
+    }
+}
+
+#[test]
 fn unchecked_skipping_skips_malformed_records_too() {
     let limits = DecodeLimits {
         prefilter: Some(Arc::new(KeepOnly)),

@@ -9,6 +9,19 @@
 
 /// Whether `text` is certainly one well-formed JSON value that serde_json accepts.
 pub fn certainly_well_formed(text: &[u8]) -> bool {
+    check(text).is_some()
+}
+
+/// Whether `text` is certainly one well-formed JSON object that is one record: not an array and
+/// not a wrapper with a `Records`, `value` or `entries` array, which a JSON-lines decoder unwraps
+/// into several records (a skipped line keeps the record numbers of a parsed one only if it is one
+/// record).
+pub(crate) fn certainly_one_record(text: &[u8]) -> bool {
+    check(text).is_some_and(|wrapper| !wrapper)
+}
+
+/// `Some(whether it may be a wrapper)` when `text` certainly parses.
+fn check(text: &[u8]) -> Option<bool> {
     // JSON's whitespace at the ends (a CRLF line keeps its CR); not `trim_ascii`, which also
     // takes the form feed JSON does not allow.
     let json_space = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r');
@@ -25,9 +38,15 @@ pub fn certainly_well_formed(text: &[u8]) -> bool {
     // tokens is only spaces. Records holding a tab or a CR are left to the parse.
     let (control, non_ascii) = scan_bytes(text);
     if control || (non_ascii && std::str::from_utf8(text).is_err()) {
-        return false;
+        return None;
     }
-    Checker { text, at: 0 }.document().is_some()
+    let mut checker = Checker {
+        text,
+        at: 0,
+        wrapper: false,
+    };
+    checker.document()?;
+    Some(checker.wrapper || text.first() == Some(&b'['))
 }
 
 /// Whether `text` holds a byte below 0x20, and one above 0x7f (only then is UTF-8 to check): a
@@ -87,6 +106,8 @@ fn quote_or_backslash(text: &[u8]) -> Option<usize> {
 struct Checker<'a> {
     text: &'a [u8],
     at: usize,
+    /// A top-level member named `Records`, `value` or `entries` holds an array.
+    wrapper: bool,
 }
 
 impl Checker<'_> {
@@ -121,7 +142,7 @@ impl Checker<'_> {
                     if self.eat(close).is_none() {
                         open.push(close);
                         if close == b'}' {
-                            self.key()?;
+                            self.member(open.len())?;
                         }
                         continue 'value;
                     }
@@ -144,7 +165,7 @@ impl Checker<'_> {
                         self.at += 1;
                         if close == b'}' {
                             self.spaces();
-                            self.key()?;
+                            self.member(open.len())?;
                         }
                         continue 'value;
                     }
@@ -159,13 +180,21 @@ impl Checker<'_> {
     }
 
     /// A member's name and its colon.
-    fn key(&mut self) -> Option<()> {
+    /// A member's name and its colon, noting a top-level wrapper array.
+    fn member(&mut self, depth: usize) -> Option<()> {
         if self.peek()? != b'"' {
             return None;
         }
+        let start = self.at;
         self.string()?;
+        let name = self.text.get(start..self.at)?;
         self.spaces();
-        self.eat(b':')
+        self.eat(b':')?;
+        if depth == 1 && matches!(name, b"\"Records\"" | b"\"value\"" | b"\"entries\"") {
+            self.spaces();
+            self.wrapper |= self.peek() == Some(b'[');
+        }
+        Some(())
     }
 
     /// A string from its opening quote: escapes checked, the rest skipped with `memchr`.
@@ -286,6 +315,8 @@ mod tests {
 
     fn arb_json() -> impl Strategy<Value = String> {
         let leaf = prop_oneof![
+            Just(r#"{"Records": [1], "x": 2}"#.to_owned()),
+            Just(r#"{"value": []}"#.to_owned()),
             Just("null".to_owned()),
             Just("true".to_owned()),
             any::<i64>().prop_map(|n| n.to_string()),
@@ -342,6 +373,10 @@ mod tests {
             }
             if certainly_well_formed(&bytes) {
                 prop_assert!(parses(&bytes), "{:?}", String::from_utf8_lossy(&bytes));
+            }
+            if super::certainly_one_record(&bytes) {
+                let mut value: Value = serde_json::from_slice(&bytes).unwrap();
+                prop_assert!(crate::jsonl::unwrap_container(&mut value).is_none());
             }
         }
 
