@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use enumwatch_engine::Matcher;
 use enumwatch_event::{Event, Location, LogSource};
-use enumwatch_rules::{Level, ParsedRule, lint, load};
+use enumwatch_rules::{Level, lint, load};
 use serde_json::json;
 
 use super::*;
@@ -31,22 +31,14 @@ fn builtin_rules_load_and_lint_clean() {
     );
     // Rules a correlation aggregates are building blocks; every other rule alerts and must
     // tell the analyst what to do.
-    let members: Vec<&str> = rules
-        .parsed()
-        .iter()
-        .filter_map(|p| match p {
-            ParsedRule::Correlation(c) => Some(c.rules.iter().map(String::as_str)),
-            _ => None,
-        })
-        .flatten()
-        .collect();
+    let members = rules.named_by_correlations();
     for rule in rules.rules() {
         assert!(
             rule.tags.iter().any(|t| t == "attack.t1087.004"),
             "{}",
             rule.id
         );
-        let building_block = rule.name.as_deref().is_some_and(|n| members.contains(&n));
+        let building_block = rule.name.as_deref().is_some_and(|n| members.contains(n));
         assert_eq!(
             building_block,
             rule.level == Level::Informational,

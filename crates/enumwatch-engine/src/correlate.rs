@@ -83,7 +83,7 @@ impl Correlator {
         let mut index = HashMap::new();
         let mut members = HashMap::new();
         let mut correlated = HashSet::new();
-        let named = named_by_correlations(rules);
+        let named = rules.named_by_correlations();
         for (i, (meta, parsed)) in rules.rules().iter().zip(rules.parsed()).enumerate() {
             index.insert(meta.id.clone(), i);
             match parsed {
@@ -208,19 +208,6 @@ impl Correlator {
             })
             .collect()
     }
-}
-
-/// Every rule id or name some correlation rule refers to.
-fn named_by_correlations(rules: &RuleSet) -> HashSet<&str> {
-    rules
-        .parsed()
-        .iter()
-        .filter_map(|p| match p {
-            ParsedRule::Correlation(c) => Some(c.rules.iter().map(String::as_str)),
-            _ => None,
-        })
-        .flatten()
-        .collect()
 }
 
 /// Whether rsigma's correlation engine needs this detection rule (and so compiles it again).

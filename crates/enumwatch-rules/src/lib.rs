@@ -10,7 +10,7 @@ mod locate;
 mod meta;
 mod regex_budget;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::sync::Arc;
 
 use rsigma_eval::CompiledRule;
@@ -56,6 +56,18 @@ impl RuleSet {
     #[doc(hidden)]
     pub fn parsed(&self) -> &[ParsedRule] {
         &self.parsed
+    }
+
+    /// Every rule id or name some correlation rule of the set refers to.
+    pub fn named_by_correlations(&self) -> HashSet<&str> {
+        self.parsed
+            .iter()
+            .filter_map(|p| match p {
+                ParsedRule::Correlation(c) => Some(c.rules.iter().map(String::as_str)),
+                _ => None,
+            })
+            .flatten()
+            .collect()
     }
 
     /// The compiled detection rules loading produced, index-aligned with `rules()`; `None`
