@@ -21,7 +21,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let (Some(mode), Some(path)) = (args.get(1), args.get(2)) else {
-        bail!("usage: enumwatch-baseline read|json|sonic|sonic-serde FILE");
+        bail!("usage: enumwatch-baseline read|json|sonic|sonic-serde|check FILE");
     };
     let file = File::open(path).with_context(|| format!("cannot open {path}"))?;
     let mut reader = BufReader::with_capacity(1 << 20, file);
@@ -59,7 +59,12 @@ fn main() -> Result<()> {
                     n_objects += 1;
                 }
             }
-            other => bail!("unknown mode {other}; use read, json, sonic or sonic-serde"),
+            "check" => {
+                if enumwatch_decode::certainly_well_formed(&line) {
+                    n_objects += 1;
+                }
+            }
+            other => bail!("unknown mode {other}; use read, json, sonic, sonic-serde or check"),
         }
     }
     let seconds = started.elapsed().as_secs_f64();

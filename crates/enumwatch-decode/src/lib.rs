@@ -19,8 +19,10 @@ mod valid;
 pub use valid::certainly_well_formed;
 
 use std::io::{BufRead, Cursor, Read};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+
+use aho_corasick::packed;
 
 use enumwatch_event::{Location, RawRecord, RecordPrefilter};
 
@@ -99,12 +101,25 @@ impl Skipper {
 }
 
 /// Without the check: whether a line may be an array or a wrapper of several records (its
-/// first byte is `[`, or it names a wrapper key), so that skipping it could shift record numbers.
+/// first byte is `[`, or a wrapper key holds an array), so that skipping it could shift record
+/// numbers. This runs on every line the prefilter rejects: the keys are found in one vectorized
+/// pass with a searcher built once, and a key counts only before `:` and `[` (`"value"` alone is
+/// in one CloudTrail record of ten, inside tags).
 fn may_hold_several(text: &[u8]) -> bool {
+    static WRAPPER_KEYS: OnceLock<Option<packed::Searcher>> = OnceLock::new();
+    let json_space = |b: &&u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r');
+    let array_follows = |after: &[u8]| {
+        let mut rest = after.iter().skip_while(json_space);
+        rest.next() == Some(&b':') && rest.find(|b| !json_space(b)) == Some(&b'[')
+    };
     text.trim_ascii_start().first() == Some(&b'[')
-        || [&b"\"Records\""[..], b"\"value\"", b"\"entries\""]
-            .iter()
-            .any(|key| memchr::memmem::find(text, key).is_some())
+        || WRAPPER_KEYS
+            .get_or_init(|| packed::Searcher::new(["\"Records\"", "\"value\"", "\"entries\""]))
+            .as_ref()
+            .is_none_or(|keys| {
+                keys.find_iter(text)
+                    .any(|key| array_follows(text.get(key.end()..).unwrap_or_default()))
+            })
 }
 
 type RecordIter = Box<dyn Iterator<Item = Result<RawRecord, DecodeError>> + Send>;
