@@ -22,7 +22,17 @@ use crate::cli::{Cli, Command, RulesCommand};
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// Where transparent huge pages are on for every process (`always`), each page mimalloc gives
+/// back and takes again costs the kernel a 2 MiB zeroing: a tenth of a CloudTrail hunt's time,
+/// and twice the resident memory, with most of each huge page unused. Off for this process
+/// only; a kernel without the switch changes nothing.
+fn without_huge_pages() {
+    #[cfg(target_os = "linux")]
+    let _ignored = rustix::thread::disable_transparent_huge_pages(true);
+}
+
 fn main() -> ExitCode {
+    without_huge_pages();
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Hunt(args) => commands::hunt::run(&args),
