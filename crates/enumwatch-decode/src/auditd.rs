@@ -195,12 +195,13 @@ impl Iterator for AuditGroups {
                     self.error(number, DecodeErrorKind::Truncated(message));
                 }
                 Some(Ok(line)) => {
-                    let text = String::from_utf8_lossy(&line.bytes);
+                    let number = line.number;
+                    let text = String::from_utf8_lossy(line.bytes);
                     if !text.trim().is_empty() {
                         let text = text.into_owned();
-                        self.take_line(&text, line.number);
+                        self.take_line(&text, number);
                     }
-                    self.emit_closed(line.number, false);
+                    self.emit_closed(number, false);
                 }
             }
         }

@@ -37,12 +37,13 @@ impl JsonLines {
             pending: VecDeque::new(),
         }
     }
+}
 
-    fn location(&mut self, line: u64) -> Location {
-        let loc = Location::new(Arc::clone(&self.source), self.record).with_line(line);
-        self.record += 1;
-        loc
-    }
+/// The location of the next record, on `line`; counts it.
+fn locate(source: &Arc<str>, record: &mut u64, line: u64) -> Location {
+    let loc = Location::new(Arc::clone(source), *record).with_line(line);
+    *record += 1;
+    loc
 }
 
 /// Elements of a wrapper (`Records`/`value`/`entries` array) or array; `None` for a plain record.
@@ -108,7 +109,7 @@ impl Iterator for JsonLines {
             let line = match self.lines.next_line()? {
                 Ok(line) => line,
                 Err(LineError::TooLong { number }) => {
-                    let loc = self.location(number);
+                    let loc = locate(&self.source, &mut self.record, number);
                     return Some(Err(DecodeError::new(
                         loc,
                         DecodeErrorKind::RecordTooLarge {
@@ -117,7 +118,7 @@ impl Iterator for JsonLines {
                     )));
                 }
                 Err(LineError::Io { number, message }) => {
-                    let loc = self.location(number);
+                    let loc = locate(&self.source, &mut self.record, number);
                     return Some(Err(DecodeError::new(
                         loc,
                         DecodeErrorKind::Truncated(message),
@@ -127,13 +128,13 @@ impl Iterator for JsonLines {
             if line.bytes.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
-            if self.skipper.skips(&line.bytes) {
+            if self.skipper.skips(line.bytes) {
                 // Keep record numbers what they would be without the prefilter.
                 self.record += 1;
                 continue;
             }
-            if depth_exceeds(&line.bytes, self.limits.max_depth) {
-                let loc = self.location(line.number);
+            if depth_exceeds(line.bytes, self.limits.max_depth) {
+                let loc = locate(&self.source, &mut self.record, line.number);
                 return Some(Err(DecodeError::new(
                     loc,
                     DecodeErrorKind::TooDeep {
@@ -141,16 +142,16 @@ impl Iterator for JsonLines {
                     },
                 )));
             }
-            match crate::error::parse_json(&line.bytes) {
+            match crate::error::parse_json(line.bytes) {
                 Ok(mut value) => match unwrap_container(&mut value) {
                     Some(items) => {
                         for body in items {
-                            let location = self.location(line.number);
+                            let location = locate(&self.source, &mut self.record, line.number);
                             self.pending.push_back(Ok(RawRecord { location, body }));
                         }
                     }
                     None => {
-                        let location = self.location(line.number);
+                        let location = locate(&self.source, &mut self.record, line.number);
                         return Some(Ok(RawRecord {
                             location,
                             body: value,
@@ -158,7 +159,7 @@ impl Iterator for JsonLines {
                     }
                 },
                 Err(kind) => {
-                    let loc = self.location(line.number);
+                    let loc = locate(&self.source, &mut self.record, line.number);
                     return Some(Err(DecodeError::new(loc, kind)));
                 }
             }

@@ -1,12 +1,17 @@
 //! Line framing with a length cap: an over-long line is skipped without being buffered whole.
+//! One buffer serves every line, so reading a line allocates nothing once it has grown to the
+//! longest line seen.
 
 use std::io::BufRead;
 
 /// One line (without its terminator) and its 1-based number.
-pub(crate) struct Line {
-    pub(crate) bytes: Vec<u8>,
+pub(crate) struct Line<'a> {
+    pub(crate) bytes: &'a [u8],
     pub(crate) number: u64,
 }
+
+/// The largest line buffer kept from one line to the next.
+const KEEP_CAPACITY: usize = 1 << 20;
 
 pub(crate) enum LineError {
     TooLong { number: u64 },
@@ -18,6 +23,8 @@ pub(crate) struct LineReader {
     number: u64,
     max: usize,
     done: bool,
+    /// The last line's bytes.
+    line: Vec<u8>,
 }
 
 impl LineReader {
@@ -27,16 +34,22 @@ impl LineReader {
             number: 0,
             max,
             done: false,
+            line: Vec::new(),
         }
     }
 
-    pub(crate) fn next_line(&mut self) -> Option<Result<Line, LineError>> {
+    pub(crate) fn next_line(&mut self) -> Option<Result<Line<'_>, LineError>> {
         if self.done {
             return None;
         }
         self.number += 1;
         let number = self.number;
-        let mut bytes = Vec::new();
+        // A rare long line (a policy document, up to the length cap) does not keep its buffer.
+        if self.line.capacity() > KEEP_CAPACITY {
+            self.line = Vec::new();
+        }
+        let bytes = &mut self.line;
+        bytes.clear();
         let mut too_long = false;
         loop {
             let buf = match self.reader.fill_buf() {
@@ -65,7 +78,7 @@ impl LineReader {
             if !too_long {
                 if bytes.len() + chunk_len > self.max {
                     too_long = true;
-                    bytes = Vec::new();
+                    bytes.clear();
                 } else {
                     bytes.extend_from_slice(chunk);
                 }
@@ -81,6 +94,9 @@ impl LineReader {
         if bytes.last() == Some(&b'\r') {
             bytes.pop();
         }
-        Some(Ok(Line { bytes, number }))
+        Some(Ok(Line {
+            bytes: bytes.as_slice(),
+            number,
+        }))
     }
 }
