@@ -1,9 +1,11 @@
-//! Runs Sigma rules over normalized events. Rules are compiled once by `rsigma-eval`, into one
-//! engine per `LogSource`, so an event is only ever evaluated against the rules of its own log
-//! source. Correlation rules run on event time, fed in event-time order by the caller.
+//! Runs Sigma rules over normalized events. Rules are compiled once by `rsigma-eval`, into
+//! engines per `LogSource`, so an event is only ever evaluated against the rules of its own log
+//! source, and a rule an exact value gates only against the events holding that value
+//! (`candidates`). Correlation rules run on event time, fed in event-time order by the caller.
 //!
 //! No I/O and no clock: the same events give the same hits, however fast they are replayed.
 
+mod candidates;
 mod correlate;
 mod matcher;
 mod prefilter;
@@ -13,6 +15,8 @@ mod view;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_candidates;
 
 use thiserror::Error;
 

@@ -475,6 +475,29 @@ thread_local! {
     static LOWERED: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
+/// `text` lower-cased (ASCII) into `out`, and whether it holds a backslash and a byte above 0x7f:
+/// one pass over fixed-size chunks that the compiler vectorizes, where finding either flag
+/// afterwards would take a pass of its own.
+fn lower_case_into(text: &[u8], out: &mut Vec<u8>) -> (bool, bool) {
+    out.clear();
+    out.extend_from_slice(text);
+    let (mut backslash, mut high) = (0u8, 0u8);
+    let mut fold = |chunk: &mut [u8]| {
+        for b in chunk {
+            let x = *b;
+            backslash |= u8::from(x == b'\\');
+            high |= x & 0x80;
+            *b = x | (u8::from(x.wrapping_sub(b'A') < 26) << 5);
+        }
+    };
+    let mut chunks = out.chunks_exact_mut(32);
+    for chunk in &mut chunks {
+        fold(chunk);
+    }
+    fold(chunks.into_remainder());
+    (backslash != 0, high != 0)
+}
+
 impl RawPrefilter {
     /// Whether the literals of some rule's every clause occur in `lowered`.
     fn literals_admit(&self, lowered: &[u8]) -> bool {
@@ -528,11 +551,24 @@ impl RawPrefilter {
     /// character some literal holds (in either case), or of one of the characters that fold to
     /// ASCII; `\/` when some literal holds `/`. Writers that escape every non-ASCII character
     /// (Python's `json.dumps`: `Microsoft\u00ae Windows`) then still get their records skipped.
+    #[cfg(test)]
     fn forces_parse(&self, text: &[u8]) -> bool {
-        if memchr::memmem::find(text, AUDITD_KEY).is_some() {
+        let (escapes, non_ascii) = lower_case_into(text, &mut Vec::new());
+        self.forces_parse_given(text, escapes, non_ascii)
+    }
+
+    /// `forces_parse`, told whether `text` holds a backslash and a byte above 0x7f (found in the
+    /// pass that lower-cased it, so that most records take no further pass here).
+    fn forces_parse_given(&self, text: &[u8], backslash: bool, non_ascii: bool) -> bool {
+        static AUDITD: OnceLock<memchr::memmem::Finder<'static>> = OnceLock::new();
+        if AUDITD
+            .get_or_init(|| memchr::memmem::Finder::new(AUDITD_KEY))
+            .find(text)
+            .is_some()
+        {
             return true;
         }
-        if memchr::memchr(b'\\', text).is_some() {
+        if backslash {
             if self.in_literals(b'/') && memchr::memmem::find(text, b"\\/").is_some() {
                 return true;
             }
@@ -556,7 +592,7 @@ impl RawPrefilter {
                 }
             }
         }
-        !text.is_ascii()
+        non_ascii
             && FOLDS_TO_ASCII
                 .iter()
                 .any(|c| memchr::memmem::find(text, c.as_bytes()).is_some())
@@ -577,11 +613,9 @@ impl RecordPrefilter for RawPrefilter {
         // prefilter: an ASCII-case-insensitive automaton over these literals scans byte by byte.
         LOWERED.with(|cell| {
             let mut lowered = cell.borrow_mut();
-            lowered.clear();
-            lowered.extend_from_slice(text);
-            lowered.make_ascii_lowercase();
+            let (backslash, non_ascii) = lower_case_into(text, &mut lowered);
             self.literals_admit(&lowered)
-                || self.forces_parse(text)
+                || self.forces_parse_given(text, backslash, non_ascii)
                 || self
                     .recognizable
                     .as_ref()
