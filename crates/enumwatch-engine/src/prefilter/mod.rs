@@ -482,19 +482,28 @@ fn lower_case_into(text: &[u8], out: &mut Vec<u8>) -> (bool, bool) {
     out.clear();
     out.extend_from_slice(text);
     let (mut backslash, mut high) = (0u8, 0u8);
-    let mut fold = |chunk: &mut [u8]| {
-        for b in chunk {
-            let x = *b;
-            backslash |= u8::from(x == b'\\');
-            high |= x & 0x80;
-            *b = x | (u8::from(x.wrapping_sub(b'A') < 26) << 5);
-        }
+    let fold = |x: &mut u8, backslash: &mut u8, high: &mut u8| {
+        let v = *x;
+        *backslash |= u8::from(v == b'\\');
+        *high |= v & 0x80;
+        *x = v | (u8::from(v.wrapping_sub(b'A') < 26) << 5);
     };
     let mut chunks = out.chunks_exact_mut(32);
     for chunk in &mut chunks {
-        fold(chunk);
+        // A fixed-size array and accumulators local to it keep the loop a vector loop.
+        let Ok(chunk) = <&mut [u8; 32]>::try_from(chunk) else {
+            continue;
+        };
+        let (mut b, mut h) = (0u8, 0u8);
+        for x in chunk.iter_mut() {
+            fold(x, &mut b, &mut h);
+        }
+        backslash |= b;
+        high |= h;
     }
-    fold(chunks.into_remainder());
+    for x in chunks.into_remainder() {
+        fold(x, &mut backslash, &mut high);
+    }
     (backslash != 0, high != 0)
 }
 
