@@ -1,24 +1,48 @@
 //! JSON lines: one record per non-blank line; a line holding an array or a `Records`/`value`/
 //! `entries` wrapper expands to its elements (CloudTrail delivered through some shippers looks
 //! like that, and so do saved Slack Audit Logs API pages).
+//!
+//! Decoding a line (prefilter, well-formedness check, parse) depends on that line alone, so it
+//! is split from numbering its records, which depends on every line before it: `LineBatches`
+//! lets a caller read lines in order, decode a batch's lines on several threads, and number them
+//! in order again, with exactly the records and errors the sequential iterator gives.
 
 use std::collections::VecDeque;
 use std::io::BufRead;
+use std::ops::Range;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use enumwatch_event::{Location, RawRecord};
 use serde_json::Value;
 
 use crate::lines::{LineError, LineReader};
-use crate::{DecodeError, DecodeErrorKind, DecodeLimits, Skipper};
+use crate::{DecodeError, DecodeErrorKind, DecodeLimits, Format, Skipper};
+
+/// One decoded record, or why a record could not be decoded.
+type Item = Result<RawRecord, DecodeError>;
 
 pub(crate) struct JsonLines {
-    source: Arc<str>,
-    lines: LineReader,
-    record: u64,
+    framer: LineFramer,
+    decoder: LineDecoder,
+    numbering: LineNumbering,
+}
+
+/// Reads an input's lines in order (the part of decoding that cannot be shared).
+pub struct LineFramer(LineReader);
+
+/// What decoding one line needs: shareable between threads, unlike the reader.
+pub struct LineDecoder {
     limits: DecodeLimits,
     skipper: Skipper,
-    pending: VecDeque<Result<RawRecord, DecodeError>>,
+}
+
+/// Gives decoded lines their records' locations, in input order.
+pub struct LineNumbering {
+    source: Arc<str>,
+    record: u64,
+    max_record_bytes: usize,
+    pending: VecDeque<Item>,
 }
 
 impl JsonLines {
@@ -29,13 +53,222 @@ impl JsonLines {
         skipper: Skipper,
     ) -> Self {
         Self {
-            source,
-            lines: LineReader::new(reader, limits.max_record_bytes),
-            record: 0,
-            limits,
-            skipper,
-            pending: VecDeque::new(),
+            framer: LineFramer(LineReader::new(reader, limits.max_record_bytes)),
+            numbering: LineNumbering {
+                source,
+                record: 0,
+                max_record_bytes: limits.max_record_bytes,
+                pending: VecDeque::new(),
+            },
+            decoder: LineDecoder { limits, skipper },
         }
+    }
+}
+
+impl LineNumbering {
+    /// The records (or error) of line `line`, numbered after those before it, onto `pending`.
+    fn push(&mut self, line: u64, outcome: Outcome) {
+        match outcome {
+            Outcome::Blank => {}
+            // Keep record numbers what they would be without the prefilter.
+            Outcome::Skipped => self.record += 1,
+            Outcome::Records(bodies) => {
+                for body in bodies {
+                    let location = locate(&self.source, &mut self.record, line);
+                    self.pending.push_back(Ok(RawRecord { location, body }));
+                }
+            }
+            Outcome::Failed(kind) => {
+                let location = locate(&self.source, &mut self.record, line);
+                self.pending
+                    .push_back(Err(DecodeError::new(location, kind)));
+            }
+        }
+    }
+
+    /// The error a line that could not be framed stands for.
+    fn framing(&mut self, error: &LineError) -> Item {
+        let (number, kind) = match error {
+            LineError::TooLong { number } => (
+                *number,
+                DecodeErrorKind::RecordTooLarge {
+                    limit: self.max_record_bytes,
+                },
+            ),
+            LineError::Io { number, message } => {
+                (*number, DecodeErrorKind::Truncated(message.clone()))
+            }
+        };
+        Err(DecodeError::new(
+            locate(&self.source, &mut self.record, number),
+            kind,
+        ))
+    }
+
+    /// The records and errors of `batch`, given each line's `outcomes` in order (`decoder`
+    /// decodes the lines left for later): exactly what the sequential decoder yields for them.
+    pub fn number(
+        &mut self,
+        batch: LineBatch,
+        outcomes: Vec<LineOutcome>,
+        decoder: &LineDecoder,
+    ) -> Vec<Item> {
+        let mut items = Vec::with_capacity(outcomes.len());
+        for ((line, framed), LineOutcome(decoded)) in batch.lines.into_iter().zip(outcomes) {
+            match (framed, decoded) {
+                (Err(err), _) => items.push(self.framing(&err)),
+                (Ok(_), Some(decoded)) => self.push(line, decoded),
+                (Ok(range), None) => {
+                    self.push(
+                        line,
+                        decoder.line(batch.bytes.get(range).unwrap_or_default()),
+                    );
+                }
+            }
+            items.extend(self.pending.drain(..));
+        }
+        items
+    }
+}
+
+impl LineFramer {
+    /// Up to `max_bytes` of lines (at least one line), or `None` at the end of the input.
+    pub fn read(&mut self, max_bytes: usize) -> Option<LineBatch> {
+        let mut batch = LineBatch {
+            bytes: Vec::new(),
+            lines: Vec::new(),
+        };
+        while batch.bytes.len() < max_bytes {
+            let Some(line) = self.0.next_line() else {
+                break;
+            };
+            match line {
+                Ok(line) => {
+                    let start = batch.bytes.len();
+                    batch.bytes.extend_from_slice(line.bytes);
+                    batch
+                        .lines
+                        .push((line.number, Ok(start..batch.bytes.len())));
+                }
+                Err(err) => {
+                    let number = match &err {
+                        LineError::TooLong { number } | LineError::Io { number, .. } => *number,
+                    };
+                    batch.lines.push((number, Err(err)));
+                }
+            }
+        }
+        (!batch.lines.is_empty()).then_some(batch)
+    }
+}
+
+/// What one line comes to before its records are numbered.
+enum Outcome {
+    Blank,
+    /// The prefilter rejected it (and counted it).
+    Skipped,
+    /// Its record, or the elements of its array or wrapper (possibly none).
+    Records(Vec<Value>),
+    Failed(DecodeErrorKind),
+}
+
+/// Decode one line's bytes; depends on nothing but the line.
+fn outcome(bytes: &[u8], skipper: &Skipper, limits: &DecodeLimits) -> Outcome {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Outcome::Blank;
+    }
+    if skipper.skips(bytes) {
+        return Outcome::Skipped;
+    }
+    if depth_exceeds(bytes, limits.max_depth) {
+        return Outcome::Failed(DecodeErrorKind::TooDeep {
+            limit: limits.max_depth,
+        });
+    }
+    match crate::error::parse_json(bytes) {
+        Ok(mut value) => match unwrap_container(&mut value) {
+            Some(items) => Outcome::Records(items),
+            None => Outcome::Records(vec![value]),
+        },
+        Err(kind) => Outcome::Failed(kind),
+    }
+}
+
+/// A JSON-lines decoder taken apart: `read` frames lines in order, `outcome` decodes one line
+/// (from any thread), `number` gives a batch's records their locations, in order.
+pub struct LineBatches {
+    lines: JsonLines,
+    skipped: Arc<AtomicU64>,
+}
+
+/// Lines read but not yet decoded: their bytes back to back, and per line its number and where
+/// its bytes are, or the framing error that stands for it.
+pub struct LineBatch {
+    bytes: Vec<u8>,
+    lines: Vec<(u64, Result<Range<usize>, LineError>)>,
+}
+
+impl LineBatch {
+    /// Lines in the batch.
+    pub fn len(&self) -> usize {
+        self.lines.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+}
+
+/// One line of a batch, decoded but not numbered.
+pub struct LineOutcome(Option<Outcome>);
+
+impl LineOutcome {
+    /// A line left undecoded: `LineBatches::number` decodes it itself.
+    pub fn later() -> LineOutcome {
+        LineOutcome(None)
+    }
+}
+
+impl LineDecoder {
+    /// Line `i` of `batch`, decoded (prefilter, check, parse).
+    pub fn outcome(&self, batch: &LineBatch, i: usize) -> LineOutcome {
+        match batch.lines.get(i) {
+            Some((_, Ok(range))) => LineOutcome(Some(
+                self.line(batch.bytes.get(range.clone()).unwrap_or_default()),
+            )),
+            _ => LineOutcome(None),
+        }
+    }
+
+    fn line(&self, bytes: &[u8]) -> Outcome {
+        outcome(bytes, &self.skipper, &self.limits)
+    }
+}
+
+impl LineBatches {
+    pub(crate) fn new(lines: JsonLines, skipped: Arc<AtomicU64>) -> Self {
+        Self { lines, skipped }
+    }
+
+    /// The three parts, to use at once: reading the next batch, decoding one (from any
+    /// thread) and numbering one.
+    pub fn parts(&mut self) -> (&mut LineFramer, &LineDecoder, &mut LineNumbering) {
+        let JsonLines {
+            framer,
+            decoder,
+            numbering,
+        } = &mut self.lines;
+        (framer, decoder, numbering)
+    }
+
+    /// Records the prefilter rejected so far.
+    pub fn prefiltered(&self) -> u64 {
+        self.skipped.load(Ordering::Relaxed)
+    }
+
+    /// Always JSON lines.
+    pub fn format(&self) -> Format {
+        Format::JsonLines
     }
 }
 
@@ -99,69 +332,19 @@ pub(crate) fn depth_exceeds(bytes: &[u8], limit: usize) -> bool {
 }
 
 impl Iterator for JsonLines {
-    type Item = Result<RawRecord, DecodeError>;
+    type Item = Item;
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
-            if let Some(item) = self.pending.pop_front() {
+            if let Some(item) = self.numbering.pending.pop_front() {
                 return Some(item);
             }
-            let line = match self.lines.next_line()? {
-                Ok(line) => line,
-                Err(LineError::TooLong { number }) => {
-                    let loc = locate(&self.source, &mut self.record, number);
-                    return Some(Err(DecodeError::new(
-                        loc,
-                        DecodeErrorKind::RecordTooLarge {
-                            limit: self.limits.max_record_bytes,
-                        },
-                    )));
+            match self.framer.0.next_line()? {
+                Ok(line) => {
+                    let outcome = self.decoder.line(line.bytes);
+                    self.numbering.push(line.number, outcome);
                 }
-                Err(LineError::Io { number, message }) => {
-                    let loc = locate(&self.source, &mut self.record, number);
-                    return Some(Err(DecodeError::new(
-                        loc,
-                        DecodeErrorKind::Truncated(message),
-                    )));
-                }
-            };
-            if line.bytes.iter().all(u8::is_ascii_whitespace) {
-                continue;
-            }
-            if self.skipper.skips(line.bytes) {
-                // Keep record numbers what they would be without the prefilter.
-                self.record += 1;
-                continue;
-            }
-            if depth_exceeds(line.bytes, self.limits.max_depth) {
-                let loc = locate(&self.source, &mut self.record, line.number);
-                return Some(Err(DecodeError::new(
-                    loc,
-                    DecodeErrorKind::TooDeep {
-                        limit: self.limits.max_depth,
-                    },
-                )));
-            }
-            match crate::error::parse_json(line.bytes) {
-                Ok(mut value) => match unwrap_container(&mut value) {
-                    Some(items) => {
-                        for body in items {
-                            let location = locate(&self.source, &mut self.record, line.number);
-                            self.pending.push_back(Ok(RawRecord { location, body }));
-                        }
-                    }
-                    None => {
-                        let location = locate(&self.source, &mut self.record, line.number);
-                        return Some(Ok(RawRecord {
-                            location,
-                            body: value,
-                        }));
-                    }
-                },
-                Err(kind) => {
-                    let loc = locate(&self.source, &mut self.record, line.number);
-                    return Some(Err(DecodeError::new(loc, kind)));
-                }
+                Err(err) => return Some(self.numbering.framing(&err)),
             }
         }
     }

@@ -27,6 +27,7 @@ use aho_corasick::packed;
 use enumwatch_event::{Location, RawRecord, RecordPrefilter};
 
 pub use error::{DecodeError, DecodeErrorKind};
+pub use jsonl::{LineBatch, LineBatches, LineDecoder, LineFramer, LineNumbering, LineOutcome};
 pub use sniff::{Format, sniff};
 
 /// Limits on what one record may cost.
@@ -127,8 +128,14 @@ type RecordIter = Box<dyn Iterator<Item = Result<RawRecord, DecodeError>> + Send
 /// Records of one input, in input order.
 pub struct Decoder {
     format: Option<Format>,
-    inner: RecordIter,
+    inner: Inner,
     skipped: Arc<AtomicU64>,
+}
+
+enum Inner {
+    /// Kept apart so that `Decoder::into_line_batches` can decode its lines in parallel.
+    Lines(Box<jsonl::JsonLines>),
+    Other(RecordIter),
 }
 
 impl Decoder {
@@ -141,13 +148,25 @@ impl Decoder {
     pub fn prefiltered(&self) -> u64 {
         self.skipped.load(Ordering::Relaxed)
     }
+
+    /// A JSON-lines decoder as batches of lines to decode in parallel (`LineBatches`); any other
+    /// decoder back as it is. Call it before taking any record.
+    pub fn into_line_batches(self) -> Result<LineBatches, Decoder> {
+        match self.inner {
+            Inner::Lines(lines) => Ok(LineBatches::new(*lines, self.skipped)),
+            inner @ Inner::Other(_) => Err(Decoder { inner, ..self }),
+        }
+    }
 }
 
 impl Iterator for Decoder {
     type Item = Result<RawRecord, DecodeError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        self.inner.next()
+        match &mut self.inner {
+            Inner::Lines(lines) => lines.next(),
+            Inner::Other(records) => records.next(),
+        }
     }
 }
 
@@ -181,7 +200,7 @@ pub fn decode(source: Arc<str>, reader: Box<dyn BufRead + Send>, limits: &Decode
                 );
                 return Decoder {
                     format: None,
-                    inner: Box::new(std::iter::once(Err(error))),
+                    inner: Inner::Other(Box::new(std::iter::once(Err(error)))),
                     skipped: Arc::default(),
                 };
             }
@@ -222,7 +241,15 @@ pub fn decode(source: Arc<str>, reader: Box<dyn BufRead + Send>, limits: &Decode
     };
     let skipped = Arc::clone(&skipper.skipped);
     let inner: RecordIter = match format {
-        Some(Format::JsonLines) => Box::new(jsonl::JsonLines::new(source, reader, limits, skipper)),
+        Some(Format::JsonLines) => {
+            return Decoder {
+                format,
+                inner: Inner::Lines(Box::new(jsonl::JsonLines::new(
+                    source, reader, limits, skipper,
+                ))),
+                skipped,
+            };
+        }
         Some(Format::Json) => Box::new(json::JsonDocument::new(source, reader, limits, skipper)),
         Some(Format::Csv) => Box::new(csv_rows::CsvRows::new(source, reader)),
         Some(Format::Evtx) => Box::new(evtx_records::records(source, reader).into_iter()),
@@ -235,7 +262,7 @@ pub fn decode(source: Arc<str>, reader: Box<dyn BufRead + Send>, limits: &Decode
     };
     Decoder {
         format,
-        inner,
+        inner: Inner::Other(inner),
         skipped,
     }
 }
@@ -279,5 +306,7 @@ fn transcode_utf16(bytes: &[u8], little: bool) -> String {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_batches;
 #[cfg(test)]
 mod tests_corrupt;

@@ -5,7 +5,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use enumwatch_alert::{Alert, AlertBuilder, sort_alerts};
-use enumwatch_decode::{DecodeLimits, decode};
+use enumwatch_decode::{
+    DecodeLimits, Format, LineBatch, LineBatches, LineDecoder, LineOutcome, decode,
+};
 use enumwatch_engine::{EngineError, Hit, Matcher, NoPrefilter, RawFacts, RawPrefilter};
 
 use crate::held::{DEFAULT_MAX_HELD_BYTES, HeldBuffer, HeldError, HeldStore};
@@ -108,6 +110,107 @@ struct InputState<'h> {
     /// Events with a hit of a rule some correlation aggregates (the correlation pass
     /// re-evaluates them and builds evidence from them), pruned to the raw paths rules read.
     held: HeldBuffer<'h>,
+}
+
+/// Bytes of JSON lines read per batch when an input's lines are decoded in parallel: enough
+/// to share among threads, little enough to keep two batches in memory.
+const LINE_BATCH_BYTES: usize = 1 << 20;
+
+/// Each line of `batch` decoded, on as many threads as are free.
+fn decode_batch(decoder: &LineDecoder, batch: LineBatch) -> (LineBatch, Vec<LineOutcome>) {
+    let outcomes = (0..batch.len())
+        .into_par_iter()
+        .with_min_len(64)
+        .map(|i| decoder.outcome(&batch, i))
+        .collect();
+    (batch, outcomes)
+}
+
+/// What normalizing and matching one input's records carries from one record to the next.
+#[derive(Default)]
+struct Consumer {
+    reported: u64,
+    seen: usize,
+    normalizer: Normalizer,
+    events: Vec<Event>,
+    hits: Vec<Hit>,
+}
+
+impl Consumer {
+    /// Normalize, enrich and match `items`; false once an error ends the input.
+    fn feed(
+        &mut self,
+        hunter: &Hunter,
+        items: impl Iterator<Item = DecodedItem>,
+        bytes_read: &Arc<AtomicU64>,
+        state: &mut InputState<'_>,
+    ) -> bool {
+        let stats = &mut state.stats;
+        for item in items {
+            let n = self.seen;
+            self.seen += 1;
+            match item {
+                Ok(record) => {
+                    stats.records += 1;
+                    let location = record.location.clone();
+                    match self.normalizer.push(record, &mut self.events) {
+                        Disposition::Emitted(_) | Disposition::Held => {}
+                        Disposition::Ignored { source, reason } => {
+                            *stats
+                                .ignored
+                                .entry(format!("{source}: {reason}"))
+                                .or_default() += 1;
+                        }
+                        Disposition::Unrecognized => {
+                            stats.unrecognized += 1;
+                            // One located example per input; the rest are counted.
+                            if !state.noted_unrecognized {
+                                state.noted_unrecognized = true;
+                                stats.note_problem(
+                                    location.to_string(),
+                                    "unrecognized",
+                                    "no normalizer recognizes this record's shape (later \
+                                     unrecognized records of this input are only counted); see \
+                                     `enumwatch --help` for the supported logs"
+                                        .to_owned(),
+                                );
+                            }
+                        }
+                    }
+                    hunter.match_events(
+                        &mut self.events,
+                        &mut self.hits,
+                        &mut state.out,
+                        &mut state.held,
+                        stats,
+                    );
+                }
+                Err(err) => {
+                    stats.malformed_record(&err.location, err.reason(), err.to_string());
+                    if !err.can_continue() {
+                        return false;
+                    }
+                }
+            }
+            if n.is_multiple_of(1024) {
+                report_progress(&hunter.options.progress, bytes_read, &mut self.reported);
+            }
+        }
+        true
+    }
+
+    /// The records the normalizer still holds, matched.
+    fn finish(mut self, hunter: &Hunter, bytes_read: &Arc<AtomicU64>, state: &mut InputState<'_>) {
+        self.normalizer.finish(&mut self.events);
+        hunter.match_events(
+            &mut self.events,
+            &mut self.hits,
+            &mut state.out,
+            &mut state.held,
+            &mut state.stats,
+        );
+        report_progress(&hunter.options.progress, bytes_read, &mut self.reported);
+    }
 }
 
 /// The compiled rule set and the stages that run it.
@@ -304,6 +407,18 @@ impl Hunter {
             opened.reader,
             &self.options.decode_limits,
         );
+        let decoder = if pipelined {
+            match decoder.into_line_batches() {
+                Ok(batches) => {
+                    let (prefiltered, format) =
+                        self.consume_batches(batches, &bytes_read, &mut state);
+                    return self.close_input(state, &bytes_read, prefiltered, format);
+                }
+                Err(decoder) => decoder,
+            }
+        } else {
+            decoder
+        };
         let (prefiltered, format) = if pipelined {
             std::thread::scope(|scope| {
                 let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<DecodedItem>>(PIPELINE_DEPTH);
@@ -335,6 +450,17 @@ impl Hunter {
             self.consume(&mut decoder, &bytes_read, &mut state);
             (decoder.prefiltered(), decoder.format())
         };
+        self.close_input(state, &bytes_read, prefiltered, format)
+    }
+
+    /// One input's outcome, once all its records went through.
+    fn close_input(
+        &self,
+        state: InputState<'_>,
+        bytes_read: &Arc<AtomicU64>,
+        prefiltered: u64,
+        format: Option<Format>,
+    ) -> InputOutcome {
         let InputState {
             mut stats,
             mut out,
@@ -362,68 +488,52 @@ impl Hunter {
         bytes_read: &Arc<AtomicU64>,
         state: &mut InputState<'_>,
     ) {
-        let mut reported = 0u64;
-        let mut normalizer = Normalizer::new();
-        let mut events = Vec::new();
-        let mut hits = Vec::new();
-        let stats = &mut state.stats;
-        for (n, item) in items.enumerate() {
-            match item {
-                Ok(record) => {
-                    stats.records += 1;
-                    let location = record.location.clone();
-                    match normalizer.push(record, &mut events) {
-                        Disposition::Emitted(_) | Disposition::Held => {}
-                        Disposition::Ignored { source, reason } => {
-                            *stats
-                                .ignored
-                                .entry(format!("{source}: {reason}"))
-                                .or_default() += 1;
-                        }
-                        Disposition::Unrecognized => {
-                            stats.unrecognized += 1;
-                            // One located example per input; the rest are counted.
-                            if !state.noted_unrecognized {
-                                state.noted_unrecognized = true;
-                                stats.note_problem(
-                                    location.to_string(),
-                                    "unrecognized",
-                                    "no normalizer recognizes this record's shape (later \
-                                     unrecognized records of this input are only counted); see \
-                                     `enumwatch --help` for the supported logs"
-                                        .to_owned(),
-                                );
+        let mut consumer = Consumer::default();
+        consumer.feed(self, items, bytes_read, state);
+        consumer.finish(self, bytes_read, state);
+    }
+
+    /// `consume` for a JSON-lines input, whose lines are decoded in parallel, in three
+    /// overlapping stages: while batch k is normalized and matched, batch k + 1 is decoded (on
+    /// every thread of the pool that is free) and batch k + 2 is read. Records are numbered in
+    /// input order, so the result is the sequential one.
+    fn consume_batches(
+        &self,
+        mut batches: LineBatches,
+        bytes_read: &Arc<AtomicU64>,
+        state: &mut InputState<'_>,
+    ) -> (u64, Option<Format>) {
+        let mut consumer = Consumer::default();
+        let (framer, decoder, numbering) = batches.parts();
+        let mut read = framer.read(LINE_BATCH_BYTES);
+        let mut decoded: Option<Vec<DecodedItem>> = None;
+        loop {
+            let (current, to_decode) = (decoded.take(), read.take());
+            if current.is_none() && to_decode.is_none() {
+                break;
+            }
+            let (next_read, (outcomes, going)) = rayon::join(
+                || framer.read(LINE_BATCH_BYTES),
+                || {
+                    rayon::join(
+                        || to_decode.map(|batch| decode_batch(decoder, batch)),
+                        || match current {
+                            Some(items) => {
+                                consumer.feed(self, items.into_iter(), bytes_read, state)
                             }
-                        }
-                    }
-                    self.match_events(
-                        &mut events,
-                        &mut hits,
-                        &mut state.out,
-                        &mut state.held,
-                        stats,
-                    );
-                }
-                Err(err) => {
-                    stats.malformed_record(&err.location, err.reason(), err.to_string());
-                    if !err.can_continue() {
-                        break;
-                    }
-                }
+                            None => true,
+                        },
+                    )
+                },
+            );
+            if !going {
+                break;
             }
-            if n % 1024 == 0 {
-                report_progress(&self.options.progress, bytes_read, &mut reported);
-            }
+            decoded = outcomes.map(|(batch, outcomes)| numbering.number(batch, outcomes, decoder));
+            read = next_read;
         }
-        normalizer.finish(&mut events);
-        self.match_events(
-            &mut events,
-            &mut hits,
-            &mut state.out,
-            &mut state.held,
-            stats,
-        );
-        report_progress(&self.options.progress, bytes_read, &mut reported);
+        consumer.finish(self, bytes_read, state);
+        (batches.prefiltered(), Some(batches.format()))
     }
 
     fn match_events(

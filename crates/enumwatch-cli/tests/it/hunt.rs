@@ -131,9 +131,9 @@ fn output_is_identical_at_any_thread_count() {
     assert_eq!(stderr(&one), stderr(&two));
 }
 
-/// One input and two threads: decoding runs on a thread of its own, ahead of the rest of the
-/// pipeline. Alerts, summary and exit status are those of one thread, also when the input ends
-/// in a truncated gzip member.
+/// One input and two threads: a JSON-lines input's lines are decoded in parallel batches ahead
+/// of the rest of the pipeline, other formats on a thread of their own. Alerts, summary and exit
+/// status are those of one thread, also when the input ends in a truncated gzip member.
 #[test]
 fn a_single_input_pipelined_on_two_threads_gives_the_same_output() {
     for input in [
@@ -148,6 +148,43 @@ fn a_single_input_pipelined_on_two_threads_gives_the_same_output() {
         assert_eq!(one.status.code(), two.status.code(), "{input}");
         assert_eq!(stdout(&one), stdout(&two), "{input}");
         assert_eq!(stderr(&one), stderr(&two), "{input}");
+    }
+}
+
+/// A JSON-lines input of many batches (several MiB, with blank, malformed and prefiltered lines
+/// throughout): on two threads its batches are read, decoded and matched at once, and still give
+/// the alerts, record numbers, errors and counts of one thread, with and without the prefilter.
+#[test]
+fn a_large_input_decoded_in_parallel_batches_gives_the_same_output() {
+    let sample =
+        std::fs::read_to_string(repo_root().join("testdata/demo/sysmon_process_creation.jsonl"))
+            .unwrap();
+    let mut text = String::new();
+    for copy in 0..300 {
+        for (i, line) in sample.lines().enumerate() {
+            text.push_str(line);
+            text.push('\n');
+            if (copy * 7 + i) % 97 == 0 {
+                text.push_str("{\"broken\": \n\n");
+            }
+        }
+    }
+    assert!(text.len() > 2 << 20, "{} bytes", text.len());
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("big.jsonl");
+    std::fs::write(&input, &text).unwrap();
+    let input = input.to_str().unwrap();
+    for extra in [&[][..], &["--no-prefilter"][..]] {
+        let run = |threads: &str| {
+            let mut args = vec!["hunt", input, "--format", "jsonl", "--threads", threads];
+            args.extend_from_slice(extra);
+            enumwatch(&args)
+        };
+        let (one, two) = (run("1"), run("2"));
+        assert_eq!(one.status.code(), two.status.code(), "{extra:?}");
+        assert!(!stdout(&one).is_empty());
+        assert_eq!(stdout(&one), stdout(&two), "{extra:?}");
+        assert_eq!(stderr(&one), stderr(&two), "{extra:?}");
     }
 }
 
