@@ -106,6 +106,9 @@ for kind in process cloudtrail; do
     "$EW" hunt "$f" --threads 1 --format jsonl -o "$OUT/res" -q
   row "enumwatch, default rules, 1 thread, --trust-json" "$bytes" "$recs" "$ew_count" -- \
     "$EW" hunt "$f" --threads 1 --trust-json --format jsonl -o "$OUT/res" -q
+  # two threads on one input: its lines are decoded in parallel batches
+  row "enumwatch, default rules, 2 threads" "$bytes" "$recs" "$ew_count" -- \
+    "$EW" hunt "$f" --threads 2 --format jsonl -o "$OUT/res" -q
   # rsigma's eval has no thread option: one core
   if have "$RSIGMA"; then
     row "rsigma engine eval (1 core)" "$bytes" "$recs" "$rs_count" -- "$RSIGMA" engine eval -r "$rule" "${rs_pipe[@]}" -e "@$f"
