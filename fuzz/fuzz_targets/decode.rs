@@ -1,5 +1,6 @@
 //! Fuzz target: any bytes through format sniffing and every decoder must never panic, and every
-//! item must carry a location inside the input it came from.
+//! item must carry a location inside the input it came from; JSON lines decoded in batches give
+//! exactly what the sequential decoder gives.
 #![no_main]
 
 use std::io::Cursor;
@@ -7,6 +8,9 @@ use std::sync::Arc;
 
 use enumwatch_decode::{DecodeLimits, decode};
 use libfuzzer_sys::fuzz_target;
+
+#[path = "../shared/batch_check.rs"]
+mod batch_check;
 
 fuzz_target!(|data: &[u8]| {
     let limits = DecodeLimits {
@@ -31,4 +35,5 @@ fuzz_target!(|data: &[u8]| {
         };
         assert_eq!(location.source, source);
     }
+    batch_check::batches_match_the_sequential_decoder(data, &limits);
 });

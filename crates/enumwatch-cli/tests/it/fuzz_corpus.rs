@@ -13,6 +13,9 @@ use crate::repo_root;
 #[path = "../../../../fuzz/shared/graph_record.rs"]
 mod graph_record;
 
+#[path = "../../../../fuzz/shared/batch_check.rs"]
+mod batch_check;
+
 fn corpus(target: &str) -> Vec<(String, Vec<u8>)> {
     let dir = repo_root().join("fuzz/corpus").join(target);
     let mut files: Vec<_> = std::fs::read_dir(&dir)
@@ -44,8 +47,14 @@ fn decode(data: &[u8]) -> Vec<enumwatch_event::RawRecord> {
 
 #[test]
 fn decode_corpus_replays() {
+    let limits = enumwatch_decode::DecodeLimits {
+        max_record_bytes: 4096,
+        max_depth: 32,
+        ..enumwatch_decode::DecodeLimits::default()
+    };
     for (file, data) in corpus("decode") {
         let _ = (file, decode(&data));
+        batch_check::batches_match_the_sequential_decoder(&data, &limits);
     }
 }
 
