@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use enumwatch_decode::{DecodeLimits, LineOutcome, decode};
 
-pub fn batches_match_the_sequential_decoder(data: &[u8], limits: &DecodeLimits) {
+pub(crate) fn batches_match_the_sequential_decoder(data: &[u8], limits: &DecodeLimits) {
     let open = || {
         decode(
             Arc::from("fuzz"),
