@@ -22,7 +22,9 @@ use std::collections::{HashMap, HashSet};
 use rsigma_eval::matcher::GroupMode;
 use rsigma_eval::{CompiledDetection, CompiledDetectionItem, CompiledMatcher, CompiledRule};
 use rsigma_eval::{Event, EventValue};
-use rsigma_parser::{ConditionExpr, Quantifier};
+use rsigma_parser::ConditionExpr;
+
+use crate::selector::selected;
 
 /// (field, lower-cased value) pairs, one of which holds on every matching event.
 type Witness = Vec<(String, String)>;
@@ -210,24 +212,12 @@ fn condition(expr: &ConditionExpr, ctx: &Ctx<'_>) -> Option<Witness> {
             quantifier,
             pattern,
         } => {
-            let mut names: Vec<&String> = ctx
-                .rule
-                .detections
-                .keys()
-                .filter(|n| pattern.matches_detection_name(n))
-                .collect();
-            names.sort();
-            if names.is_empty() {
-                return None;
-            }
-            let parts = names
-                .iter()
-                .map(|n| ctx.rule.detections.get(*n).and_then(|d| detection(d, ctx)));
-            match quantifier {
-                Quantifier::All => best_of(parts, ctx),
-                Quantifier::Any => any_of(parts.collect()),
-                Quantifier::Count(0) => None,
-                Quantifier::Count(_) => any_of(parts.collect()),
+            let (all, named) = selected(ctx.rule, quantifier, pattern)?;
+            let parts = named.into_iter().map(|d| detection(d, ctx));
+            if all {
+                best_of(parts, ctx)
+            } else {
+                any_of(parts.collect())
             }
         }
     }

@@ -6,9 +6,10 @@
 use enumwatch_event::{LogSource, field};
 use rsigma_eval::matcher::GroupMode;
 use rsigma_eval::{CompiledDetection, CompiledDetectionItem, CompiledMatcher, CompiledRule};
-use rsigma_parser::{ConditionExpr, Quantifier};
+use rsigma_parser::ConditionExpr;
 
 use super::RawFacts;
+use crate::selector::selected;
 
 /// At least one literal of a clause occurs in a matching record's raw text (lower-case ASCII).
 pub(super) type Clause = Vec<String>;
@@ -47,25 +48,12 @@ fn analyze_condition(expr: &ConditionExpr, rule: &CompiledRule, ctx: Ctx<'_>) ->
             quantifier,
             pattern,
         } => {
-            let mut names: Vec<&String> = rule
-                .detections
-                .keys()
-                .filter(|n| pattern.matches_detection_name(n))
-                .collect();
-            names.sort();
-            if names.is_empty() {
-                return None;
-            }
-            let parts = names.iter().map(|n| {
-                rule.detections
-                    .get(*n)
-                    .and_then(|d| analyze_detection(d, ctx))
-            });
-            match quantifier {
-                Quantifier::All => and_all(parts),
-                Quantifier::Any => or_all(parts.collect()),
-                Quantifier::Count(0) => None,
-                Quantifier::Count(_) => or_all(parts.collect()),
+            let (all, named) = selected(rule, quantifier, pattern)?;
+            let parts = named.into_iter().map(|d| analyze_detection(d, ctx));
+            if all {
+                and_all(parts)
+            } else {
+                or_all(parts.collect())
             }
         }
     }
