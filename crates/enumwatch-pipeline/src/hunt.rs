@@ -317,8 +317,9 @@ impl Hunter {
                 threads: self.options.threads,
                 message: e.to_string(),
             })?;
-        // Fewer inputs than threads would leave threads idle: then each input's decoding (read,
-        // prefilter, parse) runs on a thread of its own, ahead of the rest of its pipeline.
+        // Fewer inputs than threads would leave threads idle: then a JSON-lines input's lines are
+        // decoded in parallel batches, and any other input's decoding (read, prefilter, parse)
+        // runs on a thread of its own, ahead of the rest of its pipeline.
         let pipelined = pool.current_num_threads() > inputs.len();
         let held = HeldStore::new(
             self.options
