@@ -54,8 +54,10 @@ use crate::Matcher;
 use crate::matcher::admits;
 
 mod analysis;
+mod keyed;
 
 use analysis::{Clause, Ctx, analyze_rule, signature_of};
+use keyed::KeyedGate;
 
 /// Characters outside ASCII whose `to_lowercase` holds an ASCII character, as UTF-8. A line
 /// holding one could match an ASCII literal it does not contain, so it is always parsed.
@@ -124,15 +126,16 @@ pub struct RawPrefilter {
     recognizable: Option<Gate>,
 }
 
-/// A cheaper gate, learned from the first records: only each rule's rarest clause.
+/// A cheaper gate, learned from the first records: one clause of each rule, its rarest.
 ///
 /// `any` admits a record holding a literal of *any* clause, and every record it admits takes a
 /// full overlapping pass. With many rules of two clauses (`eventSource` and `eventName`), some
 /// clause literal is in nearly every record (`s3.amazonaws.com`), so nearly every record takes
 /// that pass. A record that satisfies a rule holds each of its clauses, its rarest among them,
 /// so a gate over the rarest clauses is as sound as `any`; which clause is rarest is counted on
-/// the first `LEARN_RECORDS` records that take the pass. Only the gate changes, never which
-/// records are admitted, so output does not depend on what was learned or when.
+/// the first `LEARN_RECORDS` records that take the pass, and `KeyedGate` checks a record from
+/// the literals it finds. Only the work changes, never which records are admitted, so output
+/// does not depend on what was learned or when.
 struct Learning {
     /// Pattern ids of each rule's clauses.
     clauses: Vec<Vec<Vec<usize>>>,
@@ -140,9 +143,7 @@ struct Learning {
     /// Occurrences of each pattern in the records counted so far.
     hits: Vec<AtomicU32>,
     counted: AtomicU32,
-    gate: OnceLock<Gate>,
-    /// Literals of rules of a single clause: any of them admits a record.
-    decisive: std::collections::HashSet<String>,
+    gate: OnceLock<KeyedGate>,
 }
 
 /// A test for "any of these literals": automata of at most `GATE_CHUNK` literals each, because
@@ -152,11 +153,12 @@ struct Gate(Vec<GateChunk>);
 
 /// One automaton of a gate: aho-corasick's packed (Teddy) searcher where the CPU has one, since
 /// the general automaton picks a rare-bytes prefilter for small sets, several times slower on
-/// JSON text; else the general automaton. `decisive` marks, per pattern, a literal that is the
-/// whole single clause of some rule.
+/// JSON text; else the general automaton. It searches the literals `first..first + len` of the
+/// gate's list.
 struct GateChunk {
     search: ChunkSearch,
-    decisive: Vec<bool>,
+    first: usize,
+    len: usize,
 }
 
 enum ChunkSearch {
@@ -165,39 +167,41 @@ enum ChunkSearch {
 }
 
 impl GateChunk {
-    /// The pattern of the leftmost match, if any.
-    fn find(&self, text: &[u8]) -> Option<usize> {
+    fn is_match(&self, text: &[u8]) -> bool {
         match &self.search {
-            ChunkSearch::Packed(s) => s.find(text).map(|m| m.pattern().as_usize()),
-            ChunkSearch::General(a) => a.find(text).map(|m| m.pattern().as_usize()),
+            ChunkSearch::Packed(s) => s.find(text).is_some(),
+            ChunkSearch::General(a) => a.is_match(text),
         }
+    }
+
+    /// The start and pattern (within the chunk) of the leftmost match starting at `at` or
+    /// after, the first listed of those starting there.
+    fn find_at(&self, text: &[u8], at: usize) -> Option<(usize, usize)> {
+        if at > text.len() {
+            return None;
+        }
+        let span = aho_corasick::Span::from(at..text.len());
+        let found = match &self.search {
+            ChunkSearch::Packed(s) => s.find_in(text, span),
+            ChunkSearch::General(a) => a.find(aho_corasick::Input::new(text).span(span)),
+        };
+        found.map(|m| (m.start(), m.pattern().as_usize()))
     }
 }
 
 /// Literals per gate automaton (Teddy's limit).
 const GATE_CHUNK: usize = 64;
 
-/// What a gate found in a text.
-enum GateVerdict {
-    /// None of its literals: the record is rejected.
-    Nothing,
-    /// A decisive literal (the leftmost match of a chunk): the record is admitted.
-    Decisive,
-    /// Another literal: the overlapping pass over every clause decides.
-    Candidate,
-}
-
 impl Gate {
-    fn build<S: AsRef<str>>(
-        literals: &[S],
-        decisive: impl Fn(&str) -> bool,
-    ) -> Result<Gate, aho_corasick::BuildError> {
+    fn build<S: AsRef<str>>(literals: &[S]) -> Result<Gate, aho_corasick::BuildError> {
         // Even chunks: 72 literals as 36 + 36 (two SIMD searches), not 64 + 8 (the 8 would get
         // a weak byte prefilter).
         let n = literals.len().div_ceil(GATE_CHUNK).max(1);
+        let size = literals.len().div_ceil(n).max(1);
         literals
-            .chunks(literals.len().div_ceil(n).max(1))
-            .map(|chunk| {
+            .chunks(size)
+            .enumerate()
+            .map(|(i, chunk)| {
                 let packed = aho_corasick::packed::Config::new()
                     .match_kind(aho_corasick::packed::MatchKind::LeftmostFirst)
                     .only_teddy(true)
@@ -214,7 +218,8 @@ impl Gate {
                 };
                 Ok(GateChunk {
                     search,
-                    decisive: chunk.iter().map(|l| decisive(l.as_ref())).collect(),
+                    first: i * size,
+                    len: chunk.len(),
                 })
             })
             .collect::<Result<Vec<_>, _>>()
@@ -222,26 +227,7 @@ impl Gate {
     }
 
     fn is_match(&self, text: &[u8]) -> bool {
-        self.0.iter().any(|c| c.find(text).is_some())
-    }
-
-    /// One search per chunk, stopping at its leftmost match. A decisive literal hidden behind
-    /// another match only sends the record to the overlapping pass, which finds it there.
-    fn scan(&self, text: &[u8]) -> GateVerdict {
-        let mut found = false;
-        for chunk in &self.0 {
-            if let Some(pattern) = chunk.find(text) {
-                if chunk.decisive.get(pattern).copied().unwrap_or(false) {
-                    return GateVerdict::Decisive;
-                }
-                found = true;
-            }
-        }
-        if found {
-            GateVerdict::Candidate
-        } else {
-            GateVerdict::Nothing
-        }
+        self.0.iter().any(|c| c.is_match(text))
     }
 }
 
@@ -266,23 +252,44 @@ impl Learning {
                 .sum()
         };
         // The single clauses first (every record holding one is admitted anyway); then each
-        // other rule adds its rarest clause, unless one of its clauses is already in.
+        // other rule is keyed on a clause already in, else on its rarest.
         let mut keys: Vec<&str> = Vec::new();
+        let mut key: Vec<Option<usize>> = vec![None; self.clauses.len()];
         let literal = |p: &usize| self.patterns.get(*p).map(String::as_str);
-        for rule in self.clauses.iter().filter(|r| r.len() == 1) {
+        for (rule, k) in self
+            .clauses
+            .iter()
+            .zip(&mut key)
+            .filter(|(r, _)| r.len() == 1)
+        {
             keys.extend(rule.iter().flatten().filter_map(literal));
+            *k = Some(0);
         }
-        for rule in self.clauses.iter().filter(|r| r.len() > 1) {
+        for (rule, k) in self
+            .clauses
+            .iter()
+            .zip(&mut key)
+            .filter(|(r, _)| r.len() > 1)
+        {
             let covered = rule
                 .iter()
-                .any(|c| c.iter().filter_map(literal).all(|l| keys.contains(&l)));
-            if !covered && let Some(rarest) = rule.iter().min_by_key(|c| hits(c)) {
-                keys.extend(rarest.iter().filter_map(literal));
-            }
+                .position(|c| c.iter().filter_map(literal).all(|l| keys.contains(&l)));
+            *k = covered.or_else(|| {
+                let rarest = (0..rule.len()).min_by_key(|&c| rule.get(c).map_or(0, hits))?;
+                keys.extend(rule.get(rarest)?.iter().filter_map(literal));
+                Some(rarest)
+            });
         }
-        keys.sort_unstable();
-        keys.dedup();
-        if let Ok(gate) = Gate::build(&keys, |l| self.decisive.contains(l)) {
+        let rules: Vec<Vec<Vec<String>>> = self
+            .clauses
+            .iter()
+            .map(|rule| {
+                rule.iter()
+                    .map(|c| c.iter().filter_map(literal).map(str::to_owned).collect())
+                    .collect()
+            })
+            .collect();
+        if let Ok(gate) = KeyedGate::build(&rules, &key) {
             self.gate.get_or_init(|| gate);
         }
     }
@@ -421,14 +428,7 @@ impl RawPrefilter {
                     reason: format!("the literal automaton is too large: {e}"),
                 })
         };
-        let decisive: std::collections::HashSet<String> = per_rule
-            .iter()
-            .filter(|clauses| clauses.len() == 1)
-            .flatten()
-            .flatten()
-            .cloned()
-            .collect();
-        let any = Gate::build(&patterns, |l| decisive.contains(l)).map_err(|e| NoPrefilter {
+        let any = Gate::build(&patterns).map_err(|e| NoPrefilter {
             rule: "-".to_owned(),
             reason: format!("the literal automaton is too large: {e}"),
         })?;
@@ -454,7 +454,6 @@ impl RawPrefilter {
                 patterns,
                 counted: AtomicU32::new(0),
                 gate: OnceLock::new(),
-                decisive,
             },
         })
     }
@@ -514,11 +513,7 @@ impl RawPrefilter {
             return self.any.is_match(lowered);
         }
         if let Some(gate) = self.learning.gate.get() {
-            return match gate.scan(lowered) {
-                GateVerdict::Nothing => false,
-                GateVerdict::Decisive => true,
-                GateVerdict::Candidate => self.some_rule_complete(lowered),
-            };
+            return gate.admits(lowered);
         }
         if !self.any.is_match(lowered) {
             return false;
@@ -646,7 +641,7 @@ fn recognizable(facts: &RawFacts) -> Option<Gate> {
     }
     literals.sort_unstable();
     literals.dedup();
-    Gate::build(&literals, |_| false).ok()
+    Gate::build(&literals).ok()
 }
 
 #[cfg(test)]

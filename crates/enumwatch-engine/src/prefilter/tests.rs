@@ -349,7 +349,7 @@ fn with_facts_derived_fields_narrow_to_their_records_and_sources() {
 }
 
 #[test]
-fn decisive_literals_admit_without_the_overlapping_pass_and_change_no_verdict() {
+fn the_keyed_gate_admits_single_clauses_on_their_literal_and_pairs_on_both() {
     // One rule of a single clause (its literals are decisive) beside rules of two clauses.
     let set = rules(&[
         rule(
@@ -387,10 +387,10 @@ fn decisive_literals_admit_without_the_overlapping_pass_and_change_no_verdict() 
         }
     }
     let gate = prefilter.learning.gate.get().expect("the gate was learned");
-    let decisive: Vec<bool> = gate.0.iter().flat_map(|c| c.decisive.clone()).collect();
     assert!(
-        decisive.contains(&true) && decisive.contains(&false),
-        "{decisive:?}"
+        gate.literals().iter().any(|l| l == "iam.amazonaws.com"),
+        "{:?}",
+        gate.literals()
     );
 }
 
@@ -479,6 +479,74 @@ proptest! {
             if matches(&matcher, &line) {
                 prop_assert!(prefilter.admits(line.as_bytes()), "rejected a matching line: {line}");
             }
+        }
+    }
+}
+
+/// Literals that overlap, nest and share prefixes, so that matches hide one another.
+const KEYED_WORDS: [&str; 8] = [
+    "list",
+    "listusers",
+    "users",
+    "iam",
+    "iam.amazon",
+    "amazon",
+    "s",
+    "get",
+];
+
+fn arb_rules() -> impl Strategy<Value = Vec<Vec<Clause>>> {
+    let clause = prop::collection::vec(
+        prop::sample::select(KEYED_WORDS.to_vec()).prop_map(str::to_owned),
+        0..3,
+    )
+    .prop_map(|mut c| {
+        c.sort_unstable();
+        c.dedup();
+        c
+    });
+    prop::collection::vec(prop::collection::vec(clause, 0..4), 1..6)
+}
+
+fn arb_lowered() -> impl Strategy<Value = String> {
+    prop::collection::vec(
+        prop_oneof![
+            prop::sample::select(KEYED_WORDS.to_vec()).prop_map(str::to_owned),
+            "[a-z.\" ]{0,3}",
+        ],
+        0..8,
+    )
+    .prop_map(|parts| parts.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    /// The keyed gate admits exactly the records the overlapping pass completes some rule on,
+    /// whichever clauses the learning picked.
+    #[test]
+    fn the_keyed_gate_gives_the_overlapping_verdict(
+        rules in arb_rules(),
+        learn in prop::collection::vec(arb_lowered(), 0..6),
+        texts in prop::collection::vec(arb_lowered(), 1..12),
+    ) {
+        let prefilter = RawPrefilter::from_clauses(rules).unwrap();
+        // Learn from a few texts, then pass the threshold with empty records.
+        for text in &learn {
+            for hit in prefilter.automaton.find_overlapping_iter(text.as_bytes()) {
+                prefilter.learning.count(hit.pattern().as_usize());
+            }
+        }
+        for _ in 0..LEARN_RECORDS {
+            prefilter.learning.record_counted();
+        }
+        let gate = prefilter.learning.gate.get().expect("the gate was learned");
+        for text in &texts {
+            prop_assert_eq!(
+                gate.admits(text.as_bytes()),
+                prefilter.some_rule_complete(text.as_bytes()),
+                "{}", text
+            );
         }
     }
 }
