@@ -1,11 +1,14 @@
 //! A JSON well-formedness check for the records the prefilter skips, several times cheaper than
-//! a parse: it builds nothing, jumps through strings with `memchr`, and checks UTF-8 once per
-//! record with the standard library's vectorized validation.
+//! a parse: it builds nothing, jumps through strings with a bitmap of their quotes and
+//! backslashes made in one vectorized pass, and checks UTF-8 once per record with the standard
+//! library's vectorized validation.
 //!
 //! It answers "certainly well-formed" or "not sure". It never says yes to a text the parse
 //! rejects: it is stricter than serde_json (which, with sonic-rs, decides what is malformed), and
 //! what it is unsure of (control bytes, escaped surrogates, exponents, very long numbers, anything
 //! past the grammar below) goes to the real parse, which reports the malformed ones.
+
+use wide::u8x16;
 
 /// Whether `text` is certainly one well-formed JSON value that serde_json accepts.
 pub fn certainly_well_formed(text: &[u8]) -> bool {
@@ -36,75 +39,63 @@ fn check(text: &[u8]) -> Option<bool> {
     let text = text.get(start..end).unwrap_or_default();
     // Without control bytes a string needs no check for unescaped ones, and whitespace between
     // tokens is only spaces. Records holding a tab or a CR are left to the parse.
-    let (control, non_ascii) = scan_bytes(text);
-    if control || (non_ascii && std::str::from_utf8(text).is_err()) {
-        return None;
-    }
-    let mut checker = Checker {
-        text,
-        at: 0,
-        wrapper: false,
-    };
-    checker.document()?;
-    Some(checker.wrapper || text.first() == Some(&b'['))
+    MASKS.with(|cell| {
+        let mut masks = cell.borrow_mut();
+        let (control, non_ascii) = classify(text, &mut masks);
+        if control || (non_ascii && std::str::from_utf8(text).is_err()) {
+            return None;
+        }
+        let mut checker = Checker {
+            text,
+            masks: &masks,
+            at: 0,
+            wrapper: false,
+        };
+        checker.document()?;
+        Some(checker.wrapper || text.first() == Some(&b'['))
+    })
 }
 
-/// Whether `text` holds a byte below 0x20, and one above 0x7f (only then is UTF-8 to check): a
-/// branch-free OR over fixed-size chunks, which the compiler vectorizes (an early-exit `any`
-/// stays one byte at a time).
-fn scan_bytes(text: &[u8]) -> (bool, bool) {
-    let (mut control, mut high) = (0u8, 0u8);
-    let mut chunks = text.chunks_exact(32);
-    for chunk in &mut chunks {
-        control |= chunk.iter().fold(0u8, |m, &b| m | u8::from(b < 0x20));
-        high |= chunk.iter().fold(0u8, |m, &b| m | (b & 0x80));
-        if control != 0 {
-            return (true, high != 0);
+thread_local! {
+    /// The quote and backslash bits of the text being checked, reused across records.
+    static MASKS: std::cell::RefCell<Vec<u64>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// One bit per byte of `text` into `masks` (bit `i % 64` of word `i / 64`), set at each `"` and
+/// `\\`, and whether `text` holds a byte below 0x20 and one above 0x7f (only then is UTF-8 to
+/// check). One pass of 16-byte vector compares; the grammar walk then finds the end of a string
+/// from the bits in a few instructions, however short the string.
+fn classify(text: &[u8], masks: &mut Vec<u64>) -> (bool, bool) {
+    let (blocks, tail) = text.as_chunks::<64>();
+    masks.clear();
+    masks.resize(blocks.len() + 1, 0);
+    // The tail padded with spaces, which are none of the bytes looked for.
+    let mut last = [b' '; 64];
+    if let Some(head) = last.get_mut(..tail.len()) {
+        head.copy_from_slice(tail);
+    }
+    let (quote, backslash, below) = (u8x16::splat(b'"'), u8x16::splat(b'\\'), u8x16::splat(0x1f));
+    let (mut control, mut high) = (u8x16::splat(0), u8x16::splat(0));
+    for (block, bits) in blocks.iter().chain([&last]).zip(masks.iter_mut()) {
+        let (lanes, _) = block.as_chunks::<16>();
+        for (k, &lane) in lanes.iter().enumerate() {
+            let v = u8x16::from(lane);
+            let hits = v.simd_eq(quote) | v.simd_eq(backslash);
+            *bits |= u64::from(hits.to_bitmask()) << (16 * k);
+            control |= v.min(below).simd_eq(v);
+            high |= v;
         }
     }
-    for &b in chunks.remainder() {
-        control |= u8::from(b < 0x20);
-        high |= b & 0x80;
-    }
-    (control != 0, high != 0)
+    (control.to_bitmask() != 0, high.to_bitmask() != 0)
 }
 
 /// Containers deeper than this are left to the parse (and its depth limit, 128 by default).
 pub(crate) const MAX_DEPTH: usize = 100;
 
-/// The first `"` or `\\` of `text`: eight bytes at a time over the first words, since most
-/// strings of a log record are short and setting up a vector search costs more than it saves
-/// there; past them `memchr`'s vector search (command lines, policy documents).
-fn quote_or_backslash(text: &[u8]) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    const WORDS: usize = 3;
-    // Bytes of `w` equal to `b` get their high bit set; the lowest one set is exact.
-    let equal = |w: u64, b: u8| {
-        let x = w ^ (ONES * u64::from(b));
-        x.wrapping_sub(ONES) & !x & HIGHS
-    };
-    let mut at = 0;
-    while at < 8 * WORDS {
-        let Some(word) = text.get(at..at + 8) else {
-            let tail = text.get(at..)?;
-            return tail
-                .iter()
-                .position(|&b| b == b'"' || b == b'\\')
-                .map(|i| at + i);
-        };
-        let w = u64::from_le_bytes(word.try_into().ok()?);
-        let hits = equal(w, b'"') | equal(w, b'\\');
-        if hits != 0 {
-            return Some(at + (hits.trailing_zeros() / 8) as usize);
-        }
-        at += 8;
-    }
-    memchr::memchr2(b'"', b'\\', text.get(at..)?).map(|i| at + i)
-}
-
 struct Checker<'a> {
     text: &'a [u8],
+    /// `classify`'s bits of `text`.
+    masks: &'a [u64],
     at: usize,
     /// A top-level member named `Records`, `value` or `entries` holds an array.
     wrapper: bool,
@@ -201,9 +192,7 @@ impl Checker<'_> {
     fn string(&mut self) -> Option<()> {
         self.at += 1;
         loop {
-            let rest = self.text.get(self.at..)?;
-            let found = quote_or_backslash(rest)?;
-            self.at += found;
+            self.at = self.quote_or_backslash()?;
             if self.peek()? == b'"' {
                 self.at += 1;
                 return Some(());
@@ -224,6 +213,17 @@ impl Checker<'_> {
                 _ => return None,
             }
         }
+    }
+
+    /// The first `"` or `\\` at `self.at` or after.
+    fn quote_or_backslash(&self) -> Option<usize> {
+        let mut word = self.at / 64;
+        let mut bits = self.masks.get(word)? & (u64::MAX << (self.at % 64));
+        while bits == 0 {
+            word += 1;
+            bits = *self.masks.get(word)?;
+        }
+        Some(word * 64 + bits.trailing_zeros() as usize)
     }
 
     fn word(&mut self, word: &[u8]) -> Option<()> {
@@ -344,13 +344,22 @@ mod tests {
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(1024))]
 
-        /// The word-at-a-time search finds the same first quote or backslash as a plain scan.
+        /// The bits mark exactly the quotes and backslashes, and the flags say whether some
+        /// byte is below 0x20 and some above 0x7f.
         #[test]
-        fn quote_or_backslash_is_the_first_one(
-            bytes in prop::collection::vec(prop_oneof![Just(b'"'), Just(b'\\'), Just(0x80u8 | b'"'), Just(b'a'), any::<u8>()], 0..80),
+        fn classify_marks_every_quote_and_backslash(
+            bytes in prop::collection::vec(prop_oneof![Just(b'"'), Just(b'\\'), Just(0x80u8 | b'"'), Just(b'a'), any::<u8>()], 0..200),
         ) {
-            let naive = bytes.iter().position(|&b| b == b'"' || b == b'\\');
-            prop_assert_eq!(super::quote_or_backslash(&bytes), naive);
+            let mut masks = Vec::new();
+            let (control, high) = super::classify(&bytes, &mut masks);
+            prop_assert_eq!(control, bytes.iter().any(|&b| b < 0x20));
+            if !control {
+                prop_assert_eq!(high, bytes.iter().any(|&b| b > 0x7f));
+                for (i, &b) in bytes.iter().enumerate() {
+                    let bit = masks.get(i / 64).is_some_and(|m| m >> (i % 64) & 1 == 1);
+                    prop_assert_eq!(bit, b == b'"' || b == b'\\', "byte {}", i);
+                }
+            }
         }
 
         /// Never yes to a text serde_json rejects, however the text was damaged.
