@@ -49,6 +49,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use enumwatch_event::{LogSource, RecordPrefilter};
 use enumwatch_rules::{ParsedRule, RuleKind, RuleSet};
+use wide::u8x16;
 
 use crate::Matcher;
 use crate::matcher::admits;
@@ -475,35 +476,39 @@ thread_local! {
 }
 
 /// `text` lower-cased (ASCII) into `out`, and whether it holds a backslash and a byte above 0x7f:
-/// one pass over fixed-size chunks that the compiler vectorizes, where finding either flag
-/// afterwards would take a pass of its own.
+/// one pass of 16-byte vector operations, where finding either flag afterwards would take a pass
+/// of its own.
 fn lower_case_into(text: &[u8], out: &mut Vec<u8>) -> (bool, bool) {
     out.clear();
-    out.extend_from_slice(text);
-    let (mut backslash, mut high) = (0u8, 0u8);
-    let fold = |x: &mut u8, backslash: &mut u8, high: &mut u8| {
-        let v = *x;
-        *backslash |= u8::from(v == b'\\');
-        *high |= v & 0x80;
-        *x = v | (u8::from(v.wrapping_sub(b'A') < 26) << 5);
-    };
-    let mut chunks = out.chunks_exact_mut(32);
-    for chunk in &mut chunks {
-        // A fixed-size array and accumulators local to it keep the loop a vector loop.
-        let Ok(chunk) = <&mut [u8; 32]>::try_from(chunk) else {
-            continue;
-        };
-        let (mut b, mut h) = (0u8, 0u8);
-        for x in chunk.iter_mut() {
-            fold(x, &mut b, &mut h);
-        }
-        backslash |= b;
-        high |= h;
+    out.resize(text.len(), 0);
+    let (blocks, tail) = text.as_chunks::<16>();
+    let (lowered, lowered_tail) = out.as_chunks_mut::<16>();
+    let (upper_a, span, case_bit, slash) = (
+        u8x16::splat(b'A'),
+        u8x16::splat(25),
+        u8x16::splat(0x20),
+        u8x16::splat(b'\\'),
+    );
+    let (mut backslash, mut high) = (u8x16::splat(0), u8x16::splat(0));
+    for (&block, dst) in blocks.iter().zip(lowered.iter_mut()) {
+        let v = u8x16::from(block);
+        // `v - 'A'` wraps below 'A', so "at most 25" holds for 'A'..='Z' only.
+        let from_a = v - upper_a;
+        let upper = from_a.min(span).simd_eq(from_a);
+        *dst = (v | (upper & case_bit)).to_array();
+        backslash |= v.simd_eq(slash);
+        high |= v;
     }
-    for x in chunks.into_remainder() {
-        fold(x, &mut backslash, &mut high);
+    let (mut tail_backslash, mut tail_high) = (false, false);
+    for (&b, dst) in tail.iter().zip(lowered_tail.iter_mut()) {
+        tail_backslash |= b == b'\\';
+        tail_high |= b > 0x7f;
+        *dst = b.to_ascii_lowercase();
     }
-    (backslash != 0, high != 0)
+    (
+        tail_backslash || backslash.to_bitmask() != 0,
+        tail_high || high.to_bitmask() != 0,
+    )
 }
 
 impl RawPrefilter {

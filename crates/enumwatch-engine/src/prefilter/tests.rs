@@ -550,3 +550,17 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    /// The vector lower-casing equals the standard library's, and its flags a plain scan.
+    #[test]
+    fn lower_case_into_is_ascii_lower_case_with_its_flags(
+        bytes in prop::collection::vec(prop_oneof![Just(b'A'), Just(b'Z'), Just(b'@'), Just(b'['), Just(b'\\'), any::<u8>()], 0..100),
+    ) {
+        let mut out = vec![b'x'; 3];
+        let (backslash, high) = lower_case_into(&bytes, &mut out);
+        prop_assert_eq!(out, bytes.to_ascii_lowercase());
+        prop_assert_eq!(backslash, bytes.contains(&b'\\'));
+        prop_assert_eq!(high, bytes.iter().any(|&b| b > 0x7f));
+    }
+}
