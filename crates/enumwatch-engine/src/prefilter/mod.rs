@@ -479,8 +479,11 @@ thread_local! {
 /// one pass of 16-byte vector operations, where finding either flag afterwards would take a pass
 /// of its own.
 fn lower_case_into(text: &[u8], out: &mut Vec<u8>) -> (bool, bool) {
-    out.clear();
-    out.resize(text.len(), 0);
+    // Every byte is written below: only a buffer grown longer needs filling first.
+    if out.len() < text.len() {
+        out.resize(text.len(), 0);
+    }
+    out.truncate(text.len());
     let (blocks, tail) = text.as_chunks::<16>();
     let (lowered, lowered_tail) = out.as_chunks_mut::<16>();
     let (upper_a, span, case_bit, slash) = (
