@@ -1,7 +1,7 @@
 //! A JSON well-formedness check for the records the prefilter skips, several times cheaper than
-//! a parse: it builds nothing, jumps through strings with a bitmap of their quotes and
-//! backslashes made in one vectorized pass, and checks UTF-8 once per record with the standard
-//! library's vectorized validation.
+//! a parse: it builds nothing, jumps to the end of each string with a bitmap of the quotes no
+//! backslash escapes (made in one vectorized pass, which also checks every escape), and checks
+//! UTF-8 once per record with the standard library's vectorized validation.
 //!
 //! It answers "certainly well-formed" or "not sure". It never says yes to a text the parse
 //! rejects: it is stricter than serde_json (which, with sonic-rs, decides what is malformed), and
@@ -41,8 +41,8 @@ fn check(text: &[u8]) -> Option<bool> {
     // tokens is only spaces. Records holding a tab or a CR are left to the parse.
     MASKS.with(|cell| {
         let mut masks = cell.borrow_mut();
-        let (control, non_ascii) = classify(text, &mut masks);
-        if control || (non_ascii && std::str::from_utf8(text).is_err()) {
+        let non_ascii = classify(text, &mut masks)?;
+        if non_ascii && std::str::from_utf8(text).is_err() {
             return None;
         }
         let mut checker = Checker {
@@ -57,40 +57,91 @@ fn check(text: &[u8]) -> Option<bool> {
 }
 
 thread_local! {
-    /// The quote and backslash bits of the text being checked, reused across records.
+    /// The string-ending quote bits of the text being checked, reused across records.
     static MASKS: std::cell::RefCell<Vec<u64>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// One bit per byte of `text` into `masks` (bit `i % 64` of word `i / 64`), set at each `"` and
-/// `\\`, and whether `text` holds a byte below 0x20 and one above 0x7f (only then is UTF-8 to
-/// check). One pass of 16-byte vector compares; the grammar walk then finds the end of a string
-/// from the bits in a few instructions, however short the string.
-fn classify(text: &[u8], masks: &mut Vec<u64>) -> (bool, bool) {
+/// One bit per byte of `text` into `masks` (bit `i % 64` of word `i / 64`), set at each `"` that
+/// no backslash escapes, and whether `text` holds a byte above 0x7f (only then is UTF-8 to
+/// check); `None` when it holds a byte below 0x20 or an escape that is not certainly valid. One
+/// pass of 16-byte vector compares, and a look at each escape; the grammar walk then finds the
+/// end of a string in a few instructions, however long the string and however many escapes.
+fn classify(text: &[u8], masks: &mut Vec<u64>) -> Option<bool> {
     let (blocks, tail) = text.as_chunks::<64>();
     // Every word is assigned below: only a buffer grown longer needs filling first.
     if masks.len() <= blocks.len() {
         masks.resize(blocks.len() + 1, 0);
     }
     masks.truncate(blocks.len() + 1);
-    // The tail padded with spaces, which are none of the bytes looked for.
+    // The tail padded with spaces, which are none of the bytes looked for (an escape of one is
+    // invalid, so a text ending in a backslash is unsure).
     let mut last = [b' '; 64];
     if let Some(head) = last.get_mut(..tail.len()) {
         head.copy_from_slice(tail);
     }
     let (quote, backslash, below) = (u8x16::splat(b'"'), u8x16::splat(b'\\'), u8x16::splat(0x1f));
     let (mut control, mut high) = (u8x16::splat(0), u8x16::splat(0));
-    for (block, bits) in blocks.iter().chain([&last]).zip(masks.iter_mut()) {
+    let mut carry = 0u64;
+    for ((block, bits), at) in blocks
+        .iter()
+        .chain([&last])
+        .zip(masks.iter_mut())
+        .zip((0..).step_by(64))
+    {
         let (lanes, _) = block.as_chunks::<16>();
-        *bits = 0;
+        let (mut quotes, mut backslashes) = (0u64, 0u64);
         for (k, &lane) in lanes.iter().enumerate() {
             let v = u8x16::from(lane);
-            let hits = v.simd_eq(quote) | v.simd_eq(backslash);
-            *bits |= u64::from(hits.to_bitmask()) << (16 * k);
+            quotes |= u64::from(v.simd_eq(quote).to_bitmask()) << (16 * k);
+            backslashes |= u64::from(v.simd_eq(backslash).to_bitmask()) << (16 * k);
             control |= v.min(below).simd_eq(v);
             high |= v;
         }
+        let escaped = escaped_bits(backslashes, &mut carry);
+        let mut rest = escaped;
+        while rest != 0 {
+            let i = rest.trailing_zeros() as usize;
+            rest &= rest - 1;
+            if !valid_escape(block, i, text, at + i) {
+                return None;
+            }
+        }
+        *bits = quotes & !escaped;
     }
-    (control.to_bitmask() != 0, high.to_bitmask() != 0)
+    if control.to_bitmask() != 0 {
+        return None;
+    }
+    Some(high.to_bitmask() != 0)
+}
+
+/// The bits of the bytes a backslash escapes, given the bits of the backslashes of a 64-byte
+/// block; `carry` says whether the first byte is escaped, and is set for the next block. A run
+/// of backslashes escapes every other byte from its start, so which bytes are escaped depends
+/// on the parity of where each run starts: one subtraction finds it for the whole block (the
+/// method of simdjson's escape scanner).
+fn escaped_bits(backslashes: u64, carry: &mut u64) -> u64 {
+    const ODD_BITS: u64 = 0xAAAA_AAAA_AAAA_AAAA;
+    let potential = backslashes & !*carry;
+    let maybe_escaped = potential << 1;
+    let codes = (maybe_escaped | ODD_BITS).wrapping_sub(potential) ^ ODD_BITS;
+    let escaped = codes ^ (backslashes | *carry);
+    *carry = (codes & backslashes) >> 63;
+    escaped
+}
+
+/// Whether the byte a backslash escapes, `i` of `block` (at `at` of `text`), makes one of
+/// JSON's simple escapes, or `\u` and four hex digits that are not half of a surrogate pair
+/// (pairs and lone halves are left to the parse).
+fn valid_escape(block: &[u8; 64], i: usize, text: &[u8], at: usize) -> bool {
+    match block.get(i) {
+        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => true,
+        Some(b'u') => text.get(at + 1..at + 5).is_some_and(|hex| {
+            let surrogate = hex.first().is_some_and(|b| b.eq_ignore_ascii_case(&b'd'))
+                && !matches!(hex.get(1), Some(b'0'..=b'7'));
+            hex.iter().all(u8::is_ascii_hexdigit) && !surrogate
+        }),
+        _ => false,
+    }
 }
 
 /// Containers deeper than this are left to the parse (and its depth limit, 128 by default).
@@ -192,42 +243,19 @@ impl Checker<'_> {
         Some(())
     }
 
-    /// A string from its opening quote: escapes checked, the rest skipped with `memchr`.
+    /// A string from its opening quote to the quote that ends it (`classify` checked its
+    /// escapes).
     fn string(&mut self) -> Option<()> {
-        self.at += 1;
-        loop {
-            self.at = self.quote_or_backslash()?;
-            if self.peek()? == b'"' {
-                self.at += 1;
-                return Some(());
-            }
-            // A backslash: one of the simple escapes, or `\u` and four hex digits that are not
-            // half of a surrogate pair (pairs and lone halves are left to the parse).
-            match self.text.get(self.at + 1)? {
-                b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => self.at += 2,
-                b'u' => {
-                    let hex = self.text.get(self.at + 2..self.at + 6)?;
-                    let surrogate = hex.first().is_some_and(|b| b.eq_ignore_ascii_case(&b'd'))
-                        && !matches!(hex.get(1), Some(b'0'..=b'7'));
-                    if !hex.iter().all(u8::is_ascii_hexdigit) || surrogate {
-                        return None;
-                    }
-                    self.at += 6;
-                }
-                _ => return None,
-            }
-        }
-    }
-
-    /// The first `"` or `\\` at `self.at` or after.
-    fn quote_or_backslash(&self) -> Option<usize> {
-        let mut word = self.at / 64;
-        let mut bits = self.masks.get(word)? & (u64::MAX << (self.at % 64));
+        let from = self.at + 1;
+        let mut word = from / 64;
+        let mut bits = self.masks.get(word)? & (u64::MAX << (from % 64));
         while bits == 0 {
             word += 1;
             bits = *self.masks.get(word)?;
         }
-        Some(word * 64 + bits.trailing_zeros() as usize)
+        self.at = word * 64 + bits.trailing_zeros() as usize + 1;
+        // A bit of the padding past the text is no quote.
+        (self.at <= self.text.len()).then_some(())
     }
 
     fn word(&mut self, word: &[u8]) -> Option<()> {
@@ -348,21 +376,57 @@ mod tests {
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(1024))]
 
-        /// The bits mark exactly the quotes and backslashes, and the flags say whether some
-        /// byte is below 0x20 and some above 0x7f.
+        /// The bits mark exactly the quotes no backslash escapes, where a plain scan finds
+        /// them, and the flag says whether some byte is above 0x7f.
         #[test]
-        fn classify_marks_every_quote_and_backslash(
-            bytes in prop::collection::vec(prop_oneof![Just(b'"'), Just(b'\\'), Just(0x80u8 | b'"'), Just(b'a'), any::<u8>()], 0..200),
+        fn classify_marks_every_unescaped_quote(
+            pieces in prop::collection::vec(prop_oneof![
+                20 => prop::sample::select(vec![
+                    &b"a"[..], b"\"", b"\\\\", b"\\\"", b"\\n", b"\\/", b"\\u00e9", b"\xc3\xa9",
+                ]).prop_map(<[u8]>::to_vec),
+                // A lone backslash: with the next piece, a longer run or an invalid escape.
+                1 => Just(b"\\".to_vec()),
+            ], 0..120),
+            damage in prop::option::weighted(0.3, (any::<prop::sample::Index>(), prop_oneof![
+                prop::sample::select(vec![&b"\\ud800"[..], b"\\x", b"\\u12", b"\\"]).prop_map(<[u8]>::to_vec),
+                any::<u8>().prop_map(|b| vec![b]),
+            ])),
         ) {
+            let mut bytes = pieces.concat();
+            if let Some((at, piece)) = damage {
+                let at = at.index(bytes.len() + 1);
+                bytes.splice(at..at, piece);
+            }
             // A buffer left dirty by a longer text, as the reused one is.
-            let mut masks = vec![u64::MAX; 5];
-            let (control, high) = super::classify(&bytes, &mut masks);
-            prop_assert_eq!(control, bytes.iter().any(|&b| b < 0x20));
-            if !control {
+            let mut masks = vec![u64::MAX; 9];
+            let classified = super::classify(&bytes, &mut masks);
+            // The plain scan: a backslash escapes the byte after it.
+            let (mut escaped, mut valid, mut i) = (vec![false; bytes.len()], true, 0);
+            while i < bytes.len() {
+                if bytes[i] == b'\\' {
+                    match bytes.get(i + 1) {
+                        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => {}
+                        Some(b'u') => valid &= bytes.get(i + 2..i + 6).is_some_and(|h| {
+                            h.iter().all(u8::is_ascii_hexdigit)
+                                && (!h[0].eq_ignore_ascii_case(&b'd') || (b'0'..=b'7').contains(&h[1]))
+                        }),
+                        _ => valid = false,
+                    }
+                    if let Some(e) = escaped.get_mut(i + 1) {
+                        *e = true;
+                    }
+                    i += 2;
+                } else {
+                    i += 1;
+                }
+            }
+            let control = bytes.iter().any(|&b| b < 0x20);
+            prop_assert_eq!(classified.is_some(), valid && !control);
+            if let Some(high) = classified {
                 prop_assert_eq!(high, bytes.iter().any(|&b| b > 0x7f));
                 for (i, &b) in bytes.iter().enumerate() {
                     let bit = masks.get(i / 64).is_some_and(|m| m >> (i % 64) & 1 == 1);
-                    prop_assert_eq!(bit, b == b'"' || b == b'\\', "byte {}", i);
+                    prop_assert_eq!(bit, b == b'"' && !escaped[i], "byte {}", i);
                 }
             }
         }
