@@ -125,6 +125,8 @@ pub struct RawPrefilter {
     /// recognized by no normalizer; it is admitted, so that it is parsed and reported as
     /// unrecognized (or malformed) exactly as without the prefilter. `None` without facts.
     recognizable: Option<Gate>,
+    /// Rules (each of one literal) added by the filter itself, not shown: the auditd key.
+    hidden: usize,
 }
 
 /// A cheaper gate, learned from the first records: one clause of each rule, its rarest.
@@ -328,8 +330,15 @@ impl RawPrefilter {
                 reason: "no detection rules".to_owned(),
             });
         }
+        // An auditd group's command line is joined from its arguments, so no literal stands for
+        // it: every record holding the key is admitted, as by a rule of that one literal (the
+        // gate's own pass finds it, where a search of its own would be one more pass). It is
+        // not counted among the rules and literals shown.
+        let mut per_rule = per_rule;
+        per_rule.push(vec![vec![AUDITD_KEY.to_owned()]]);
         let mut prefilter = Self::from_clauses(per_rule)?;
         prefilter.recognizable = facts.and_then(recognizable);
+        prefilter.hidden = 1;
         Ok(prefilter)
     }
 
@@ -443,6 +452,7 @@ impl RawPrefilter {
         Ok(RawPrefilter {
             literal_bytes,
             recognizable: None,
+            hidden: 0,
             any,
             literals: patterns.len(),
             automaton,
@@ -461,12 +471,12 @@ impl RawPrefilter {
 
     /// Distinct literals searched for.
     pub fn literals(&self) -> usize {
-        self.literals
+        self.literals - self.hidden
     }
 
     /// Rules the filter stands for.
     pub fn rules(&self) -> usize {
-        self.full.len()
+        self.full.len() - self.hidden
     }
 }
 
@@ -552,12 +562,13 @@ impl RawPrefilter {
     }
 }
 
-/// The one record shape whose command line is not a verbatim vendor string (`field::is_verbatim`).
-const AUDITD_KEY: &[u8] = b"\"auditd\"";
+/// The one record shape whose command line is not a verbatim vendor string (`field::is_verbatim`),
+/// as the lower-cased text holds it.
+const AUDITD_KEY: &str = "\"auditd\"";
 
 impl RawPrefilter {
     /// Whether `text` holds an escape or a character that could hide a literal from a byte
-    /// search, or is an auditd group, whose command line is joined from its arguments.
+    /// search. (An auditd group is admitted by the gate, through its key.)
     ///
     /// Only escapes that can stand for a literal's character count: `\uXXXX` of an ASCII
     /// character some literal holds (in either case), or of one of the characters that fold to
@@ -572,14 +583,6 @@ impl RawPrefilter {
     /// `forces_parse`, told whether `text` holds a backslash and a byte above 0x7f (found in the
     /// pass that lower-cased it, so that most records take no further pass here).
     fn forces_parse_given(&self, text: &[u8], backslash: bool, non_ascii: bool) -> bool {
-        static AUDITD: OnceLock<memchr::memmem::Finder<'static>> = OnceLock::new();
-        if AUDITD
-            .get_or_init(|| memchr::memmem::Finder::new(AUDITD_KEY))
-            .find(text)
-            .is_some()
-        {
-            return true;
-        }
         if backslash {
             if self.in_literals(b'/') && memchr::memmem::find(text, b"\\/").is_some() {
                 return true;
