@@ -170,6 +170,9 @@ impl Iterator for Decoder {
     }
 }
 
+/// The read buffer in front of the line reader: as large as the sources' (`enumwatch-ingest`).
+const READ_BUFFER: usize = 256 * 1024;
+
 /// How many leading bytes are looked at to sniff the format.
 const SNIFF_BYTES: usize = 64 * 1024;
 
@@ -224,9 +227,16 @@ pub fn decode(source: Arc<str>, reader: Box<dyn BufRead + Send>, limits: &Decode
             } else {
                 prefix
             };
+            // As large as the source's own buffer: past the sniffed prefix, reads of the whole
+            // buffer bypass the source's (std's `BufReader` reads straight through when its
+            // buffer is empty and the request is no smaller), so bytes are copied once, and a
+            // line rarely straddles two fills (the line reader lends those it need not copy).
             (
                 head,
-                Box::new(std::io::BufReader::new(Cursor::new(body).chain(reader))),
+                Box::new(std::io::BufReader::with_capacity(
+                    READ_BUFFER,
+                    Cursor::new(body).chain(reader),
+                )),
             )
         }
     };
