@@ -566,3 +566,27 @@ proptest! {
         prop_assert_eq!(high, bytes.iter().any(|&b| b > 0x7f));
     }
 }
+
+#[test]
+fn a_literal_holding_another_of_its_clause_is_dropped() {
+    let clause = |ls: &[&str]| ls.iter().map(|l| (*l).to_owned()).collect::<Clause>();
+    assert_eq!(
+        absorbed(clause(&[
+            "client.accessdenied",
+            "accessdeniedexception",
+            "accessdenied",
+            "x",
+            "x",
+            "unauthorizedoperation",
+        ])),
+        clause(&["accessdenied", "unauthorizedoperation", "x"])
+    );
+    // Literals of other clauses are not compared: each clause must still be met on its own.
+    let prefilter = RawPrefilter::from_clauses(vec![vec![
+        clause(&["accessdenied"]),
+        clause(&["client.accessdenied"]),
+    ]])
+    .unwrap();
+    assert!(prefilter.some_rule_complete(b"client.accessdenied"));
+    assert!(!prefilter.some_rule_complete(b"accessdenied"));
+}
