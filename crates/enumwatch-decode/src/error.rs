@@ -103,7 +103,7 @@ impl std::error::Error for DecodeError {}
 /// `serde_json::Value` on CloudTrail lines); text it refuses goes to serde_json, whose verdict
 /// stands — so what is accepted, and every error message, is serde_json's either way.
 pub(crate) fn parse_json(bytes: &[u8]) -> Result<serde_json::Value, DecodeErrorKind> {
-    match sonic_rs::from_slice::<serde_json::Value>(bytes) {
+    match sonic_rs::from_slice::<crate::value::Built>(bytes).map(|b| b.0) {
         Ok(value) => Ok(value),
         Err(_) => serde_json::from_slice(bytes).map_err(|err| json_failure(bytes, &err)),
     }

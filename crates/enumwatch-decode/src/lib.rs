@@ -15,6 +15,7 @@ mod jsonl;
 mod lines;
 mod sniff;
 mod valid;
+mod value;
 
 pub use valid::certainly_well_formed;
 
