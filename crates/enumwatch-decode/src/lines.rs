@@ -18,6 +18,15 @@ pub(crate) enum LineError {
     Io { number: u64, message: String },
 }
 
+/// The error of a stream that broke at line `number`, after which nothing more is read.
+fn broken(done: &mut bool, number: u64, err: &std::io::Error) -> LineError {
+    *done = true;
+    LineError::Io {
+        number,
+        message: err.to_string(),
+    }
+}
+
 pub(crate) struct LineReader {
     reader: Box<dyn BufRead + Send>,
     number: u64,
@@ -57,13 +66,7 @@ impl LineReader {
             Ok(buf) => memchr::memchr(b'\n', buf).filter(|&i| i <= self.max),
             Err(err) if err.kind() == std::io::ErrorKind::Interrupted => None,
             // Reported here: a broken stream need not fail twice.
-            Err(err) => {
-                self.done = true;
-                return Some(Err(LineError::Io {
-                    number,
-                    message: err.to_string(),
-                }));
-            }
+            Err(err) => return Some(Err(broken(&mut self.done, number, &err))),
         };
         if let Some(end) = whole {
             return Some(match self.reader.fill_buf() {
@@ -73,13 +76,7 @@ impl LineReader {
                     let bytes = line.strip_suffix(b"\r").unwrap_or(line);
                     Ok(Line { bytes, number })
                 }
-                Err(err) => {
-                    self.done = true;
-                    Err(LineError::Io {
-                        number,
-                        message: err.to_string(),
-                    })
-                }
+                Err(err) => Err(broken(&mut self.done, number, &err)),
             });
         }
         // A rare long line (a policy document, up to the length cap) does not keep its buffer.
@@ -93,13 +90,7 @@ impl LineReader {
             let buf = match self.reader.fill_buf() {
                 Ok(buf) => buf,
                 Err(err) if err.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(err) => {
-                    self.done = true;
-                    return Some(Err(LineError::Io {
-                        number,
-                        message: err.to_string(),
-                    }));
-                }
+                Err(err) => return Some(Err(broken(&mut self.done, number, &err))),
             };
             if buf.is_empty() {
                 self.done = true;
