@@ -35,6 +35,8 @@ pub enum SinkError {
     Io(#[from] io::Error),
     #[error("cannot encode an alert as JSON: {0}")]
     Json(#[from] serde_json::Error),
+    #[error("cannot encode an alert as JSON: {0}")]
+    Encode(#[from] sonic_rs::Error),
     #[error("cannot write CSV: {0}")]
     Csv(#[from] csv::Error),
 }

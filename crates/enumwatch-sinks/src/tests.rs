@@ -62,6 +62,27 @@ fn jsonl_writes_one_object_per_line() {
 }
 
 #[test]
+fn jsonl_lines_are_what_serde_json_writes() {
+    let mut odd = sample_alert();
+    odd.explanation = "tab\t, nul \u{0}, bell \u{7}, del \u{7f}, é, 漢, 😀, \\ \"q\" /".to_owned();
+    odd.actor = Some("o'brien\u{1f}".to_owned());
+    odd.hunting = enumwatch_alert::HuntingQueries::new(
+        LogSource::Cloudtrail,
+        Some("arn:aws:iam::1:user/o'brien \"x\""),
+        Some("2024-03-01T10:00:00Z"),
+    );
+    assert!(!odd.hunting.is_empty());
+    let alerts = [sample_alert(), odd];
+    let mut buf = Vec::new();
+    render(&mut JsonlSink::new(&mut buf), &alerts);
+    let expected: String = alerts
+        .iter()
+        .map(|a| serde_json::to_string(a).unwrap() + "\n")
+        .collect();
+    assert_eq!(String::from_utf8(buf).unwrap(), expected);
+}
+
+#[test]
 fn json_array_is_valid_json_even_when_empty() {
     let mut buf = Vec::new();
     render(&mut JsonArraySink::new(&mut buf), &[]);
