@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Same-run comparison of `enumwatch hunt` with its Rust peers (Chainsaw, Hayabusa, rsigma) on the
-# same rule and the same inputs, beside `cat` and bare serde_json and sonic-rs (SIMD) parses (see
+# same rule and the same inputs, beside `cat` and bare serde_json, sonic-rs and simd-json (SIMD) parses (see
 # BENCHMARKS.md).
 # Usage: bench/compare.sh [SIZE_MB]        (default 256; corpora are generated once, gitignored)
 # Peer binaries are found through env vars (build them as BENCHMARKS.md says); a missing one is
@@ -86,6 +86,7 @@ for kind in process cloudtrail; do
   row "cat > /dev/null" "$bytes" "$recs" 'echo -' -- cat "$f"
   row "serde_json::Value parse per line (enumwatch-baseline json)" "$bytes" "$recs" 'echo -' -- "$T/enumwatch-baseline" json "$f"
   row "sonic-rs DOM parse per line, SIMD (enumwatch-baseline sonic)" "$bytes" "$recs" 'echo -' -- "$T/enumwatch-baseline" sonic "$f"
+  row "simd-json borrowed DOM parse per line, SIMD (enumwatch-baseline simd-json)" "$bytes" "$recs" 'echo -' -- "$T/enumwatch-baseline" simd-json "$f"
   for th in 1 2; do
     row "enumwatch, bench rule, $th thread(s)" "$bytes" "$recs" "$ew_count" -- \
       "$EW" hunt "$f" --rules bench/rules --rule "$id" --threads "$th" --format jsonl -o "$OUT/res" -q

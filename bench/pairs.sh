@@ -75,3 +75,6 @@ pair "CloudTrail, default built-in rules" "sonic-rs parse" -- "$T/enumwatch-base
   -- "$EW" hunt "$CT" --threads 1 --format jsonl -o "$OUT/res" -q
 pair "CloudTrail, default built-in rules, --trust-json" "sonic-rs parse" -- "$T/enumwatch-baseline" sonic "$CT" \
   -- "$EW" hunt "$CT" --threads 1 --trust-json --format jsonl -o "$OUT/res" -q
+# The same against simd-json (the Rust port of simdjson), the other SIMD parser of the floor
+pair "CloudTrail, default built-in rules" "simd-json parse" -- "$T/enumwatch-baseline" simd-json "$CT" \
+  -- "$EW" hunt "$CT" --threads 1 --format jsonl -o "$OUT/res" -q
