@@ -235,7 +235,7 @@ impl Gate {
 }
 
 /// Records whose literal occurrences are counted before the gate is chosen.
-const LEARN_RECORDS: u32 = 2048;
+const LEARN_RECORDS: u32 = 512;
 
 impl Learning {
     fn count(&self, pattern: usize) {
@@ -559,29 +559,45 @@ impl RawPrefilter {
         if !self.any.is_match(lowered) {
             return false;
         }
-        // Count every occurrence on this record (no early exit) to learn from it.
-        for hit in self.automaton.find_overlapping_iter(lowered) {
-            self.learning.count(hit.pattern().as_usize());
-        }
+        // One pass counts every occurrence on this record (no early exit) to learn from it, and
+        // gives the verdict.
+        let complete = self.overlapping_pass(lowered, true);
         self.learning.record_counted();
-        self.some_rule_complete(lowered)
+        complete
     }
 
     /// Whether every clause of some rule has a literal in `lowered` (no gate, no learning).
+    #[cfg(test)]
     fn some_rule_complete(&self, lowered: &[u8]) -> bool {
+        self.overlapping_pass(lowered, false)
+    }
+
+    /// Whether every clause of some rule has a literal in `lowered`, from every literal
+    /// occurrence; with `count`, each occurrence is counted for the learned gate and the pass
+    /// goes on to the end.
+    fn overlapping_pass(&self, lowered: &[u8], count: bool) -> bool {
         let mut seen = vec![0u64; self.full.len()];
+        let mut complete = false;
         for hit in self.automaton.find_overlapping_iter(lowered) {
-            let memberships = self.memberships.get(hit.pattern().as_usize());
+            let pattern = hit.pattern().as_usize();
+            if count {
+                self.learning.count(pattern);
+            }
+            if complete {
+                continue;
+            }
+            let memberships = self.memberships.get(pattern);
             for &(rule, bit) in memberships.map_or(&[][..], Vec::as_slice) {
                 if let (Some(s), Some(&full)) = (seen.get_mut(rule), self.full.get(rule)) {
                     *s |= 1 << bit;
-                    if *s == full {
-                        return true;
-                    }
+                    complete |= *s == full;
                 }
             }
+            if complete && !count {
+                return true;
+            }
         }
-        false
+        complete
     }
 }
 
