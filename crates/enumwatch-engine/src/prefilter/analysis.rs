@@ -239,22 +239,41 @@ fn and_all(parts: impl Iterator<Item = Analysis>) -> Analysis {
     (!clauses.is_empty()).then_some(clauses)
 }
 
-/// One part holds: one clause joining each part's most selective clause; open when any is.
+/// Clauses a disjunction is reduced to, at most.
+const MAX_JOINED: usize = 4;
+
+/// One part holds: open when any part is; else joined clauses, the k-th joining each part's
+/// k-th most selective clause (its most selective when it has fewer). Each joined clause is
+/// held by whichever part holds, so all of them are, and `(iam ∧ ListUsers) ∨ (organizations ∧
+/// ListAccounts)` keeps both `iam ∨ organizations` and `ListUsers ∨ ListAccounts`, where one
+/// clause would have kept only the first.
 fn or_all(mut parts: Vec<Analysis>) -> Analysis {
     if parts.len() <= 1 {
         return parts.pop().flatten();
     }
-    let mut joined: Clause = Vec::new();
-    for part in parts {
-        let best = part?.into_iter().max_by_key(|c| {
-            (
-                c.iter().map(String::len).min().unwrap_or(0),
-                usize::MAX - c.len(),
-            )
-        })?;
-        joined.extend(best);
-    }
+    let ranked: Vec<Vec<Clause>> = parts
+        .into_iter()
+        .map(|part| {
+            let mut clauses = part?;
+            clauses.sort_by_key(|c| std::cmp::Reverse(clause_rank(c)));
+            (!clauses.is_empty()).then_some(clauses)
+        })
+        .collect::<Option<_>>()?;
+    let width = ranked.iter().map(Vec::len).max()?.min(MAX_JOINED);
+    let mut joined: Vec<Clause> = (0..width)
+        .map(|k| {
+            let mut clause: Clause = ranked
+                .iter()
+                .filter_map(|clauses| clauses.get(k).or(clauses.first()))
+                .flatten()
+                .cloned()
+                .collect();
+            clause.sort();
+            clause.dedup();
+            clause
+        })
+        .collect();
     joined.sort();
     joined.dedup();
-    Some(vec![joined])
+    Some(joined)
 }

@@ -64,6 +64,10 @@ fn pack() -> RuleSet {
             "  selection:\n    eventSource|re: '^(Terraform|Pulumi)/[0-9]+'\n  condition: selection\n",
         ),
         rule(
+            "pairs",
+            "  iam:\n    eventSource: iam.amazonaws.com\n    eventName|startswith: ListUse\n  org:\n    eventSource|endswith: organizations.amazonaws.com\n    eventName:\n      - ListAccounts\n      - ListRoots\n  condition: iam or org\n",
+        ),
+        rule(
             "cased",
             "  selection:\n    eventName|cased: GetCallerIdentity\n  condition: selection\n",
         ),
@@ -91,7 +95,7 @@ fn matches(matcher: &Matcher, line: &str) -> bool {
 #[test]
 fn raw_field_rules_reduce_to_their_literals() {
     let prefilter = RawPrefilter::build(&pack()).expect("every rule of the pack reduces");
-    assert_eq!(prefilter.rules(), 7);
+    assert_eq!(prefilter.rules(), 8);
     let admits = |s: &str| prefilter.admits(s.as_bytes());
     // Both clauses of `listing` are needed.
     assert!(admits(
@@ -120,6 +124,17 @@ fn raw_field_rules_reduce_to_their_literals() {
     ));
     assert!(!admits(
         r#"{"userIdentity":{"arn":"arn:aws:sts::1:assumed-role/aws:ec2"}}"#
+    ));
+    // A disjunction of conjunctions keeps a clause per field: some source and some name of
+    // either branch (`iam` with `ListAccounts` is admitted, though neither branch matches).
+    assert!(admits(
+        r#"{"eventSource":"organizations.amazonaws.com","eventName":"ListRoots"}"#
+    ));
+    assert!(admits(
+        r#"{"eventSource":"iam.amazonaws.com","eventName":"ListAccounts"}"#
+    ));
+    assert!(!admits(
+        r#"{"eventSource":"organizations.amazonaws.com","eventName":"DescribeOrganization"}"#
     ));
     // `|all` needs every value.
     assert!(!admits(r#"{"tags":["kelvin"]}"#));
@@ -415,6 +430,9 @@ fn arb_text() -> impl Strategy<Value = String> {
         Just("pulumi/".to_owned()),
         Just("Pulumi/7".to_owned()),
         Just("AccessDenied".to_owned()),
+        Just("organizations.amazonaws.com".to_owned()),
+        Just("ListAccounts".to_owned()),
+        Just("listroots".to_owned()),
         Just("\"".to_owned()),
         "[a-zA-Z0-9 .]{0,6}",
     ];
