@@ -237,6 +237,14 @@ impl Gate {
 /// Records whose literal occurrences are counted before the gate is chosen.
 const LEARN_RECORDS: u32 = 512;
 
+/// What one more gate literal costs, as key occurrences in `LEARN_RECORDS` records. On
+/// CloudTrail (`bench/`), a Teddy pass costs about 0.01 µs a record per literal, so a literal
+/// costs some 5 µs over the learning records; an occurrence costs a check of the rule's other
+/// clauses, a `memmem` or small Teddy pass of about 0.2 µs. One literal is then worth an
+/// occurrence in one record of twenty (the weights tried, a half and twice this, cost 3 to 13 %
+/// more instructions on one of the bench's rule sets).
+const KEY_LITERAL_COST: u64 = LEARN_RECORDS as u64 / 20;
+
 impl Learning {
     fn count(&self, pattern: usize) {
         if let Some(h) = self.hits.get(pattern) {
@@ -274,14 +282,26 @@ impl Learning {
             .zip(&mut key)
             .filter(|(r, _)| r.len() > 1)
         {
-            let covered = rule
-                .iter()
-                .position(|c| c.iter().filter_map(literal).all(|l| keys.contains(&l)));
-            *k = covered.or_else(|| {
-                let rarest = (0..rule.len()).min_by_key(|&c| rule.get(c).map_or(0, hits))?;
-                keys.extend(rule.get(rarest)?.iter().filter_map(literal));
-                Some(rarest)
-            });
+            // The cheapest key: each occurrence of a key literal costs a check of the rule's
+            // other clauses, and each literal added to the gate slows its pass over every
+            // record (`KEY_LITERAL_COST` occurrences' worth).
+            let cost = |c: &Vec<usize>| {
+                let added = c
+                    .iter()
+                    .filter_map(literal)
+                    .filter(|l| !keys.contains(l))
+                    .count() as u64;
+                hits(c) + added * KEY_LITERAL_COST
+            };
+            let cheapest = (0..rule.len()).min_by_key(|&c| rule.get(c).map_or(u64::MAX, cost));
+            if let Some(clause) = cheapest.and_then(|c| rule.get(c)) {
+                for l in clause.iter().filter_map(literal) {
+                    if !keys.contains(&l) {
+                        keys.push(l);
+                    }
+                }
+            }
+            *k = cheapest;
         }
         let rules: Vec<Vec<Vec<String>>> = self
             .clauses
