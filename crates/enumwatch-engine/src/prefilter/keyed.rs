@@ -1,12 +1,12 @@
 //! The learned gate and the check of a record it finds a literal in, starting from that literal.
 //!
-//! Each rule is keyed on one of its clauses (its rarest on the first records, or one already in
-//! the gate). A record that satisfies a rule holds a literal of its key, so searching for every
+//! Each rule is keyed on one of its clauses (the cheapest on the first records: rare, and with
+//! few literals not already in the gate). A record that satisfies a rule holds a literal of its key, so searching for every
 //! key literal finds it. Where one is found, only the rules keyed on it are checked, and only
 //! their other clauses, each with a searcher of its own; when none is complete the search goes
 //! on from the next byte. A record then takes one SIMD pass and a few clause searches instead of
 //! the byte-by-byte overlapping pass over every literal of every rule, which most CloudTrail
-//! records took because a rule's rarest clause is still common (`s3.amazonaws.com`).
+//! records took because some clause of a rule is common (`s3.amazonaws.com`).
 //!
 //! The search reports the leftmost literal and, among those starting there, the first listed.
 //! Another literal starting at the same byte is a prefix of the reported one or has it as a
@@ -31,6 +31,14 @@ impl ClauseSearch {
             [one] => ClauseSearch::One(Box::new(Finder::new(one.as_bytes()).into_owned())),
             many => ClauseSearch::Many(Gate::build(many)?),
         })
+    }
+
+    /// The relative cost of a search: its number of literals.
+    fn cost(&self) -> usize {
+        match self {
+            ClauseSearch::One(_) => 1,
+            ClauseSearch::Many(gate) => gate.0.iter().map(|c| c.len).sum(),
+        }
     }
 
     fn is_match(&self, text: &[u8]) -> bool {
@@ -118,6 +126,18 @@ impl KeyedGate {
                 }
             }
             rest.push(others);
+        }
+        // Where a literal keys several rules, the rules whose other clauses are cheapest to
+        // search come first: a record one of them admits skips the others' searches.
+        let search_cost = |r: &u32| -> usize {
+            rest.get(*r as usize).map_or(0, |cs: &Vec<u32>| {
+                cs.iter()
+                    .map(|&c| clauses.get(c as usize).map_or(0, ClauseSearch::cost))
+                    .sum()
+            })
+        };
+        for list in &mut rules_of {
+            list.sort_by_key(|r| (search_cost(r), *r));
         }
         let mut related = vec![Vec::new(); literals.len()];
         for chunk in &gate.0 {

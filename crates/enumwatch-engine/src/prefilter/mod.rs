@@ -129,16 +129,17 @@ pub struct RawPrefilter {
     hidden: usize,
 }
 
-/// A cheaper gate, learned from the first records: one clause of each rule, its rarest.
+/// A cheaper gate, learned from the first records: one clause of each rule, its cheapest.
 ///
 /// `any` admits a record holding a literal of *any* clause, and every record it admits takes a
 /// full overlapping pass. With many rules of two clauses (`eventSource` and `eventName`), some
 /// clause literal is in nearly every record (`s3.amazonaws.com`), so nearly every record takes
-/// that pass. A record that satisfies a rule holds each of its clauses, its rarest among them,
-/// so a gate over the rarest clauses is as sound as `any`; which clause is rarest is counted on
-/// the first `LEARN_RECORDS` records that take the pass, and `KeyedGate` checks a record from
-/// the literals it finds. Only the work changes, never which records are admitted, so output
-/// does not depend on what was learned or when.
+/// that pass. A record that satisfies a rule holds each of its clauses, so a gate over one
+/// clause of each rule is as sound as `any`. Which clause is cheapest (its occurrences, each
+/// a check of the rule's other clauses, plus the literals it adds to the gate, each slowing the
+/// gate's pass over every record) is counted on the first `LEARN_RECORDS` records that take the
+/// pass, and `KeyedGate` checks a record from the literals it finds. Only the work changes,
+/// never which records are admitted, so output does not depend on what was learned or when.
 struct Learning {
     /// Pattern ids of each rule's clauses.
     clauses: Vec<Vec<Vec<usize>>>,
@@ -263,7 +264,7 @@ impl Learning {
                 .sum()
         };
         // The single clauses first (every record holding one is admitted anyway); then each
-        // other rule is keyed on a clause already in, else on its rarest.
+        // other rule is keyed on its cheapest clause, given the literals already in.
         let mut keys: Vec<&str> = Vec::new();
         let mut key: Vec<Option<usize>> = vec![None; self.clauses.len()];
         let literal = |p: &usize| self.patterns.get(*p).map(String::as_str);
