@@ -529,15 +529,16 @@ thread_local! {
     static LOWERED: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// `text` lower-cased (ASCII) into `out`, and whether it holds a backslash and a byte above 0x7f:
-/// one pass of 16-byte vector operations, where finding either flag afterwards would take a pass
-/// of its own.
-fn lower_case_into(text: &[u8], out: &mut Vec<u8>) -> (bool, bool) {
-    // Every byte is written below: only a buffer grown longer needs filling first.
+/// `text` lower-cased (ASCII) into the start of `out`, and whether it holds a backslash and a
+/// byte above 0x7f: one pass of 16-byte vector operations, where finding either flag afterwards
+/// would take a pass of its own.
+fn lower_case_into<'a>(text: &[u8], out: &'a mut Vec<u8>) -> (&'a [u8], bool, bool) {
+    // Every byte is written below, so the buffer only grows (filled once) and is never
+    // shortened: a shortened one would be filled again up to each longer record.
     if out.len() < text.len() {
         out.resize(text.len(), 0);
     }
-    out.truncate(text.len());
+    let out = out.get_mut(..text.len()).unwrap_or_default();
     let (blocks, tail) = text.as_chunks::<16>();
     let (lowered, lowered_tail) = out.as_chunks_mut::<16>();
     let (upper_a, span, case_bit, slash) = (
@@ -563,6 +564,7 @@ fn lower_case_into(text: &[u8], out: &mut Vec<u8>) -> (bool, bool) {
         *dst = b.to_ascii_lowercase();
     }
     (
+        out,
         tail_backslash || backslash.to_bitmask() != 0,
         tail_high || high.to_bitmask() != 0,
     )
@@ -636,7 +638,7 @@ impl RawPrefilter {
     /// (Python's `json.dumps`: `Microsoft\u00ae Windows`) then still get their records skipped.
     #[cfg(test)]
     fn forces_parse(&self, text: &[u8]) -> bool {
-        let (escapes, non_ascii) = lower_case_into(text, &mut Vec::new());
+        let (_, escapes, non_ascii) = lower_case_into(text, &mut Vec::new());
         self.forces_parse_given(text, escapes, non_ascii)
     }
 
@@ -687,14 +689,14 @@ impl RecordPrefilter for RawPrefilter {
         // Lower-casing a copy lets the automaton search case-sensitively, which keeps its SIMD
         // prefilter: an ASCII-case-insensitive automaton over these literals scans byte by byte.
         LOWERED.with(|cell| {
-            let mut lowered = cell.borrow_mut();
-            let (backslash, non_ascii) = lower_case_into(text, &mut lowered);
-            self.literals_admit(&lowered)
+            let mut buffer = cell.borrow_mut();
+            let (lowered, backslash, non_ascii) = lower_case_into(text, &mut buffer);
+            self.literals_admit(lowered)
                 || self.forces_parse_given(text, backslash, non_ascii)
                 || self
                     .recognizable
                     .as_ref()
-                    .is_some_and(|g| !g.is_match(&lowered))
+                    .is_some_and(|g| !g.is_match(lowered))
         })
     }
 }
