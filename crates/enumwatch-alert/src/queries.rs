@@ -8,7 +8,10 @@
 //! language's string literal.
 
 use enumwatch_event::LogSource;
+use std::fmt::{self, Write as _};
+
 use jiff::Timestamp;
+use serde::ser::{SerializeSeq, SerializeStruct};
 use serde::{Serialize, Serializer};
 
 /// One query in one language.
@@ -19,25 +22,34 @@ pub struct HuntingQuery {
     pub query: String,
 }
 
-/// KQL / ES|QL double-quoted string literal.
-fn quoted(value: &str) -> String {
-    let mut out = String::with_capacity(value.len() + 2);
-    out.push('"');
-    for c in value.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            c => out.push(c),
+/// A KQL / ES|QL double-quoted string literal, written out where it is displayed.
+struct Quoted<'a>(&'a str);
+
+impl fmt::Display for Quoted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_char('"')?;
+        let mut rest = self.0;
+        // Runs without a character to escape are written whole.
+        while let Some(at) = rest.find(['"', '\\', '\n', '\r']) {
+            let (run, tail) = rest.split_at(at);
+            f.write_str(run)?;
+            let mut chars = tail.chars();
+            f.write_str(match chars.next() {
+                Some('"') => "\\\"",
+                Some('\\') => "\\\\",
+                Some('\n') => "\\n",
+                _ => "\\r",
+            })?;
+            rest = chars.as_str();
         }
+        f.write_str(rest)?;
+        f.write_char('"')
     }
-    out.push('"');
-    out
 }
 
 /// (Sentinel table and actor column, Splunk search prefix and actor field, Elastic data stream
 /// and actor field, what to summarize by in each).
+#[derive(Clone, Copy)]
 struct Target {
     kql_table: &'static str,
     kql_actor: &'static str,
@@ -266,9 +278,34 @@ impl HuntingQueries {
     }
 }
 
+/// Written as the `Vec<HuntingQuery>` `to_vec` gives, each text streamed into the output
+/// instead of built first: a broad hunt writes a hundred thousand alerts, three queries each.
 impl Serialize for HuntingQueries {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.to_vec().serialize(serializer)
+        let texts = self.0.as_ref().and_then(Pivot::texts);
+        let mut seq = serializer.serialize_seq(Some(texts.as_ref().map_or(0, |t| t.len())))?;
+        for text in texts.iter().flatten() {
+            seq.serialize_element(&Streamed(text))?;
+        }
+        seq.end()
+    }
+}
+
+/// One query, serialized as `HuntingQuery` is, its text streamed.
+struct Streamed<'a>(&'a QueryText<'a>);
+
+impl Serialize for Streamed<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        struct Text<'a>(&'a QueryText<'a>);
+        impl Serialize for Text<'_> {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.collect_str(self.0)
+            }
+        }
+        let mut query = serializer.serialize_struct("HuntingQuery", 2)?;
+        query.serialize_field("language", self.0.language.name())?;
+        query.serialize_field("query", &Text(self.0))?;
+        query.end()
     }
 }
 
@@ -283,55 +320,94 @@ impl IntoIterator for &HuntingQueries {
 
 impl Pivot {
     fn render(&self) -> Vec<HuntingQuery> {
-        let at = self.at;
+        self.texts()
+            .map(|texts| {
+                texts
+                    .iter()
+                    .map(|text| HuntingQuery {
+                        language: text.language.name(),
+                        query: text.to_string(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The three queries, as texts to display; `None` when the window does not fit.
+    fn texts(&self) -> Option<[QueryText<'_>; 3]> {
         let hour = jiff::SignedDuration::from_hours(1);
-        let (Ok(from), Ok(to)) = (at.checked_sub(hour), at.checked_add(hour)) else {
-            return Vec::new();
+        let (from, to) = (
+            self.at.checked_sub(hour).ok()?,
+            self.at.checked_add(hour).ok()?,
+        );
+        let text = |language| QueryText {
+            language,
+            target: target(self.source),
+            actor: &self.actor,
+            at: self.at,
+            from,
+            to,
         };
-        let (from, to) = (from.to_string(), to.to_string());
-        let t = target(self.source);
-        let actor: &str = &self.actor;
-        queries(&t, actor, at, &from, &to)
+        Some([
+            text(Language::Kql),
+            text(Language::Spl),
+            text(Language::Esql),
+        ])
     }
 }
 
-fn queries(t: &Target, actor: &str, at: Timestamp, from: &str, to: &str) -> Vec<HuntingQuery> {
-    vec![
-        HuntingQuery {
-            language: "kql",
-            query: format!(
-                "{}\n| where TimeGenerated between (datetime({from}) .. datetime({to}))\n| where {} == {}\n| summarize count(), first_seen = min(TimeGenerated), last_seen = max(TimeGenerated) by {}",
-                t.kql_table,
-                t.kql_actor,
-                quoted(actor),
-                t.kql_by
+#[derive(Clone, Copy)]
+enum Language {
+    Kql,
+    Spl,
+    Esql,
+}
+
+impl Language {
+    fn name(self) -> &'static str {
+        match self {
+            Language::Kql => "kql",
+            Language::Spl => "spl",
+            Language::Esql => "esql",
+        }
+    }
+}
+
+/// One query's text, written out when displayed.
+struct QueryText<'a> {
+    language: Language,
+    target: Target,
+    actor: &'a str,
+    at: Timestamp,
+    from: Timestamp,
+    to: Timestamp,
+}
+
+impl fmt::Display for QueryText<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (t, actor, from, to) = (&self.target, Quoted(self.actor), self.from, self.to);
+        match self.language {
+            Language::Kql => write!(
+                f,
+                "{}\n| where TimeGenerated between (datetime({from}) .. datetime({to}))\n| where {} == {actor}\n| summarize count(), first_seen = min(TimeGenerated), last_seen = max(TimeGenerated) by {}",
+                t.kql_table, t.kql_actor, t.kql_by
             ),
-        },
-        HuntingQuery {
-            language: "spl",
-            query: format!(
-                "search {} {}={} earliest={} latest={}\n| stats count min(_time) as first_seen max(_time) as last_seen by {}",
+            Language::Spl => write!(
+                f,
+                "search {} {}={actor} earliest={} latest={}\n| stats count min(_time) as first_seen max(_time) as last_seen by {}",
                 t.spl_base,
                 t.spl_actor,
-                quoted(actor),
-                at.as_second() - 3600,
-                at.as_second() + 3600,
+                self.at.as_second() - 3600,
+                self.at.as_second() + 3600,
                 t.spl_by
             ),
-        },
-        HuntingQuery {
-            language: "esql",
-            query: format!(
-                "FROM {}\n| WHERE @timestamp >= {} AND @timestamp <= {} AND {} == {}\n| STATS count = COUNT(*), first_seen = MIN(@timestamp), last_seen = MAX(@timestamp) BY {}",
-                t.esql_from,
-                quoted(from),
-                quoted(to),
-                t.esql_actor,
-                quoted(actor),
-                t.esql_by
+            Language::Esql => write!(
+                f,
+                "FROM {}\n| WHERE @timestamp >= \"{from}\" AND @timestamp <= \"{to}\" AND {} == {actor}\n| STATS count = COUNT(*), first_seen = MIN(@timestamp), last_seen = MAX(@timestamp) BY {}",
+                t.esql_from, t.esql_actor, t.esql_by
             ),
-        },
-    ]
+        }
+    }
 }
 
 #[cfg(test)]
@@ -360,5 +436,35 @@ mod tests {
         assert!(endpoint[0].query.contains("AccountName == \"jdoe\""));
         assert!(hunting_queries(LogSource::Sysmon, None, Some("2024-05-14T09:10:00Z")).is_empty());
         assert!(hunting_queries(LogSource::Sysmon, Some("x"), Some("yesterday")).is_empty());
+    }
+
+    #[test]
+    fn serialized_queries_are_the_rendered_ones() {
+        for (source, actor) in [
+            (LogSource::Cloudtrail, "arn:aws:iam::1:user/a\"b\\c\nd\re"),
+            (LogSource::Sysmon, "CONTOSO\\jdoe"),
+            (LogSource::OktaSystemLog, "\"\""),
+            (LogSource::GcpAudit, "é@example.com"),
+        ] {
+            let q = HuntingQueries::new(source, Some(actor), Some("2024-05-14T09:10:00.25Z"));
+            assert_eq!(q.to_vec().len(), 3);
+            assert_eq!(
+                serde_json::to_string(&q).unwrap(),
+                serde_json::to_string(&q.to_vec()).unwrap(),
+                "{actor}"
+            );
+        }
+        let none = HuntingQueries::new(LogSource::Sysmon, None, None);
+        assert_eq!(serde_json::to_string(&none).unwrap(), "[]");
+        assert_eq!(
+            HuntingQueries::new(
+                LogSource::Cloudtrail,
+                Some("a\"b"),
+                Some("2023-07-10T11:43:33Z")
+            )
+            .to_vec()[2]
+                .query,
+            "FROM logs-aws.cloudtrail-*\n| WHERE @timestamp >= \"2023-07-10T10:43:33Z\" AND @timestamp <= \"2023-07-10T12:43:33Z\" AND aws.cloudtrail.user_identity.arn == \"a\\\"b\"\n| STATS count = COUNT(*), first_seen = MIN(@timestamp), last_seen = MAX(@timestamp) BY event.action, source.ip"
+        );
     }
 }

@@ -108,3 +108,71 @@ fn correlation_alerts_carry_every_event_as_evidence() {
             .is_none()
     );
 }
+
+mod ordering {
+    use std::sync::Arc;
+
+    use proptest::prelude::*;
+
+    use super::{event, hit, rule};
+    use crate::{Alert, AlertBuilder, Evidence, sort_alerts};
+
+    /// The order as first defined: a stable sort on the whole key, comparing paths as text.
+    fn reference(alerts: &mut [Alert]) {
+        alerts.sort_by(|a, b| {
+            (&a.time, a.evidence.first(), &a.rule.id).cmp(&(
+                &b.time,
+                b.evidence.first(),
+                &b.rule.id,
+            ))
+        });
+    }
+
+    fn alerts(spec: &[(u8, u8, u8, u8)]) -> Vec<Alert> {
+        let base =
+            AlertBuilder::new().from_hit(&rule(""), &hit(), &event(0, serde_json::json!({})));
+        // Two inputs share a path's text but not its allocation, as two inputs named alike.
+        let sources: [Arc<str>; 3] = [
+            Arc::from("a.jsonl"),
+            Arc::from("b.jsonl"),
+            Arc::from("a.jsonl"),
+        ];
+        let times = [
+            None,
+            Some("2024-01-01T00:00:00Z"),
+            Some("2024-01-01T00:00:00.5Z"),
+        ];
+        spec.iter()
+            .enumerate()
+            .map(|(n, &(t, s, r, id))| {
+                let mut a = base.clone();
+                a.id = n.to_string();
+                a.time = times[usize::from(t % 3)].map(str::to_owned);
+                a.rule.id = ["r1", "r2"][usize::from(id % 2)].to_owned();
+                a.evidence = if s % 4 == 3 {
+                    Vec::new()
+                } else {
+                    vec![Evidence {
+                        source: Arc::clone(&sources[usize::from(s % 4)]),
+                        record: u64::from(r % 4),
+                        line: (r % 8 < 4).then_some(u64::from(r % 4) + 1),
+                        record_id: None,
+                    }]
+                };
+                a
+            })
+            .collect()
+    }
+
+    proptest! {
+        #[test]
+        fn sorting_keys_gives_the_stable_order(spec in proptest::collection::vec(any::<(u8, u8, u8, u8)>(), 0..60)) {
+            let mut sorted = alerts(&spec);
+            sort_alerts(&mut sorted);
+            let mut expected = alerts(&spec);
+            reference(&mut expected);
+            let ids = |v: &[Alert]| v.iter().map(|a| a.id.clone()).collect::<Vec<_>>();
+            prop_assert_eq!(ids(&sorted), ids(&expected));
+        }
+    }
+}

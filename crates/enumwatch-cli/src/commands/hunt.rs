@@ -28,6 +28,9 @@ pub(crate) fn run(args: &HuntArgs) -> Result<ExitCode> {
     } else {
         write_alerts(args, &output.alerts)?;
     }
+    // The process ends next, and its memory with it: freeing a broad pack's hundred thousand
+    // alerts one allocation at a time only delayed the exit (3 % of such a run).
+    std::mem::forget(output);
     finish(args, &stats)
 }
 
@@ -137,13 +140,20 @@ pub(crate) fn execute(args: &HuntArgs) -> Result<(HuntOutput, RunStats)> {
     Ok((output, stats))
 }
 
+/// Bytes of alerts gathered before each write: a hunt can write hundreds of megabytes, and with
+/// `BufWriter`'s default 8 KiB every alert of a few KiB was nearly a system call of its own
+/// (a 1 MiB buffer took 31,000 writes down to 220 and a tenth of a second off a 225 MB output).
+const OUTPUT_BUFFER: usize = 1 << 20;
+
 fn write_alerts(args: &HuntArgs, alerts: &[enumwatch_alert::Alert]) -> Result<()> {
     let to_terminal = args.output.is_none() && io::stdout().is_terminal();
     let out: Box<dyn Write> = match &args.output {
-        Some(path) => Box::new(BufWriter::new(File::create(path).with_context(|| {
-            format!("cannot create the output file {}", path.display())
-        })?)),
-        None => Box::new(BufWriter::new(io::stdout().lock())),
+        Some(path) => Box::new(BufWriter::with_capacity(
+            OUTPUT_BUFFER,
+            File::create(path)
+                .with_context(|| format!("cannot create the output file {}", path.display()))?,
+        )),
+        None => Box::new(BufWriter::with_capacity(OUTPUT_BUFFER, io::stdout().lock())),
     };
     let color = match args.color {
         ColorChoice::Always => true,
