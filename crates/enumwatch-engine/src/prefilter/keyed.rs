@@ -78,6 +78,7 @@ impl KeyedGate {
     pub(super) fn build(
         rules: &[Vec<Vec<String>>],
         key: &[Option<usize>],
+        hits: &dyn Fn(&str) -> u64,
     ) -> Result<KeyedGate, aho_corasick::BuildError> {
         let mut literals: Vec<String> = rules
             .iter()
@@ -88,6 +89,11 @@ impl KeyedGate {
             .collect();
         literals.sort_unstable();
         literals.dedup();
+        // Past one searcher, the most frequent literals are searched first: a record holding
+        // one is then mostly admitted by the first pass, without the others.
+        if literals.len() > super::GATE_CHUNK {
+            literals.sort_by_cached_key(|l| std::cmp::Reverse(hits(l)));
+        }
         let gate = Gate::build(&literals)?;
         let id: HashMap<&str, usize> = literals
             .iter()

@@ -313,7 +313,14 @@ impl Learning {
                     .collect()
             })
             .collect();
-        if let Ok(gate) = KeyedGate::build(&rules, &key) {
+        let literal_hits = |l: &str| {
+            self.patterns
+                .iter()
+                .position(|p| p == l)
+                .and_then(|p| self.hits.get(p))
+                .map_or(0, |h| u64::from(h.load(Ordering::Relaxed)))
+        };
+        if let Ok(gate) = KeyedGate::build(&rules, &key, &literal_hits) {
             self.gate.get_or_init(|| gate);
         }
     }

@@ -569,6 +569,54 @@ proptest! {
     }
 }
 
+/// Words enough for a gate of several searchers; `k1` is a prefix of `k10` … `k19`, `k100` ….
+fn many_words() -> Vec<String> {
+    (0..150).map(|i| format!("k{i}")).collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// Past one searcher the gate's literals are ordered by their counts (most frequent
+    /// first), which changes no verdict.
+    #[test]
+    fn a_gate_of_several_searchers_gives_the_overlapping_verdict(
+        rules in prop::collection::vec(
+            prop::collection::vec(prop::collection::btree_set(0usize..150, 1..4), 1..3),
+            70..110,
+        ),
+        learn in prop::collection::vec(prop::collection::vec(0usize..150, 0..30), 0..8),
+        texts in prop::collection::vec(prop::collection::vec(0usize..150, 0..12), 1..12),
+    ) {
+        let words = many_words();
+        let word = |i: &usize| words.get(*i).cloned().unwrap_or_default();
+        let rules: Vec<Vec<Clause>> = rules
+            .iter()
+            .map(|r| r.iter().map(|c| c.iter().map(word).collect()).collect())
+            .collect();
+        let prefilter = RawPrefilter::from_clauses(rules).unwrap();
+        for text in &learn {
+            let text: String = text.iter().map(word).collect::<Vec<_>>().join(" ");
+            for hit in prefilter.automaton.find_overlapping_iter(text.as_bytes()) {
+                prefilter.learning.count(hit.pattern().as_usize());
+            }
+        }
+        for _ in 0..LEARN_RECORDS {
+            prefilter.learning.record_counted();
+        }
+        let gate = prefilter.learning.gate.get().expect("the gate was learned");
+        prop_assume!(gate.literals().len() > super::GATE_CHUNK);
+        for text in &texts {
+            let text: String = text.iter().map(word).collect::<Vec<_>>().join("");
+            prop_assert_eq!(
+                gate.admits(text.as_bytes()),
+                prefilter.some_rule_complete(text.as_bytes()),
+                "{}", text
+            );
+        }
+    }
+}
+
 proptest! {
     /// The vector lower-casing equals the standard library's, and its flags a plain scan.
     #[test]
