@@ -65,6 +65,28 @@ pub fn lookup_path<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
     Some(current)
 }
 
+/// A member lookup by key that scans small objects instead of hashing (see `get`): for the
+/// normalizers, which probe a record's shape and copy a dozen members out of each record.
+pub trait Member {
+    /// The member `key`, or `None` (also when `self` is not an object).
+    fn member(&self, key: &str) -> Option<&Value>;
+}
+
+impl Member for Value {
+    fn member(&self, key: &str) -> Option<&Value> {
+        match self {
+            Value::Object(map) => get(map, key),
+            _ => None,
+        }
+    }
+}
+
+impl Member for Map<String, Value> {
+    fn member(&self, key: &str) -> Option<&Value> {
+        get(self, key)
+    }
+}
+
 /// Objects up to this many keys are searched by scanning their keys rather than by hashing.
 const SCAN_MAX: usize = 32;
 

@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use enumwatch_event::Member;
 use enumwatch_event::{Event, Location, LogSource, field};
 use serde_json::Value;
 
@@ -11,9 +12,9 @@ use crate::time;
 use crate::windows::text;
 
 fn is_record(v: &Value) -> bool {
-    v.get("eventSource").is_some()
-        && v.get("eventName").is_some()
-        && (v.get("eventVersion").is_some() || v.get("eventTime").is_some())
+    v.member("eventSource").is_some()
+        && v.member("eventName").is_some()
+        && (v.member("eventVersion").is_some() || v.member("eventTime").is_some())
 }
 
 /// The CloudTrail record inside `raw` (itself, or an EventBridge envelope's `detail`).
@@ -21,15 +22,15 @@ pub(crate) fn record_of(raw: &Value) -> Option<&Value> {
     if is_record(raw) {
         return Some(raw);
     }
-    let detail = raw.get("detail")?;
-    (raw.get("detail-type").is_some() && is_record(detail)).then_some(detail)
+    let detail = raw.member("detail")?;
+    (raw.member("detail-type").is_some() && is_record(detail)).then_some(detail)
 }
 
 pub(crate) fn normalize(record: &Value, location: Location, raw: Arc<Value>) -> Event {
     let get = |path: &[&str]| {
         let mut v = record;
         for key in path {
-            v = v.get(*key)?;
+            v = v.member(key)?;
         }
         text(Some(v)).filter(|s| !s.is_empty())
     };

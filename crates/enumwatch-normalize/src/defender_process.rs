@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use enumwatch_event::Member;
 use enumwatch_event::{Event, Location, LogSource, field};
 use serde_json::Value;
 
@@ -11,25 +12,25 @@ use crate::windows::text;
 use crate::{Disposition, basename, time};
 
 fn columns(raw: &Value) -> Option<&Value> {
-    if let Some(category) = raw.get("category").and_then(Value::as_str)
+    if let Some(category) = raw.member("category").and_then(Value::as_str)
         && category.starts_with("AdvancedHunting-")
     {
-        return raw.get("properties");
+        return raw.member("properties");
     }
     Some(raw)
 }
 
 pub(crate) fn is_defender(raw: &Value) -> bool {
     if raw
-        .get("category")
+        .member("category")
         .and_then(Value::as_str)
         .is_some_and(|c| c.starts_with("AdvancedHunting-"))
     {
         return true;
     }
-    raw.get("DeviceName").is_some()
-        && (raw.get("ProcessCommandLine").is_some()
-            || raw.get("InitiatingProcessFileName").is_some())
+    raw.member("DeviceName").is_some()
+        && (raw.member("ProcessCommandLine").is_some()
+            || raw.member("InitiatingProcessFileName").is_some())
 }
 
 fn join(folder: Option<String>, file: Option<&str>) -> Option<String> {
@@ -47,7 +48,7 @@ fn join(folder: Option<String>, file: Option<&str>) -> Option<String> {
 }
 
 pub(crate) fn normalize(location: Location, raw: Arc<Value>, out: &mut Vec<Event>) -> Disposition {
-    let category = raw.get("category").and_then(Value::as_str).unwrap_or("");
+    let category = raw.member("category").and_then(Value::as_str).unwrap_or("");
     if !category.is_empty() && category != "AdvancedHunting-DeviceProcessEvents" {
         return Disposition::Ignored {
             source: LogSource::DefenderProcess,
@@ -59,7 +60,7 @@ pub(crate) fn normalize(location: Location, raw: Arc<Value>, out: &mut Vec<Event
     };
     // Rows of other tables (DeviceFileEvents, DeviceNetworkEvents…) share `DeviceName` and the
     // `InitiatingProcess*` columns but have no `ProcessCommandLine` column.
-    if cols.get("ProcessCommandLine").is_none() {
+    if cols.member("ProcessCommandLine").is_none() {
         return Disposition::Ignored {
             source: LogSource::DefenderProcess,
             reason: "advanced hunting table not analyzed",
@@ -84,7 +85,7 @@ pub(crate) fn normalize(location: Location, raw: Arc<Value>, out: &mut Vec<Event
     };
     let time_text = get("Timestamp")
         .or_else(|| get("TimeGenerated"))
-        .or_else(|| text(raw.get("time")));
+        .or_else(|| text(raw.member("time")));
     let mut event = Event::new(LogSource::DefenderProcess, location, Arc::clone(&raw));
     event.time = time_text.as_deref().and_then(time::parse);
     let f = &mut event.fields;

@@ -27,6 +27,7 @@ mod workspace;
 
 use std::sync::Arc;
 
+use enumwatch_event::Member;
 use enumwatch_event::{Event, LogSource, RawRecord};
 use serde_json::Value;
 
@@ -73,7 +74,7 @@ impl Normalizer {
         if defender_process::is_defender(&raw) {
             return defender_process::normalize(location, raw, out);
         }
-        if raw.get("auditd").is_some() {
+        if raw.member("auditd").is_some() {
             return auditd::normalize(location, raw, out);
         }
         if let Some(detail) = cloudtrail::record_of(&raw) {
@@ -129,8 +130,12 @@ pub(crate) fn basename(path: &str) -> &str {
 /// Snowflake) lower-case top-level column names of the vendor record.
 pub(crate) fn member<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
     let obj = v.as_object()?;
-    obj.get(key)
-        .or_else(|| obj.get(key.to_ascii_lowercase().as_str()))
+    obj.member(key).or_else(|| {
+        key.bytes()
+            .any(|b| b.is_ascii_uppercase())
+            .then(|| obj.member(&key.to_ascii_lowercase()))
+            .flatten()
+    })
 }
 
 /// The value at a path of object keys (the first key also in its lower-case spelling).

@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use enumwatch_event::Member;
 use enumwatch_event::{Event, Location, LogSource, field};
 use serde_json::{Map, Value};
 
@@ -46,44 +47,45 @@ impl<'a> WinEvent<'a> {
     pub(crate) fn read(raw: &'a Value) -> Option<Self> {
         let obj = raw.as_object()?;
         // evtx-rs / evtx_dump rendering.
-        if let Some(system) = obj.get("Event").and_then(|e| e.get("System")) {
+        if let Some(system) = obj.member("Event").and_then(|e| e.member("System")) {
             let empty: &'static Map<String, Value> = empty_map();
             let data = raw["Event"]
-                .get("EventData")
+                .member("EventData")
                 .and_then(Value::as_object)
                 .unwrap_or(empty);
-            let id = system.get("EventID")?;
-            let event_id = number(Some(id)).or_else(|| number(id.get("#text")))?;
+            let id = system.member("EventID")?;
+            let event_id = number(Some(id)).or_else(|| number(id.member("#text")))?;
             return Some(WinEvent {
-                provider: text(system["Provider"]["#attributes"].get("Name")).unwrap_or_default(),
-                channel: text(system.get("Channel")).unwrap_or_default(),
+                provider: text(system["Provider"]["#attributes"].member("Name"))
+                    .unwrap_or_default(),
+                channel: text(system.member("Channel")).unwrap_or_default(),
                 event_id,
-                computer: text(system.get("Computer")),
-                time: text(system["TimeCreated"]["#attributes"].get("SystemTime")),
-                shipped_time: text(obj.get("@timestamp")),
-                user_sid: text(system["Security"]["#attributes"].get("UserID")),
+                computer: text(system.member("Computer")),
+                time: text(system["TimeCreated"]["#attributes"].member("SystemTime")),
+                shipped_time: text(obj.member("@timestamp")),
+                user_sid: text(system["Security"]["#attributes"].member("UserID")),
                 data,
             });
         }
         // Winlogbeat / Elastic.
-        if let Some(winlog) = obj.get("winlog").and_then(Value::as_object) {
+        if let Some(winlog) = obj.member("winlog").and_then(Value::as_object) {
             let empty: &'static Map<String, Value> = empty_map();
             return Some(WinEvent {
-                provider: text(winlog.get("provider_name")).unwrap_or_default(),
-                channel: text(winlog.get("channel")).unwrap_or_default(),
-                event_id: number(winlog.get("event_id"))?,
-                computer: text(winlog.get("computer_name")),
-                time: text(winlog.get("time_created")),
-                shipped_time: text(obj.get("@timestamp")),
-                user_sid: text(winlog.get("user").and_then(|u| u.get("identifier"))),
+                provider: text(winlog.member("provider_name")).unwrap_or_default(),
+                channel: text(winlog.member("channel")).unwrap_or_default(),
+                event_id: number(winlog.member("event_id"))?,
+                computer: text(winlog.member("computer_name")),
+                time: text(winlog.member("time_created")),
+                shipped_time: text(obj.member("@timestamp")),
+                user_sid: text(winlog.member("user").and_then(|u| u.member("identifier"))),
                 data: winlog
-                    .get("event_data")
+                    .member("event_data")
                     .and_then(Value::as_object)
                     .unwrap_or(empty),
             });
         }
         // Flat renderings: NXLog / OTRF and Sentinel SecurityEvent.
-        let event_id = number(obj.get("EventID").or_else(|| obj.get("EventId")))?;
+        let event_id = number(obj.member("EventID").or_else(|| obj.member("EventId")))?;
         let provider = [
             "SourceName",
             "ProviderName",
@@ -94,10 +96,10 @@ impl<'a> WinEvent<'a> {
         .iter()
         .find_map(|k| text(obj.get(*k)))
         .unwrap_or_default();
-        let channel = text(obj.get("Channel")).unwrap_or_default();
+        let channel = text(obj.member("Channel")).unwrap_or_default();
         // Sentinel `SecurityEvent` rows: `Type` when exported with it, else the 4688 columns.
-        let sentinel = text(obj.get("Type")).is_some_and(|t| t == "SecurityEvent")
-            || obj.get("NewProcessName").is_some();
+        let sentinel = text(obj.member("Type")).is_some_and(|t| t == "SecurityEvent")
+            || obj.member("NewProcessName").is_some();
         if provider.is_empty() && channel.is_empty() && !sentinel {
             return None;
         }
@@ -116,14 +118,14 @@ impl<'a> WinEvent<'a> {
             time: ["TimeCreated", "TimeGenerated"]
                 .iter()
                 .find_map(|k| text(obj.get(*k))),
-            shipped_time: text(obj.get("@timestamp")),
-            user_sid: text(obj.get("UserID")),
+            shipped_time: text(obj.member("@timestamp")),
+            user_sid: text(obj.member("UserID")),
             data: obj,
         })
     }
 
     fn get(&self, key: &str) -> Option<String> {
-        text(self.data.get(key)).filter(|s| !s.is_empty())
+        text(self.data.member(key)).filter(|s| !s.is_empty())
     }
 
     fn is(&self, needle: &str) -> bool {
