@@ -2,17 +2,19 @@
 # Scaling of `enumwatch hunt`: wall time and peak RSS against input size (the same CloudTrail
 # records at 64, 256 and 1024 MiB), threads (1 vs 2 over the S3-object layout, many files), and
 # the number of distinct principals inside one correlation window (adversarial cardinality:
-# 10k to 2M principals each making one account-wide IAM listing within the same minute).
+# 10k to 2M principals each making one account-wide IAM listing within the same minute), and
+# many principals each making a burst of six IAM listings, so that every one fires a correlation
+# whose alert absorbs six detection alerts (bursts).
 # Usage: bench/scaling.sh            (needs bench/corpus/cloudtrail-1024mb.jsonl, from run.sh)
 #        SECTIONS=principals bench/scaling.sh   (only the distinct-principals section; PRINCIPALS
-#        and HELD_MIB override its counts and the --max-held-mib budget)
+#        and HELD_MIB override its counts and the --max-held-mib budget; BURSTS the bursts' counts)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 T=${CARGO_TARGET_DIR:-target}/release
 EW=$T/enumwatch
 BIG=bench/corpus/cloudtrail-1024mb.jsonl
 cargo build --release --locked -p enumwatch-cli >/dev/null 2>&1
-SECTIONS=" ${SECTIONS:-size threads principals} "
+SECTIONS=" ${SECTIONS:-size threads principals bursts} "
 want() { [[ $SECTIONS == *" $1 "* ]]; }
 want size || want threads || BIG=/dev/null
 [ -f "$BIG" ] || [ "$BIG" = /dev/null ] || python3 bench/gen_cloudtrail_corpus.py "${SHARED:-../shared/data}" testdata "$BIG" 1024
@@ -84,5 +86,37 @@ PY
   read -r s m < <(timed "$EW" hunt "$OUT/principals.jsonl" --rule attack.t1087.004 --threads 1 --format jsonl -o /dev/null -q --max-held-mib "${HELD_MIB:-256}" --stats-json "$OUT/stats.json")
   read -r drop spilled < <(python3 -c "import json; s = json.load(open('$OUT/stats.json')); print(s['correlation_state_evictions'], s.get('correlation_events_spilled', 0))")
   echo "| $n | $s | $m | $drop | $spilled |"
+done
+fi
+
+if want bursts; then
+echo
+echo "### principals each making a burst of six IAM listings (full pack, one thread)"
+echo
+echo "| principals | records | seconds | peak MiB | alerts |"
+echo "|---|---|---|---|---|"
+for n in ${BURSTS:-10000 30000 60000}; do
+  python3 - "$n" >"$OUT/bursts.jsonl" <<'PY'
+import json, sys
+n = int(sys.argv[1])
+names = ["ListUsers", "ListRoles", "ListGroups", "ListPolicies", "GetAccountAuthorizationDetails",
+         "ListAccessKeys"]
+for i in range(n):
+    # Six listings within six seconds per principal, the principals spread over 50 minutes.
+    for k, name in enumerate(names):
+        print(json.dumps({
+            "eventVersion": "1.08", "eventSource": "iam.amazonaws.com", "eventName": name,
+            "eventTime": "2026-11-01T00:%02d:%02dZ" % (i * 50 // n, k), "awsRegion": "us-east-1",
+            "sourceIPAddress": "198.51.100.%d" % (i % 250 + 1),
+            "userAgent": "aws-cli/2.15.0 md/command#iam.list-users",
+            "userIdentity": {"type": "IAMUser", "principalId": "AIDA%012d" % i,
+                             "arn": "arn:aws:iam::123456789012:user/u%d" % i,
+                             "accountId": "123456789012", "userName": "u%d" % i},
+            "eventID": "e%d-%d" % (i, k), "eventType": "AwsApiCall",
+            "recipientAccountId": "123456789012", "readOnly": True,
+            "requestParameters": None, "responseElements": None}))
+PY
+  read -r s m < <(timed "$EW" hunt "$OUT/bursts.jsonl" --rule attack.t1087.004 --threads 1 --format jsonl -o "$OUT/res" -q)
+  echo "| $n | $((n * 6)) | $s | $m | $(wc -l <"$OUT/res") |"
 done
 fi

@@ -9,7 +9,8 @@
 //! rsigma's window state, bounded per group (`MAX_GROUP_ENTRIES`) and in total
 //! (`MAX_STATE_ENTRIES`).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use enumwatch_alert::{Alert, AlertBuilder};
 use enumwatch_engine::Correlator;
@@ -101,19 +102,42 @@ pub(crate) fn correlate(
 
 /// Drop each detection alert whose event is evidence of a correlation alert of the same
 /// analytic, naming it on the correlation alert instead (and keeping the higher severity).
+///
+/// The correlation alerts holding each evidence record are indexed first, so a hunt with many
+/// detections and many correlation alerts does not compare every pair.
 pub(crate) fn fold_into_correlations(
     detections: Vec<Alert>,
     mut correlated: Vec<Alert>,
 ) -> Vec<Alert> {
+    let mut holders: HashMap<(Arc<str>, u64), Vec<usize>> = HashMap::new();
+    for (i, c) in correlated.iter().enumerate() {
+        for e in &c.evidence {
+            let list = holders
+                .entry((Arc::clone(&e.source), e.record))
+                .or_default();
+            if list.last() != Some(&i) {
+                list.push(i);
+            }
+        }
+    }
     let mut out = Vec::with_capacity(detections.len() + correlated.len());
     for alert in detections {
         let Some(evidence) = alert.evidence.first() else {
             out.push(alert);
             continue;
         };
-        let host = correlated
-            .iter_mut()
-            .find(|c| c.analytic == alert.analytic && c.evidence.contains(evidence));
+        // The first correlation alert in order that holds the event, as a scan would find.
+        let host = holders
+            .get(&(Arc::clone(&evidence.source), evidence.record))
+            .into_iter()
+            .flatten()
+            .copied()
+            .find(|&i| {
+                correlated
+                    .get(i)
+                    .is_some_and(|c| c.analytic == alert.analytic && c.evidence.contains(evidence))
+            })
+            .and_then(|i| correlated.get_mut(i));
         match host {
             Some(c) => {
                 let note = format!("includes \"{}\"", alert.rule.title);
@@ -129,4 +153,116 @@ pub(crate) fn fold_into_correlations(
     }
     out.extend(correlated);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use enumwatch_alert::{Alert, AlertRule, Confidence, Evidence, HuntingQueries, Severity};
+    use enumwatch_event::{LogSource, Platform, ToolCategory};
+    use proptest::prelude::*;
+
+    use super::fold_into_correlations;
+
+    /// The pairwise scan the index replaces: the reference behaviour.
+    fn fold_by_scan(detections: Vec<Alert>, mut correlated: Vec<Alert>) -> Vec<Alert> {
+        let mut out = Vec::new();
+        for alert in detections {
+            let Some(evidence) = alert.evidence.first() else {
+                out.push(alert);
+                continue;
+            };
+            let host = correlated
+                .iter_mut()
+                .find(|c| c.analytic == alert.analytic && c.evidence.contains(evidence));
+            match host {
+                Some(c) => {
+                    let note = format!("includes \"{}\"", alert.rule.title);
+                    if !c.factors.contains(&note) {
+                        c.factors.push(note);
+                    }
+                    if alert.severity > c.severity {
+                        c.severity = alert.severity;
+                    }
+                }
+                None => out.push(alert),
+            }
+        }
+        out.extend(correlated);
+        out
+    }
+
+    /// An alert of rule `title`, analytic `analytic`, severity `level` and evidence records
+    /// `(input, record, line)` (inputs named `a` and `b`, as distinct allocations).
+    fn alert(title: u8, analytic: u8, level: u8, evidence: &[(u8, u8, bool)]) -> Alert {
+        let severity = [Severity::Low, Severity::Medium, Severity::High][usize::from(level % 3)];
+        Alert {
+            id: format!("{title}"),
+            time: None,
+            rule: AlertRule {
+                id: format!("r{title}"),
+                title: format!("rule {title}"),
+                level: "low".into(),
+            },
+            analytic: (analytic > 0).then(|| format!("AN108{analytic}")),
+            technique: "T1087.004",
+            platform: Platform::Aws,
+            tool_category: ToolCategory::Other,
+            severity,
+            confidence: Confidence::Medium,
+            factors: vec![],
+            log_source: LogSource::Cloudtrail,
+            actor: None,
+            actor_id: None,
+            host: None,
+            process: None,
+            command_line: None,
+            tool: None,
+            command: None,
+            explanation: String::new(),
+            evidence: evidence
+                .iter()
+                .map(|&(input, record, line)| Evidence {
+                    source: Arc::from(if input % 2 == 0 { "a" } else { "b" }),
+                    record: u64::from(record % 6),
+                    line: line.then_some(u64::from(record % 6) + 1),
+                    record_id: None,
+                })
+                .collect(),
+            investigation: Arc::from(Vec::new()),
+            response: Arc::from(Vec::new()),
+            hunting: HuntingQueries::default(),
+            suppressed_by: None,
+        }
+    }
+
+    type Spec = (u8, u8, u8, Vec<(u8, u8, bool)>);
+
+    fn specs(max_evidence: usize) -> impl Strategy<Value = Vec<Spec>> {
+        prop::collection::vec(
+            (
+                0u8..4,
+                0u8..3,
+                any::<u8>(),
+                prop::collection::vec((any::<u8>(), any::<u8>(), any::<bool>()), 0..max_evidence),
+            ),
+            0..12,
+        )
+    }
+
+    proptest! {
+        /// The index finds the same host as the pairwise scan: same alerts, same notes, same
+        /// severities, same order.
+        #[test]
+        fn the_index_folds_as_the_scan_does(detections in specs(2), correlated in specs(5)) {
+            let build = |specs: &[Spec]| -> Vec<Alert> {
+                specs.iter().map(|(t, a, l, e)| alert(*t, *a, *l, e)).collect()
+            };
+            prop_assert_eq!(
+                fold_into_correlations(build(&detections), build(&correlated)),
+                fold_by_scan(build(&detections), build(&correlated))
+            );
+        }
+    }
 }
