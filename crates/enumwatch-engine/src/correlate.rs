@@ -19,6 +19,7 @@ use enumwatch_rules::{ParsedRule, RuleSet};
 use rsigma_eval::{CorrelationAction, CorrelationConfig, CorrelationEngine};
 use rsigma_parser::SigmaCollection;
 
+use crate::repeats::Repeats;
 use crate::state::GroupLedger;
 use crate::view::SigmaView;
 use crate::{EngineError, Hit};
@@ -70,6 +71,8 @@ pub struct Correlator {
     members: HashMap<usize, Vec<usize>>,
     /// Every rule some correlation aggregates (directly).
     correlated: HashSet<usize>,
+    /// `value_count` updates already fed this second (`repeats`).
+    pub(crate) repeats: Repeats,
 }
 
 impl Correlator {
@@ -135,6 +138,7 @@ impl Correlator {
             index,
             members,
             correlated,
+            repeats: Repeats::new(),
         })
     }
 
@@ -187,9 +191,20 @@ impl Correlator {
         // rsigma clamps the time the same way; the ledger must stamp what rsigma stores.
         let time = time.as_second().clamp(0, i64::MAX / 2);
         self.ledger.record_detections(&view, &detections, time);
+        let ledger = &self.ledger;
+        let detections = self.repeats.filter(time, detections, |det| {
+            ledger.value_count_updates(&view, det)
+        });
+        if detections.is_empty() {
+            return Vec::new();
+        }
         let results = self.engine.process_with_detections(&view, detections, time);
         self.ledger.record_chained(&results, time);
-        self.evictions += self.ledger.enforce(&mut self.engine, time);
+        let evicted = self.ledger.enforce(&mut self.engine, time);
+        self.evictions += evicted;
+        if evicted > 0 || results.iter().any(|r| r.as_correlation().is_some()) {
+            self.repeats.forget();
+        }
         results
             .iter()
             .filter_map(|r| {

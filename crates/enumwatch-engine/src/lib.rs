@@ -10,6 +10,7 @@ mod correlate;
 mod matcher;
 mod prefilter;
 mod raw_fields;
+mod repeats;
 mod selector;
 mod state;
 mod view;

@@ -25,6 +25,7 @@ use rsigma_eval::{
 use rsigma_parser::SigmaCollection;
 
 use crate::EngineError;
+use crate::repeats::{Update, value_count_update};
 
 /// A time after every window ends: rsigma clamps event times to `i64::MAX / 2`, and a window is
 /// far shorter than the `i64::MAX / 4` seconds between the two, so expiring at this time empties
@@ -140,6 +141,32 @@ impl GroupLedger {
         for group in touched {
             self.stamp(group, time);
         }
+    }
+
+    /// `det`'s update of every correlation that references its rule (see `repeats`), or `None`
+    /// when one of them is not a plain `value_count` window or a counted value is not a scalar.
+    pub(crate) fn value_count_updates(
+        &self,
+        event: &impl rsigma_eval::Event,
+        det: &EvaluationResult,
+    ) -> Option<Vec<Update>> {
+        let id = det.header.rule_id.as_deref();
+        let name = id
+            .and_then(|id| self.names.get(id))
+            .and_then(Option::as_deref);
+        let refs: Vec<&str> = id.into_iter().chain(name).collect();
+        let mut correlations: Vec<usize> = refs
+            .iter()
+            .filter_map(|r| self.referenced_by.get(*r))
+            .flatten()
+            .copied()
+            .collect();
+        correlations.sort_unstable();
+        correlations.dedup();
+        correlations
+            .into_iter()
+            .map(|c| value_count_update(c, self.correlations.get(c)?, event, &refs))
+            .collect()
     }
 
     /// Stamp the groups that correlations fired for this event updated in the correlations that
