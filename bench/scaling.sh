@@ -4,17 +4,18 @@
 # the number of distinct principals inside one correlation window (adversarial cardinality:
 # 10k to 2M principals each making one account-wide IAM listing within the same minute), and
 # many principals each making a burst of six IAM listings, so that every one fires a correlation
-# whose alert absorbs six detection alerts (bursts).
+# whose alert absorbs six detection alerts (bursts), and one principal making 100k-1M IAM listings
+# within one hour, which keeps its correlation windows full (flood).
 # Usage: bench/scaling.sh            (needs bench/corpus/cloudtrail-1024mb.jsonl, from run.sh)
 #        SECTIONS=principals bench/scaling.sh   (only the distinct-principals section; PRINCIPALS
-#        and HELD_MIB override its counts and the --max-held-mib budget; BURSTS the bursts' counts)
+#        and HELD_MIB override its counts and the --max-held-mib budget; BURSTS the bursts' counts, FLOOD the flood's)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 T=${CARGO_TARGET_DIR:-target}/release
 EW=$T/enumwatch
 BIG=bench/corpus/cloudtrail-1024mb.jsonl
 cargo build --release --locked -p enumwatch-cli >/dev/null 2>&1
-SECTIONS=" ${SECTIONS:-size threads principals bursts} "
+SECTIONS=" ${SECTIONS:-size threads principals bursts flood} "
 want() { [[ $SECTIONS == *" $1 "* ]]; }
 want size || want threads || BIG=/dev/null
 [ -f "$BIG" ] || [ "$BIG" = /dev/null ] || python3 bench/gen_cloudtrail_corpus.py "${SHARED:-../shared/data}" testdata "$BIG" 1024
@@ -118,5 +119,35 @@ for i in range(n):
 PY
   read -r s m < <(timed "$EW" hunt "$OUT/bursts.jsonl" --rule attack.t1087.004 --threads 1 --format jsonl -o "$OUT/res" -q)
   echo "| $n | $((n * 6)) | $s | $m | $(wc -l <"$OUT/res") |"
+done
+fi
+
+if want flood; then
+echo
+echo "### one principal making every listing, evenly over one hour (full pack, one thread)"
+echo
+echo "| listings | seconds | peak MiB | alerts |"
+echo "|---|---|---|---|"
+for n in ${FLOOD:-100000 300000 1000000}; do
+  python3 - "$n" >"$OUT/flood.jsonl" <<'PY'
+import json, sys
+n = int(sys.argv[1])
+names = ["ListUsers", "ListRoles", "ListGroups", "ListPolicies", "GetAccountAuthorizationDetails",
+         "ListAccessKeys"]
+for i in range(n):
+    t = i * 3600 // n
+    print(json.dumps({
+        "eventVersion": "1.08", "eventSource": "iam.amazonaws.com", "eventName": names[i % 6],
+        "eventTime": "2026-11-01T%02d:%02d:%02dZ" % (t // 3600, t // 60 % 60, t % 60),
+        "awsRegion": "us-east-1", "sourceIPAddress": "198.51.100.7",
+        "userAgent": "aws-cli/2.15.0 md/command#iam.list-users",
+        "userIdentity": {"type": "IAMUser", "principalId": "AIDA000000000001",
+                         "arn": "arn:aws:iam::123456789012:user/u1",
+                         "accountId": "123456789012", "userName": "u1"},
+        "eventID": "e%d" % i, "eventType": "AwsApiCall", "recipientAccountId": "123456789012",
+        "readOnly": True, "requestParameters": None, "responseElements": None}))
+PY
+  read -r s m < <(timed "$EW" hunt "$OUT/flood.jsonl" --rule attack.t1087.004 --threads 1 --format jsonl -o "$OUT/res" -q)
+  echo "| $n | $s | $m | $(wc -l <"$OUT/res") |"
 done
 fi
