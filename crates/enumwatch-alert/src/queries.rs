@@ -11,7 +11,7 @@ use enumwatch_event::LogSource;
 use std::fmt::{self, Write as _};
 
 use jiff::Timestamp;
-use serde::ser::{SerializeSeq, SerializeStruct};
+use serde::ser::SerializeSeq;
 use serde::{Serialize, Serializer};
 
 /// One query in one language.
@@ -278,35 +278,75 @@ impl HuntingQueries {
     }
 }
 
-/// Written as the `Vec<HuntingQuery>` `to_vec` gives, each text streamed into the output
-/// instead of built first: a broad hunt writes a hundred thousand alerts, three queries each.
+/// Written as the `Vec<HuntingQuery>` `to_vec` gives. A broad hunt writes a hundred thousand
+/// alerts, three queries each, and alerts in time order mostly come in runs on one record or
+/// one actor's second: the texts of the last pivot are kept (per thread) and written again while
+/// the pivot is the same.
 impl Serialize for HuntingQueries {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let texts = self.0.as_ref().and_then(Pivot::texts);
-        let mut seq = serializer.serialize_seq(Some(texts.as_ref().map_or(0, |t| t.len())))?;
-        for text in texts.iter().flatten() {
-            seq.serialize_element(&Streamed(text))?;
-        }
-        seq.end()
+        let texts = self.0.as_ref().and_then(|p| Some((p, p.texts()?)));
+        let Some((pivot, texts)) = texts else {
+            return serializer.serialize_seq(Some(0))?.end();
+        };
+        LAST.with(|cell| {
+            let mut last = cell.take();
+            if !last.is(pivot) && last.keep(pivot, &texts).is_err() {
+                last.pivot = None;
+                cell.replace(last);
+                return Err(serde::ser::Error::custom(
+                    "a hunting query could not be written",
+                ));
+            }
+            let written = (|| {
+                let mut seq = serializer.serialize_seq(Some(texts.len()))?;
+                for (text, query) in texts.iter().zip(&last.texts) {
+                    seq.serialize_element(&HuntingQueryRef {
+                        language: text.language.name(),
+                        query,
+                    })?;
+                }
+                seq.end()
+            })();
+            cell.replace(last);
+            written
+        })
     }
 }
 
-/// One query, serialized as `HuntingQuery` is, its text streamed.
-struct Streamed<'a>(&'a QueryText<'a>);
+/// A `HuntingQuery` with a borrowed text.
+#[derive(Serialize)]
+struct HuntingQueryRef<'a> {
+    language: &'static str,
+    query: &'a str,
+}
 
-impl Serialize for Streamed<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        struct Text<'a>(&'a QueryText<'a>);
-        impl Serialize for Text<'_> {
-            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.collect_str(self.0)
-            }
-        }
-        let mut query = serializer.serialize_struct("HuntingQuery", 2)?;
-        query.serialize_field("language", self.0.language.name())?;
-        query.serialize_field("query", &Text(self.0))?;
-        query.end()
+/// The last pivot serialized on this thread and its three texts.
+#[derive(Default)]
+struct LastRendered {
+    pivot: Option<(LogSource, Timestamp)>,
+    actor: String,
+    texts: [String; 3],
+}
+
+impl LastRendered {
+    fn is(&self, pivot: &Pivot) -> bool {
+        self.pivot == Some((pivot.source, pivot.at)) && *self.actor == *pivot.actor
     }
+
+    fn keep(&mut self, pivot: &Pivot, texts: &[QueryText<'_>; 3]) -> fmt::Result {
+        self.pivot = Some((pivot.source, pivot.at));
+        self.actor.clear();
+        self.actor.push_str(&pivot.actor);
+        for (kept, text) in self.texts.iter_mut().zip(texts) {
+            kept.clear();
+            write!(kept, "{text}")?;
+        }
+        Ok(())
+    }
+}
+
+thread_local! {
+    static LAST: std::cell::Cell<LastRendered> = std::cell::Cell::new(LastRendered::default());
 }
 
 impl IntoIterator for &HuntingQueries {
@@ -466,5 +506,29 @@ mod tests {
                 .query,
             "FROM logs-aws.cloudtrail-*\n| WHERE @timestamp >= \"2023-07-10T10:43:33Z\" AND @timestamp <= \"2023-07-10T12:43:33Z\" AND aws.cloudtrail.user_identity.arn == \"a\\\"b\"\n| STATS count = COUNT(*), first_seen = MIN(@timestamp), last_seen = MAX(@timestamp) BY event.action, source.ip"
         );
+    }
+
+    proptest::proptest! {
+        /// The texts kept from the last pivot are written only for that pivot: any sequence of
+        /// pivots that differ in log, actor or time serializes each as rendered afresh.
+        #[test]
+        fn kept_texts_serve_only_their_own_pivot(
+            pivots in proptest::collection::vec(
+                (
+                    proptest::sample::select(vec![LogSource::Cloudtrail, LogSource::GcpAudit, LogSource::Sysmon]),
+                    proptest::sample::select(vec!["a", "b", "ab", "x\\a", "y\\a"]),
+                    proptest::sample::select(vec!["2024-05-14T09:10:00Z", "2024-05-14T09:10:01Z", "2024-05-14T09:10:00.5Z"]),
+                ),
+                1..12,
+            )
+        ) {
+            for (source, actor, time) in pivots {
+                let q = HuntingQueries::new(source, Some(actor), Some(time));
+                proptest::prop_assert_eq!(
+                    serde_json::to_string(&q).unwrap(),
+                    serde_json::to_string(&q.to_vec()).unwrap()
+                );
+            }
+        }
     }
 }

@@ -90,9 +90,16 @@ impl Candidates {
     pub(crate) fn of(&self, event: &impl Event, out: &mut Vec<usize>) {
         out.clear();
         out.extend_from_slice(&self.always);
+        let mut lowered = String::new();
         for keys in &self.fields {
             match event.get_field(&keys.field) {
                 None => {}
+                // The common shape, looked up without building a list of owned strings.
+                Some(EventValue::Str(s)) => {
+                    if let Some(rules) = keys.by_value.get(lower(&s, &mut lowered)) {
+                        out.extend_from_slice(rules);
+                    }
+                }
                 Some(value) => match keyable(&value) {
                     Some(strings) => {
                         for s in strings {
@@ -114,6 +121,22 @@ impl Candidates {
     pub(crate) fn always(&self) -> usize {
         self.always.len()
     }
+}
+
+/// `s` as `str::to_lowercase` gives it: borrowed when it is ASCII without an upper-case letter,
+/// else built in `buf`, which the caller reuses across values.
+fn lower<'a>(s: &'a str, buf: &'a mut String) -> &'a str {
+    if s.is_ascii() {
+        if !s.bytes().any(|b| b.is_ascii_uppercase()) {
+            return s;
+        }
+        buf.clear();
+        buf.push_str(s);
+        buf.make_ascii_lowercase();
+    } else {
+        *buf = s.to_lowercase();
+    }
+    buf
 }
 
 /// The strings rsigma compares an `Exact` matcher with, or `None` when the value's shape is not
@@ -273,4 +296,17 @@ fn any_of(parts: Vec<Option<Witness>>) -> Option<Witness> {
     union.sort();
     union.dedup();
     (!union.is_empty()).then_some(union)
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn lower_is_to_lowercase(s in "\\PC{0,12}|[A-Za-z0-9.:_-]{0,16}|ΣΑΣ|İx") {
+            let mut buf = String::from("stale");
+            prop_assert_eq!(super::lower(&s, &mut buf), s.to_lowercase());
+        }
+    }
 }

@@ -546,10 +546,13 @@ impl Hunter {
         stats: &mut RunStats,
     ) {
         for mut event in events.drain(..) {
-            *stats
-                .events
-                .entry(event.source.name().to_owned())
-                .or_default() += 1;
+            let source = event.source.name();
+            match stats.events.get_mut(source) {
+                Some(count) => *count += 1,
+                None => {
+                    stats.events.insert(source.to_owned(), 1);
+                }
+            }
             self.enricher.enrich(&mut event);
             if let Some(reason) = self.cloud.enrich(&mut event) {
                 *stats.expected.entry(reason).or_default() += 1;
