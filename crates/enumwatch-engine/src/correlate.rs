@@ -19,7 +19,7 @@ use enumwatch_rules::{ParsedRule, RuleSet};
 use rsigma_eval::{CorrelationAction, CorrelationConfig, CorrelationEngine};
 use rsigma_parser::SigmaCollection;
 
-use crate::repeats::Repeats;
+use crate::repeats::{Repeats, split_value_counts};
 use crate::state::GroupLedger;
 use crate::view::SigmaView;
 use crate::{EngineError, Hit};
@@ -82,6 +82,19 @@ impl Correlator {
 
     /// A correlator holding at most `cap` groups; tests use a small cap to reach it quickly.
     pub(crate) fn with_state_cap(rules: &RuleSet, cap: usize) -> Result<Self, EngineError> {
+        Self::build(rules, cap, true)
+    }
+
+    /// rsigma as it is: every update fed, every rule shared by the correlations that refer to
+    /// it (the reference the tests hold the correlator to).
+    #[cfg(test)]
+    pub(crate) fn plain(rules: &RuleSet, cap: usize) -> Result<Self, EngineError> {
+        let mut correlator = Self::build(rules, cap, false)?;
+        correlator.repeats = Repeats::disabled();
+        Ok(correlator)
+    }
+
+    fn build(rules: &RuleSet, cap: usize, split: bool) -> Result<Self, EngineError> {
         let mut collection = SigmaCollection::new();
         let mut index = HashMap::new();
         let mut members = HashMap::new();
@@ -111,6 +124,17 @@ impl Correlator {
                     collection.correlations.push((**rule).clone());
                 }
                 ParsedRule::Filter(rule) => collection.filters.push((**rule).clone()),
+            }
+        }
+        if split {
+            for (clone, original) in split_value_counts(&mut collection) {
+                let of = rules
+                    .rules()
+                    .iter()
+                    .position(|m| m.id == original || m.name.as_ref() == Some(&original));
+                if let Some(i) = of {
+                    index.insert(clone, i);
+                }
             }
         }
         let config = CorrelationConfig {
@@ -205,7 +229,7 @@ impl Correlator {
         if evicted > 0 || results.iter().any(|r| r.as_correlation().is_some()) {
             self.repeats.forget();
         }
-        results
+        let mut hits: Vec<CorrelationHit> = results
             .iter()
             .filter_map(|r| {
                 let body = r.as_correlation()?;
@@ -221,7 +245,11 @@ impl Correlator {
                     member_rules: self.members.get(&rule).cloned().unwrap_or_default(),
                 })
             })
-            .collect()
+            .collect();
+        // In rule order: rsigma's order follows the order detections are fed in, which the
+        // split of `value_count` rules changes.
+        hits.sort_by_key(|h| h.rule);
+        hits
     }
 }
 

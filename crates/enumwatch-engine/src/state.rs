@@ -138,6 +138,9 @@ impl GroupLedger {
                 (c, key)
             }));
         }
+        // In correlation order, not detection order: the stamps do not depend on the order the
+        // detections come in (which splitting the `value_count` rules changes).
+        touched.sort_by_key(|(c, _)| *c);
         for group in touched {
             self.stamp(group, time);
         }
