@@ -5,17 +5,18 @@
 # 10k to 2M principals each making one account-wide IAM listing within the same minute), and
 # many principals each making a burst of six IAM listings, so that every one fires a correlation
 # whose alert absorbs six detection alerts (bursts), and one principal making 100k-1M IAM listings
-# within one hour, which keeps its correlation windows full (flood).
+# within one hour, which keeps its correlation windows full (flood), and one identity making
+# AzureHound's Microsoft Graph requests (13 endpoints, fresh object ids) over one hour (graph).
 # Usage: bench/scaling.sh            (needs bench/corpus/cloudtrail-1024mb.jsonl, from run.sh)
 #        SECTIONS=principals bench/scaling.sh   (only the distinct-principals section; PRINCIPALS
-#        and HELD_MIB override its counts and the --max-held-mib budget; BURSTS the bursts' counts, FLOOD the flood's)
+#        and HELD_MIB override its counts and the --max-held-mib budget; BURSTS the bursts' counts, FLOOD the flood's, GRAPH the Graph requests')
 set -euo pipefail
 cd "$(dirname "$0")/.."
 T=${CARGO_TARGET_DIR:-target}/release
 EW=$T/enumwatch
 BIG=bench/corpus/cloudtrail-1024mb.jsonl
 cargo build --release --locked -p enumwatch-cli >/dev/null 2>&1
-SECTIONS=" ${SECTIONS:-size threads principals bursts flood} "
+SECTIONS=" ${SECTIONS:-size threads principals bursts flood graph} "
 want() { [[ $SECTIONS == *" $1 "* ]]; }
 want size || want threads || BIG=/dev/null
 [ -f "$BIG" ] || [ "$BIG" = /dev/null ] || python3 bench/gen_cloudtrail_corpus.py "${SHARED:-../shared/data}" testdata "$BIG" 1024
@@ -154,5 +155,41 @@ PY
   a=$(wc -l <"$OUT/res")
   read -r s2 m2 < <(timed "$EW" hunt "$OUT/flood.jsonl" --rule iaas-enumeration-burst --threads 1 --format jsonl -o "$OUT/res" -q)
   echo "| $n | $s | $m | $a | $s2 | $m2 | $(wc -l <"$OUT/res") |"
+done
+fi
+
+if want graph; then
+echo
+echo "### one identity making AzureHound's Graph requests, evenly over one hour (default rules, one thread)"
+echo
+echo "| requests | MB | seconds | peak MiB | alerts |"
+echo "|---|---|---|---|---|"
+for n in ${GRAPH:-100000 500000}; do
+  python3 - "$n" testdata/logs/graph_activity/graph_activity_diagnostic_emulated.jsonl >"$OUT/graph.jsonl" <<'PY'
+import json, random, sys, uuid
+n = int(sys.argv[1])
+template = json.loads(open(sys.argv[2]).readline())  # an AzureHound request, diagnostic shape
+random.seed(1)
+paths = ["/v1.0/users?$top=999", "/v1.0/groups?$top=999", "/v1.0/users/{id}/memberOf",
+         "/v1.0/groups/{id}/members", "/v1.0/applications", "/v1.0/servicePrincipals",
+         "/v1.0/devices", "/v1.0/directoryRoles", "/v1.0/organization",
+         "/v1.0/roleManagement/directory/roleAssignments",
+         "/beta/users/{id}/authentication/methods", "/v1.0/groups/{id}/owners",
+         "/v1.0/servicePrincipals/{id}/appRoleAssignedTo"]
+for i in range(n):
+    t = i * 3600 / n
+    r = json.loads(json.dumps(template))
+    ts = "2024-05-14T%02d:%02d:%02d.%07dZ" % (10 + int(t // 3600), int(t // 60) % 60, int(t) % 60,
+                                             int((t % 1) * 1e7))
+    path = paths[i % len(paths)].replace("{id}", str(uuid.UUID(int=random.getrandbits(128))))
+    r["time"] = ts
+    r["properties"]["timeGenerated"] = ts
+    r["properties"]["requestUri"] = "https://graph.microsoft.com" + path
+    r["properties"]["requestId"] = str(uuid.UUID(int=i))
+    print(json.dumps(r))
+PY
+  mb=$(( $(stat -c %s "$OUT/graph.jsonl") / 1000000 ))
+  read -r s m < <(timed "$EW" hunt "$OUT/graph.jsonl" --threads 1 --format jsonl -o "$OUT/res" -q)
+  echo "| $n | $mb | $s | $m | $(wc -l <"$OUT/res") |"
 done
 fi
