@@ -120,19 +120,7 @@ impl GroupLedger {
     ) {
         let mut touched = Vec::new();
         for det in detections {
-            let id = det.header.rule_id.as_deref();
-            let name = id
-                .and_then(|id| self.names.get(id))
-                .and_then(Option::as_deref);
-            let refs: Vec<&str> = id.into_iter().chain(name).collect();
-            let mut correlations: Vec<usize> = refs
-                .iter()
-                .filter_map(|r| self.referenced_by.get(*r))
-                .flatten()
-                .copied()
-                .collect();
-            correlations.sort_unstable();
-            correlations.dedup();
+            let (refs, correlations) = self.fed_by(det);
             touched.extend(correlations.into_iter().map(|c| {
                 let key = GroupKey::extract(event, &self.correlations[c].group_by, &refs);
                 (c, key)
@@ -153,6 +141,16 @@ impl GroupLedger {
         event: &impl rsigma_eval::Event,
         det: &EvaluationResult,
     ) -> Option<Vec<Update>> {
+        let (refs, correlations) = self.fed_by(det);
+        correlations
+            .into_iter()
+            .map(|c| value_count_update(c, self.correlations.get(c)?, event, &refs))
+            .collect()
+    }
+
+    /// The identities rsigma resolves `det`'s rule by (its id, then its name) and the
+    /// correlations it feeds, each once, in index order (rsigma's `feed_detections`).
+    fn fed_by<'d>(&'d self, det: &'d EvaluationResult) -> (Vec<&'d str>, Vec<usize>) {
         let id = det.header.rule_id.as_deref();
         let name = id
             .and_then(|id| self.names.get(id))
@@ -166,10 +164,7 @@ impl GroupLedger {
             .collect();
         correlations.sort_unstable();
         correlations.dedup();
-        correlations
-            .into_iter()
-            .map(|c| value_count_update(c, self.correlations.get(c)?, event, &refs))
-            .collect()
+        (refs, correlations)
     }
 
     /// Stamp the groups that correlations fired for this event updated in the correlations that
