@@ -109,13 +109,18 @@ pub(crate) fn fold_into_correlations(
     detections: Vec<Alert>,
     mut correlated: Vec<Alert>,
 ) -> Vec<Alert> {
-    let mut holders: HashMap<(Arc<str>, u64), Vec<usize>> = HashMap::new();
+    // Only the records some detection alert starts from can be looked up: a correlation alert
+    // lists up to 200 evidence records, and a burst rule firing all day lists millions.
+    let mut holders: HashMap<(Arc<str>, u64), Vec<usize>> = detections
+        .iter()
+        .filter_map(|d| d.evidence.first())
+        .map(|e| ((Arc::clone(&e.source), e.record), Vec::new()))
+        .collect();
     for (i, c) in correlated.iter().enumerate() {
         for e in &c.evidence {
-            let list = holders
-                .entry((Arc::clone(&e.source), e.record))
-                .or_default();
-            if list.last() != Some(&i) {
+            if let Some(list) = holders.get_mut(&(Arc::clone(&e.source), e.record))
+                && list.last() != Some(&i)
+            {
                 list.push(i);
             }
         }
