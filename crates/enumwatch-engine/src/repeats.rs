@@ -192,8 +192,9 @@ mod tests {
     }
 
     /// Distinct listings per actor (plain, suppressed, over two fields), a count over one of the
-    /// same rules (so its detections are never left out), and two rules that give one event the
-    /// same update of one window twice (the first may fire and reset it before the second).
+    /// same rules (so its detections are never left out), two rules that give one event the
+    /// same update of one window twice (the first may fire and reset it before the second), and
+    /// a filter on one of the split rules.
     fn rules() -> String {
         [
             detection(1, "any-list", "eventName|startswith: List"),
@@ -219,6 +220,8 @@ mod tests {
                 "  type: event_count\n  rules:\n    - list-users\n  group-by:\n    - actor.name\n  timespan: 5s\n  condition:\n    gte: 4\n",
                 "",
             ),
+            // A filter names the rule, not its clone: carol's listings must feed no window.
+            "title: Not carol\nid: 55555555-5555-4555-8555-555555555555\nlogsource:\n  product: aws\n  service: cloudtrail\nfilter:\n  rules:\n    - list-users\n  selection:\n    actor.name: carol\n  condition: not selection\n".to_owned(),
         ]
         .join("---\n")
     }
@@ -310,6 +313,13 @@ mod tests {
             correlator.observe(e, &hits);
             kept = correlator.repeats.fed.len();
         }
+        // The filter holds: carol's `ListUsers` is no hit of `list-users` (index 1).
+        let mut hits = Vec::new();
+        matcher.matches(&event(0, 0, "carol", "ListUsers", 1), &mut hits);
+        assert!(
+            !hits.is_empty() && hits.iter().all(|h| h.rule != 1),
+            "{hits:?}"
+        );
         // One update per window: `any-list`'s two windows (`users-again` repeats one of them)
         // and `list-users`'s, whose clone feeds the window apart from the event count.
         assert_eq!(kept, 3);
