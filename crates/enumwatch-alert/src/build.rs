@@ -26,11 +26,7 @@ impl AlertBuilder {
     pub fn from_hit(&self, rule: &RuleMeta, hit: &Hit, event: &Event) -> Alert {
         let mut alert = base(rule, event, &[]);
         context_factors(&mut alert, &[event]);
-        alert.hunting = HuntingQueries::new(
-            alert.log_source,
-            alert.actor.as_deref(),
-            alert.time.as_deref(),
-        );
+        alert.hunting = HuntingQueries::at(alert.log_source, alert.actor.as_deref(), event.time);
         alert.command_line = event
             .get_str(field::COMMAND_LINE)
             .or_else(|| event.get_str(field::SCRIPT_BLOCK_TEXT))
@@ -55,11 +51,7 @@ impl AlertBuilder {
             .collect::<Vec<_>>()
             .join(", ");
         let mut alert = base(rule, first, &[&group]);
-        alert.hunting = HuntingQueries::new(
-            alert.log_source,
-            alert.actor.as_deref(),
-            alert.time.as_deref(),
-        );
+        alert.hunting = HuntingQueries::at(alert.log_source, alert.actor.as_deref(), first.time);
         let mut evidence: Vec<Evidence> =
             events.iter().map(|e| Evidence::from(&e.location)).collect();
         evidence.sort();

@@ -241,10 +241,16 @@ impl HuntingQueries {
     /// No queries when the alert has no actor, or no time (or one outside the range a window an
     /// hour either side fits in).
     pub fn new(source: LogSource, actor: Option<&str>, time: Option<&str>) -> Self {
-        let (Some(actor), Some(time)) = (actor, time) else {
-            return Self(None);
-        };
-        let Ok(at) = time.parse::<Timestamp>() else {
+        Self::at(
+            source,
+            actor,
+            time.and_then(|t| t.parse::<Timestamp>().ok()),
+        )
+    }
+
+    /// As `new`, from the event time itself (the alert's time is its text).
+    pub fn at(source: LogSource, actor: Option<&str>, at: Option<Timestamp>) -> Self {
+        let (Some(actor), Some(at)) = (actor, at) else {
             return Self(None);
         };
         let hour = jiff::SignedDuration::from_hours(1);
