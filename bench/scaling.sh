@@ -98,26 +98,7 @@ echo
 echo "| principals | records | seconds | peak MiB | alerts |"
 echo "|---|---|---|---|---|"
 for n in ${BURSTS:-10000 30000 60000}; do
-  python3 - "$n" >"$OUT/bursts.jsonl" <<'PY'
-import json, sys
-n = int(sys.argv[1])
-names = ["ListUsers", "ListRoles", "ListGroups", "ListPolicies", "GetAccountAuthorizationDetails",
-         "ListAccessKeys"]
-for i in range(n):
-    # Six listings within six seconds per principal, the principals spread over 50 minutes.
-    for k, name in enumerate(names):
-        print(json.dumps({
-            "eventVersion": "1.08", "eventSource": "iam.amazonaws.com", "eventName": name,
-            "eventTime": "2026-11-01T00:%02d:%02dZ" % (i * 50 // n, k), "awsRegion": "us-east-1",
-            "sourceIPAddress": "198.51.100.%d" % (i % 250 + 1),
-            "userAgent": "aws-cli/2.15.0 md/command#iam.list-users",
-            "userIdentity": {"type": "IAMUser", "principalId": "AIDA%012d" % i,
-                             "arn": "arn:aws:iam::123456789012:user/u%d" % i,
-                             "accountId": "123456789012", "userName": "u%d" % i},
-            "eventID": "e%d-%d" % (i, k), "eventType": "AwsApiCall",
-            "recipientAccountId": "123456789012", "readOnly": True,
-            "requestParameters": None, "responseElements": None}))
-PY
+  python3 bench/gen_iam_listings.py bursts "$n" >"$OUT/bursts.jsonl"
   read -r s m < <(timed "$EW" hunt "$OUT/bursts.jsonl" --rule attack.t1087.004 --threads 1 --format jsonl -o "$OUT/res" -q)
   echo "| $n | $((n * 6)) | $s | $m | $(wc -l <"$OUT/res") |"
 done
@@ -133,24 +114,7 @@ echo
 echo "| listings | full pack: s | peak MiB | alerts | burst rule alone: s | peak MiB | alerts |"
 echo "|---|---|---|---|---|---|---|"
 for n in ${FLOOD:-100000 300000 1000000}; do
-  python3 - "$n" >"$OUT/flood.jsonl" <<'PY'
-import json, sys
-n = int(sys.argv[1])
-names = ["ListUsers", "ListRoles", "ListGroups", "ListPolicies", "GetAccountAuthorizationDetails",
-         "ListAccessKeys"]
-for i in range(n):
-    t = i * 3600 // n
-    print(json.dumps({
-        "eventVersion": "1.08", "eventSource": "iam.amazonaws.com", "eventName": names[i % 6],
-        "eventTime": "2026-11-01T%02d:%02d:%02dZ" % (t // 3600, t // 60 % 60, t % 60),
-        "awsRegion": "us-east-1", "sourceIPAddress": "198.51.100.7",
-        "userAgent": "aws-cli/2.15.0 md/command#iam.list-users",
-        "userIdentity": {"type": "IAMUser", "principalId": "AIDA000000000001",
-                         "arn": "arn:aws:iam::123456789012:user/u1",
-                         "accountId": "123456789012", "userName": "u1"},
-        "eventID": "e%d" % i, "eventType": "AwsApiCall", "recipientAccountId": "123456789012",
-        "readOnly": True, "requestParameters": None, "responseElements": None}))
-PY
+  python3 bench/gen_iam_listings.py flood "$n" >"$OUT/flood.jsonl"
   read -r s m < <(timed "$EW" hunt "$OUT/flood.jsonl" --rule attack.t1087.004 --threads 1 --format jsonl -o "$OUT/res" -q)
   a=$(wc -l <"$OUT/res")
   read -r s2 m2 < <(timed "$EW" hunt "$OUT/flood.jsonl" --rule iaas-enumeration-burst --threads 1 --format jsonl -o "$OUT/res" -q)
