@@ -1,63 +1,240 @@
 //! EVTX through the `evtx` crate: each record becomes the crate's JSON rendering (the same as
-//! `evtx_dump -o json`), located by its `EventRecordID`. The whole file is read into memory
-//! first (the parser needs to seek); EVTX files are bounded by Windows' log size settings.
+//! `evtx_dump -o json`), located by its `EventRecordID`.
+//!
+//! The file's bytes are read into memory (the parser seeks: a log that has wrapped around starts
+//! at its oldest chunk, anywhere in the file), but records are rendered a few chunks at a time as
+//! they are asked for, so a multi-gigabyte Security log never exists as JSON all at once: memory
+//! is the file's size plus a few chunks' records. On a rayon pool of more than one worker, the
+//! chunks of one batch render in parallel (a worker waiting on them helps), and come out in file
+//! order.
 
-use std::io::{BufRead, Read};
+use std::collections::VecDeque;
+use std::io::{self, BufRead, Read, Seek, SeekFrom};
 use std::sync::Arc;
 
 use enumwatch_event::{Location, RawRecord};
-use evtx::{EvtxParser, ParserSettings};
+use evtx::err::EvtxError;
+use evtx::{EvtxChunkData, EvtxParser, IntoIterChunks, ParserSettings};
+use rayon::prelude::*;
+use serde_json::Value;
 
 use crate::{DecodeError, DecodeErrorKind};
 
-pub(crate) fn records(
+/// One rendered record (its shown record id and JSON) or why a record or chunk could not be.
+type Rendered = Result<(u64, Value), DecodeErrorKind>;
+
+/// Chunks rendered per batch and worker thread: enough to keep every worker busy while the
+/// first finished chunk is consumed, few enough that a batch of full 64 KiB chunks (a few hundred
+/// records each) stays small.
+const CHUNKS_PER_THREAD: usize = 2;
+
+pub(crate) struct EvtxRecords {
     source: Arc<str>,
-    mut reader: Box<dyn BufRead + Send>,
-) -> Vec<Result<RawRecord, DecodeError>> {
-    let mut out = Vec::new();
-    let mut buffer = Vec::new();
-    let read_error = reader.read_to_end(&mut buffer).err();
-    let parser = EvtxParser::from_buffer(buffer)
-        .map(|p| p.with_configuration(ParserSettings::new().num_threads(1)));
-    let mut parser = match parser {
-        Ok(parser) => parser,
+    chunks: Option<IntoIterChunks<Segments>>,
+    settings: Arc<ParserSettings>,
+    ready: VecDeque<Rendered>,
+    /// The decoder's item count so far: an item's location.
+    next: u64,
+    /// A read error, reported after every record read before it.
+    read_error: Option<String>,
+}
+
+pub(crate) fn records(source: Arc<str>, mut reader: Box<dyn BufRead + Send>) -> EvtxRecords {
+    let (bytes, read_error) = Segments::read(&mut reader);
+    let settings = Arc::new(ParserSettings::new().num_threads(1));
+    let mut ready = VecDeque::new();
+    let chunks = match EvtxParser::from_read_seek(bytes) {
+        Ok(parser) => Some(parser.with_configuration((*settings).clone()).into_chunks()),
         Err(err) => {
-            out.push(Err(DecodeError::new(
-                Location::new(source, 0),
-                DecodeErrorKind::EvtxRecord(format!(
-                    "cannot open the EVTX file: {}",
-                    with_causes(&err)
-                )),
-            )));
-            return out;
+            ready.push_back(Err(DecodeErrorKind::EvtxRecord(format!(
+                "cannot open the EVTX file: {}",
+                with_causes(&err)
+            ))));
+            None
         }
     };
-    for (idx, item) in parser.records_json_value().enumerate() {
-        let location = Location::new(Arc::clone(&source), idx as u64);
-        out.push(match item {
+    EvtxRecords {
+        source,
+        chunks,
+        settings,
+        ready,
+        next: 0,
+        read_error,
+    }
+}
+
+impl EvtxRecords {
+    /// Rendered items not yet taken.
+    #[cfg(test)]
+    pub(crate) fn buffered(&self) -> usize {
+        self.ready.len()
+    }
+
+    /// Render the next batch of chunks into `ready`; false when no chunk is left.
+    fn fill(&mut self) -> bool {
+        let Some(chunks) = self.chunks.as_mut() else {
+            return false;
+        };
+        // Only a pool's worker renders in parallel: on a thread of its own (a hunt's decoding
+        // thread, which already overlaps the matching) rayon would start its global pool beside
+        // the hunt's workers.
+        let workers = match rayon::current_thread_index() {
+            Some(_) => rayon::current_num_threads(),
+            None => 1,
+        };
+        let batch: Vec<_> = chunks.take(workers * CHUNKS_PER_THREAD).collect();
+        if batch.is_empty() {
+            self.chunks = None;
+            return false;
+        }
+        let settings = &self.settings;
+        let rendered: Vec<Vec<Rendered>> = if batch.len() == 1 {
+            batch.into_iter().map(|c| render(c, settings)).collect()
+        } else {
+            batch.into_par_iter().map(|c| render(c, settings)).collect()
+        };
+        self.ready.extend(rendered.into_iter().flatten());
+        true
+    }
+}
+
+impl Iterator for EvtxRecords {
+    type Item = Result<RawRecord, DecodeError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        while self.ready.is_empty() {
+            if !self.fill() {
+                let message = self.read_error.take()?;
+                self.ready
+                    .push_back(Err(DecodeErrorKind::Truncated(message)));
+            }
+        }
+        let item = self.ready.pop_front()?;
+        let location = Location::new(Arc::clone(&self.source), self.next);
+        self.next += 1;
+        Some(match item {
+            Ok((shown, body)) => Ok(RawRecord {
+                location: location.with_record_id(shown),
+                body,
+            }),
+            Err(kind) => Err(DecodeError::new(location, kind)),
+        })
+    }
+}
+
+/// Every record of one chunk, as the crate's own record iterator renders them; a chunk that
+/// cannot be read or parsed is one error.
+fn render(
+    chunk: Result<EvtxChunkData, EvtxError>,
+    settings: &Arc<ParserSettings>,
+) -> Vec<Rendered> {
+    let failed = |err: &EvtxError| vec![Err(DecodeErrorKind::EvtxRecord(with_causes(err)))];
+    let mut data = match chunk {
+        Ok(data) => data,
+        Err(err) => return failed(&err),
+    };
+    let chunk_id = data.number.unwrap_or_default();
+    let mut chunk = match data.parse(Arc::clone(settings)) {
+        Ok(chunk) => chunk,
+        Err(err) => {
+            return failed(&EvtxError::FailedToParseChunk {
+                chunk_id,
+                source: Box::new(err),
+            });
+        }
+    };
+    chunk
+        .iter()
+        .map(|record| match record.and_then(|r| r.into_json_value()) {
             Ok(record) => {
                 // The rendered `EventRecordID` is what Event Viewer shows; the chunk header id
                 // can differ in files re-exported from a larger log.
                 let shown = record.data["Event"]["System"]["EventRecordID"].as_u64();
-                Ok(RawRecord {
-                    location: location.with_record_id(shown.unwrap_or(record.event_record_id)),
-                    body: record.data,
-                })
+                Ok((shown.unwrap_or(record.event_record_id), record.data))
             }
-            Err(err) => Err(DecodeError::new(
-                location,
-                DecodeErrorKind::EvtxRecord(with_causes(&err)),
-            )),
-        });
+            Err(err) => Err(DecodeErrorKind::EvtxRecord(with_causes(&err))),
+        })
+        .collect()
+}
+
+/// A file's bytes in pieces of `PIECE`: read without the doubling a growing `Vec` goes through
+/// (which peaks at twice a large file's size and copies it on every growth), and seekable, as
+/// the parser needs.
+pub(crate) struct Segments {
+    pieces: Vec<Vec<u8>>,
+    len: u64,
+    pos: u64,
+}
+
+/// Bytes per piece: one EVTX chunk (most exported files are a few chunks; a larger piece would
+/// cost each of them a larger allocation).
+const PIECE: usize = 64 * 1024;
+
+impl Segments {
+    /// Everything `reader` gives, and the error that stopped it early, if any.
+    fn read(reader: &mut dyn Read) -> (Segments, Option<String>) {
+        let mut pieces = Vec::new();
+        let mut len = 0u64;
+        let error = loop {
+            let mut piece = Vec::with_capacity(PIECE);
+            let result = reader.take(PIECE as u64).read_to_end(&mut piece);
+            let n = piece.len();
+            len += n as u64;
+            if n > 0 {
+                pieces.push(piece);
+            }
+            match result {
+                Err(err) => break Some(err.to_string()),
+                Ok(_) if n < PIECE => break None,
+                Ok(_) => {}
+            }
+        };
+        (
+            Segments {
+                pieces,
+                len,
+                pos: 0,
+            },
+            error,
+        )
     }
-    if let Some(err) = read_error {
-        let n = out.len() as u64;
-        out.push(Err(DecodeError::new(
-            Location::new(source, n),
-            DecodeErrorKind::Truncated(err.to_string()),
-        )));
+}
+
+impl Read for Segments {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let (piece, at) = (
+            (self.pos / PIECE as u64) as usize,
+            (self.pos % PIECE as u64) as usize,
+        );
+        let available = self
+            .pieces
+            .get(piece)
+            .and_then(|p| p.get(at..))
+            .unwrap_or_default();
+        let n = available.len().min(buf.len());
+        if let (Some(to), Some(from)) = (buf.get_mut(..n), available.get(..n)) {
+            to.copy_from_slice(from);
+        }
+        self.pos += n as u64;
+        Ok(n)
     }
-    out
+}
+
+impl Seek for Segments {
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        let target = match to {
+            SeekFrom::Start(n) => Some(n),
+            SeekFrom::End(d) => self.len.checked_add_signed(d),
+            SeekFrom::Current(d) => self.pos.checked_add_signed(d),
+        };
+        self.pos = target.ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "seek before the start of the file",
+            )
+        })?;
+        Ok(self.pos)
+    }
 }
 
 /// An evtx error with its causes: the crate's top-level message ("Failed to parse chunk number
@@ -75,4 +252,48 @@ fn with_causes(err: &dyn std::error::Error) -> String {
         cause = inner.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Cursor;
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// The pieces read and seek as one contiguous buffer would, across piece boundaries
+        /// and past the end.
+        #[test]
+        fn segments_read_and_seek_like_one_buffer(
+            len in 0usize..(3 * PIECE + 10),
+            ops in prop::collection::vec((0u8..3, 0u64..(4 * PIECE as u64), 1usize..(PIECE + 100)), 1..12),
+        ) {
+            let bytes: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
+            let (mut segments, error) = Segments::read(&mut Cursor::new(bytes.clone()));
+            prop_assert!(error.is_none());
+            let mut reference = Cursor::new(bytes);
+            for (kind, at, n) in ops {
+                let to = match kind {
+                    0 => SeekFrom::Start(at),
+                    1 => SeekFrom::End(-((at % (len as u64 + 1)) as i64)),
+                    _ => SeekFrom::Current((at % 1000) as i64 - 500),
+                };
+                let (ours, theirs) = (segments.seek(to), reference.seek(to));
+                prop_assert_eq!(ours.is_ok(), theirs.is_ok());
+                if theirs.is_err() {
+                    // a failed seek leaves both where they were
+                    reference.seek(SeekFrom::Start(segments.pos)).unwrap();
+                }
+                let (mut a, mut b) = (vec![0u8; n], vec![0u8; n]);
+                let got = (&mut segments).take(n as u64).read_to_end(&mut a).unwrap();
+                let want = (&mut reference).take(n as u64).read_to_end(&mut b).unwrap();
+                prop_assert_eq!(got, want);
+                prop_assert_eq!(a, b);
+            }
+        }
+    }
 }

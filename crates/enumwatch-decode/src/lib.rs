@@ -263,7 +263,7 @@ pub fn decode(source: Arc<str>, reader: Box<dyn BufRead + Send>, limits: &Decode
         }
         Some(Format::Json) => Box::new(json::JsonDocument::new(source, reader, limits, skipper)),
         Some(Format::Csv) => Box::new(csv_rows::CsvRows::new(source, reader)),
-        Some(Format::Evtx) => Box::new(evtx_records::records(source, reader).into_iter()),
+        Some(Format::Evtx) => Box::new(evtx_records::records(source, reader)),
         Some(Format::Auditd) => Box::new(auditd::AuditGroups::new(source, reader, limits)),
         None if prefix.iter().all(u8::is_ascii_whitespace) => Box::new(std::iter::empty()),
         None => Box::new(std::iter::once(Err(DecodeError::new(

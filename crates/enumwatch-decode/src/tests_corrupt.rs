@@ -142,6 +142,69 @@ proptest! {
     }
 }
 
+/// Every item of `bytes` decoded on a rayon pool of `threads` workers, as text (record id and
+/// body, or the error with its location).
+fn items_on(threads: usize, bytes: &[u8]) -> Vec<String> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap();
+    pool.install(|| {
+        decode(
+            Arc::from("t"),
+            Box::new(Cursor::new(bytes.to_vec())),
+            &DecodeLimits::default(),
+        )
+        .map(|item| match item {
+            Ok(r) => format!(
+                "{} {:?} {}",
+                r.location.record, r.location.record_id, r.body
+            ),
+            Err(e) => format!("{} {e}", e.location.record),
+        })
+        .collect()
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(12))]
+
+    /// Chunks rendered in parallel come out as one worker renders them: same records, same
+    /// errors, same locations, whatever the batch boundaries.
+    #[test]
+    fn evtx_items_do_not_depend_on_worker_threads(
+        n in 1usize..14,
+        bad in prop::option::of((0usize..14, prop::sample::select(vec![Damage::ChunkMagic, Damage::RecordMagic, Damage::BinXml]))),
+    ) {
+        let mut file = evtx_of(n);
+        if let Some((chunk, how)) = bad {
+            damage(&mut file, chunk % n, how);
+        }
+        let one = items_on(1, &file);
+        prop_assert_eq!(one.len(), n);
+        prop_assert_eq!(&one, &items_on(3, &file));
+    }
+}
+
+/// Records are rendered a batch of chunks at a time as they are asked for, not all at once: a
+/// large log never exists as JSON whole.
+#[test]
+fn evtx_records_are_rendered_a_batch_at_a_time() {
+    let file = evtx_of(40);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap();
+    pool.install(|| {
+        let mut records =
+            evtx_records::records(Arc::from("t"), Box::new(Cursor::new(file.clone())));
+        assert!(records.next().is_some_and(|r| r.is_ok()));
+        // one record per chunk, 2 workers x 2 chunks per batch: 3 left of the first batch
+        assert_eq!(records.buffered(), 3);
+        assert_eq!(records.count(), 39);
+    });
+}
+
 fn gzip(members: &[&[u8]]) -> Vec<u8> {
     let mut out = Vec::new();
     for member in members {
