@@ -16,7 +16,7 @@ CHAINSAW=${CHAINSAW:-$PEERS/target-chainsaw/release/chainsaw}
 CHAINSAW_MAPPING=${CHAINSAW_MAPPING:-$PEERS/chainsaw/mappings/sigma-event-logs-all.yml}
 HAYABUSA=${HAYABUSA:-$PEERS/target-hayabusa/release/hayabusa}
 HAYABUSA_CONFIG=${HAYABUSA_CONFIG:-$PEERS/hayabusa/rules/config}
-RSIGMA=${RSIGMA:-$PEERS/rsigma-0.23.0/bin/rsigma}
+RSIGMA=${RSIGMA:-$PEERS/rsigma-0.23.0-evtx/bin/rsigma}
 T=${CARGO_TARGET_DIR:-target}/release
 OUT=$(mktemp -d /tmp/enumwatch-compare.XXXXXX)
 trap 'rm -rf "$OUT"' EXIT
@@ -29,9 +29,11 @@ mkdir -p bench/corpus
 PROC=bench/corpus/process-${SIZE_MB}mb.jsonl
 CT=bench/corpus/cloudtrail-${SIZE_MB}mb.jsonl
 EVTX=bench/corpus/evtx-${SIZE_MB}mb
+EVTX1=bench/corpus/sysmon-${SIZE_MB}mb.evtx
 [ -f "$PROC" ] || python3 bench/gen_process_corpus.py "$SHARED" testdata/demo "$PROC" "$SIZE_MB"
 [ -f "$CT" ] || python3 bench/gen_cloudtrail_corpus.py "$SHARED" testdata "$CT" "$SIZE_MB"
 [ -d "$EVTX" ] || bash bench/gen_evtx_corpus.sh "$SHARED" "$EVTX" "$SIZE_MB"
+[ -f "$EVTX1" ] || python3 bench/gen_evtx_spliced.py "$SHARED" "$EVTX1" "$SIZE_MB"
 
 PROC_RULE=bench/rules/bench-process-account-listing.yml
 CT_RULE=bench/rules/bench-cloudtrail-identity-listing.yml
@@ -175,7 +177,8 @@ else
   echo "skipped: no third-party AWS rules at $AWS_RULES (see BENCHMARKS.md)" >&2
 fi
 
-# --- EVTX: N copies of the real samples; rsigma reads one .evtx per invocation, so it is left out
+# --- EVTX: N copies of the real samples, each its own file; rsigma reads one file per process, so
+# it runs on the one-file log below instead
 find "$EVTX" -type f -exec cat {} + >/dev/null
 bytes=$(find "$EVTX" -type f -printf '%s\n' | awk '{s+=$1} END {print s}')
 nfiles=$(find "$EVTX" -type f | wc -l)
@@ -201,5 +204,36 @@ if have "$HAYABUSA"; then
   for th in 1 2; do
     row "hayabusa csv-timeline, $th thread(s)" "$bytes" "$recs" "$hb_count" -- \
       "$HAYABUSA" csv-timeline -d "$EVTX" -r bench/peer-rules/hayabusa -c "$HAYABUSA_CONFIG" -w -q -Q -N -K -C --threads "$th" -o "$OUT/res.csv"
+  done
+fi
+
+# --- EVTX, one file: the real Sysmon samples' chunks spliced into one log (gen_evtx_spliced.py);
+# every tool reads the same file. rsigma's build needs its `evtx` feature (BENCHMARKS.md).
+cat "$EVTX1" >/dev/null
+bytes=$(stat -c %s "$EVTX1")
+"$EW" hunt "$EVTX1" --rules bench/rules --rule bench-process-account-listing --threads 1 --format jsonl -o /dev/null -q --stats-json "$OUT/stats.json" || true
+recs=$(python3 -c "import json; print(json.load(open('$OUT/stats.json'))['records'])" 2>/dev/null || echo 0)
+header "EVTX, one file: $EVTX1 ($bytes bytes, $recs records), rule bench-process-account-listing"
+row "cat > /dev/null" "$bytes" "$recs" 'echo -' -- cat "$EVTX1"
+for th in 1 2; do
+  row "enumwatch, bench rule, $th thread(s)" "$bytes" "$recs" "$ew_count" -- \
+    "$EW" hunt "$EVTX1" --rules bench/rules --rule bench-process-account-listing --threads "$th" --format jsonl -o "$OUT/res" -q
+done
+row "enumwatch, full rule pack, 1 thread" "$bytes" "$recs" "$ew_count" -- \
+  "$EW" hunt "$EVTX1" --rule attack.t1087.004 --threads 1 --format jsonl -o "$OUT/res" -q
+if have "$RSIGMA"; then
+  row "rsigma engine eval (1 core)" "$bytes" "$recs" "$rs_count" -- \
+    "$RSIGMA" engine eval -r "$PROC_RULE" -p bench/peer-rules/rsigma/windows-json.yml -e "@$EVTX1"
+fi
+if have "$CHAINSAW"; then
+  for th in 1 2; do
+    row "chainsaw hunt, $th thread(s)" "$bytes" "$recs" "$cw_count" -- \
+      "$CHAINSAW" --no-banner --num-threads "$th" hunt "$EVTX1" -s "$PROC_RULE" --mapping "$CHAINSAW_MAPPING" --jsonl -o "$OUT/res"
+  done
+fi
+if have "$HAYABUSA"; then
+  for th in 1 2; do
+    row "hayabusa csv-timeline, $th thread(s)" "$bytes" "$recs" "$hb_count" -- \
+      "$HAYABUSA" csv-timeline -f "$EVTX1" -r bench/peer-rules/hayabusa -c "$HAYABUSA_CONFIG" -w -q -Q -N -K -C --threads "$th" -o "$OUT/res.csv"
   done
 fi

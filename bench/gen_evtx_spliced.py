@@ -1,6 +1,10 @@
 #!/usr/bin/env python3
-"""Build one large EVTX file from the chunks of the real EVTX samples, for the single-file rows of
-bench/compare.sh (one file, as a SOC exports a busy Security or Sysmon log).
+"""Build one large EVTX file from the chunks of real EVTX samples, for the single-file rows of
+bench/compare.sh: one Sysmon Operational log, as a SOC exports a busy host's.
+
+The chunks come from the SigmaHQ regression samples of process-creation rules
+(`sigma-regression-data/proc_creation_win_*/*.evtx`, Sysmon event 1). A real log holds one
+channel, and Hayabusa reads only files whose first records are of a channel its rules name.
 
 No record is synthesized. An EVTX file is a 4 KiB file header followed by 64 KiB chunks, and each
 chunk is self-contained: its own string and template tables, its records' offsets relative to
@@ -27,9 +31,7 @@ CHUNK = 65536
 
 
 def sample_chunks(shared):
-    files = []
-    for sub in ("evtx-attack-samples", "sigma-regression-data"):
-        files += glob.glob(os.path.join(shared, sub, "**", "*.evtx"), recursive=True)
+    files = glob.glob(os.path.join(shared, "sigma-regression-data", "proc_creation_win_*", "*.evtx"))
     chunks = []
     for path in sorted(files):
         data = open(path, "rb").read()

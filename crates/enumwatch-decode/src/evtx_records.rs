@@ -1,15 +1,16 @@
 //! EVTX through the `evtx` crate: each record becomes the crate's JSON rendering (the same as
 //! `evtx_dump -o json`), located by its `EventRecordID`.
 //!
-//! The file's bytes are read into memory (the parser seeks: a log that has wrapped around starts
-//! at its oldest chunk, anywhere in the file), but records are rendered a few chunks at a time as
-//! they are asked for, so a multi-gigabyte Security log never exists as JSON all at once: memory
-//! is the file's size plus a few chunks' records. On a rayon pool of more than one worker, the
+//! The parser seeks (a log that has wrapped around starts at its oldest chunk, anywhere in the
+//! file): a file on disk is read from a second, seekable handle a chunk at a time; any other
+//! stream (standard input, a gzip member) is first read into memory. Records are rendered a few
+//! chunks at a time as they are asked for, so a multi-gigabyte Security log never exists as JSON
+//! all at once. On a rayon pool of more than one worker, the
 //! chunks of one batch render in parallel (a worker waiting on them helps), and come out in file
 //! order.
 
 use std::collections::VecDeque;
-use std::io::{self, BufRead, Read, Seek, SeekFrom};
+use std::io::{BufRead, Cursor, Read};
 use std::sync::Arc;
 
 use enumwatch_event::{Location, RawRecord};
@@ -18,7 +19,7 @@ use evtx::{EvtxChunkData, EvtxParser, IntoIterChunks, ParserSettings};
 use rayon::prelude::*;
 use serde_json::Value;
 
-use crate::{DecodeError, DecodeErrorKind};
+use crate::{DecodeError, DecodeErrorKind, SeekRead};
 
 /// One rendered record (its shown record id and JSON) or why a record or chunk could not be.
 type Rendered = Result<(u64, Value), DecodeErrorKind>;
@@ -30,7 +31,7 @@ const CHUNKS_PER_THREAD: usize = 2;
 
 pub(crate) struct EvtxRecords {
     source: Arc<str>,
-    chunks: Option<IntoIterChunks<Segments>>,
+    chunks: Option<IntoIterChunks<Box<dyn SeekRead>>>,
     settings: Arc<ParserSettings>,
     ready: VecDeque<Rendered>,
     /// The decoder's item count so far: an item's location.
@@ -39,8 +40,19 @@ pub(crate) struct EvtxRecords {
     read_error: Option<String>,
 }
 
-pub(crate) fn records(source: Arc<str>, mut reader: Box<dyn BufRead + Send>) -> EvtxRecords {
-    let (bytes, read_error) = Segments::read(&mut reader);
+pub(crate) fn records(
+    source: Arc<str>,
+    mut reader: Box<dyn BufRead + Send>,
+    seekable: Option<Box<dyn SeekRead>>,
+) -> EvtxRecords {
+    let (bytes, read_error): (Box<dyn SeekRead>, _) = match seekable {
+        Some(file) => (file, None),
+        None => {
+            let mut bytes = Vec::new();
+            let error = reader.read_to_end(&mut bytes).err().map(|e| e.to_string());
+            (Box::new(Cursor::new(bytes)), error)
+        }
+    };
     let settings = Arc::new(ParserSettings::new().num_threads(1));
     let mut ready = VecDeque::new();
     let chunks = match EvtxParser::from_read_seek(bytes) {
@@ -157,86 +169,6 @@ fn render(
         .collect()
 }
 
-/// A file's bytes in pieces of `PIECE`: read without the doubling a growing `Vec` goes through
-/// (which peaks at twice a large file's size and copies it on every growth), and seekable, as
-/// the parser needs.
-pub(crate) struct Segments {
-    pieces: Vec<Vec<u8>>,
-    len: u64,
-    pos: u64,
-}
-
-/// Bytes per piece: one EVTX chunk (most exported files are a few chunks; a larger piece would
-/// cost each of them a larger allocation).
-const PIECE: usize = 64 * 1024;
-
-impl Segments {
-    /// Everything `reader` gives, and the error that stopped it early, if any.
-    fn read(reader: &mut dyn Read) -> (Segments, Option<String>) {
-        let mut pieces = Vec::new();
-        let mut len = 0u64;
-        let error = loop {
-            let mut piece = Vec::with_capacity(PIECE);
-            let result = reader.take(PIECE as u64).read_to_end(&mut piece);
-            let n = piece.len();
-            len += n as u64;
-            if n > 0 {
-                pieces.push(piece);
-            }
-            match result {
-                Err(err) => break Some(err.to_string()),
-                Ok(_) if n < PIECE => break None,
-                Ok(_) => {}
-            }
-        };
-        (
-            Segments {
-                pieces,
-                len,
-                pos: 0,
-            },
-            error,
-        )
-    }
-}
-
-impl Read for Segments {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let (piece, at) = (
-            (self.pos / PIECE as u64) as usize,
-            (self.pos % PIECE as u64) as usize,
-        );
-        let available = self
-            .pieces
-            .get(piece)
-            .and_then(|p| p.get(at..))
-            .unwrap_or_default();
-        let n = available.len().min(buf.len());
-        if let (Some(to), Some(from)) = (buf.get_mut(..n), available.get(..n)) {
-            to.copy_from_slice(from);
-        }
-        self.pos += n as u64;
-        Ok(n)
-    }
-}
-
-impl Seek for Segments {
-    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
-        let target = match to {
-            SeekFrom::Start(n) => Some(n),
-            SeekFrom::End(d) => self.len.checked_add_signed(d),
-            SeekFrom::Current(d) => self.pos.checked_add_signed(d),
-        };
-        self.pos = target.ok_or_else(|| {
-            io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "seek before the start of the file",
-            )
-        })?;
-        Ok(self.pos)
-    }
-}
-
 /// An evtx error with its causes: the crate's top-level message ("Failed to parse chunk number
 /// 3") alone does not say what was wrong with the chunk.
 fn with_causes(err: &dyn std::error::Error) -> String {
@@ -252,48 +184,4 @@ fn with_causes(err: &dyn std::error::Error) -> String {
         cause = inner.source();
     }
     text
-}
-
-#[cfg(test)]
-mod tests {
-    use std::io::Cursor;
-
-    use proptest::prelude::*;
-
-    use super::*;
-
-    proptest! {
-        #![proptest_config(ProptestConfig::with_cases(64))]
-
-        /// The pieces read and seek as one contiguous buffer would, across piece boundaries
-        /// and past the end.
-        #[test]
-        fn segments_read_and_seek_like_one_buffer(
-            len in 0usize..(3 * PIECE + 10),
-            ops in prop::collection::vec((0u8..3, 0u64..(4 * PIECE as u64), 1usize..(PIECE + 100)), 1..12),
-        ) {
-            let bytes: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
-            let (mut segments, error) = Segments::read(&mut Cursor::new(bytes.clone()));
-            prop_assert!(error.is_none());
-            let mut reference = Cursor::new(bytes);
-            for (kind, at, n) in ops {
-                let to = match kind {
-                    0 => SeekFrom::Start(at),
-                    1 => SeekFrom::End(-((at % (len as u64 + 1)) as i64)),
-                    _ => SeekFrom::Current((at % 1000) as i64 - 500),
-                };
-                let (ours, theirs) = (segments.seek(to), reference.seek(to));
-                prop_assert_eq!(ours.is_ok(), theirs.is_ok());
-                if theirs.is_err() {
-                    // a failed seek leaves both where they were
-                    reference.seek(SeekFrom::Start(segments.pos)).unwrap();
-                }
-                let (mut a, mut b) = (vec![0u8; n], vec![0u8; n]);
-                let got = (&mut segments).take(n as u64).read_to_end(&mut a).unwrap();
-                let want = (&mut reference).take(n as u64).read_to_end(&mut b).unwrap();
-                prop_assert_eq!(got, want);
-                prop_assert_eq!(a, b);
-            }
-        }
-    }
 }

@@ -177,9 +177,25 @@ const READ_BUFFER: usize = 256 * 1024;
 /// How many leading bytes are looked at to sniff the format.
 const SNIFF_BYTES: usize = 64 * 1024;
 
+/// The same input as `decode`'s reader, readable at any offset (see `decode_seekable`).
+pub trait SeekRead: std::io::Read + std::io::Seek + Send {}
+
+impl<T: std::io::Read + std::io::Seek + Send> SeekRead for T {}
+
 /// Decode `reader`, named `source` in every location. Empty input yields nothing and
 /// `format()` is `None`; unknown content yields one `unknown_format` error.
 pub fn decode(source: Arc<str>, reader: Box<dyn BufRead + Send>, limits: &DecodeLimits) -> Decoder {
+    decode_seekable(source, reader, None, limits)
+}
+
+/// `decode`, with the same bytes as `seekable` for a format read by seeking: an EVTX file is
+/// then read a chunk at a time from it, instead of whole into memory from `reader`.
+pub fn decode_seekable(
+    source: Arc<str>,
+    reader: Box<dyn BufRead + Send>,
+    seekable: Option<Box<dyn SeekRead>>,
+    limits: &DecodeLimits,
+) -> Decoder {
     let mut reader = reader;
     let mut prefix = Vec::with_capacity(SNIFF_BYTES);
     if let Err(err) = read_prefix(&mut reader, &mut prefix) {
@@ -263,7 +279,7 @@ pub fn decode(source: Arc<str>, reader: Box<dyn BufRead + Send>, limits: &Decode
         }
         Some(Format::Json) => Box::new(json::JsonDocument::new(source, reader, limits, skipper)),
         Some(Format::Csv) => Box::new(csv_rows::CsvRows::new(source, reader)),
-        Some(Format::Evtx) => Box::new(evtx_records::records(source, reader)),
+        Some(Format::Evtx) => Box::new(evtx_records::records(source, reader, seekable)),
         Some(Format::Auditd) => Box::new(auditd::AuditGroups::new(source, reader, limits)),
         None if prefix.iter().all(u8::is_ascii_whitespace) => Box::new(std::iter::empty()),
         None => Box::new(std::iter::once(Err(DecodeError::new(

@@ -143,16 +143,22 @@ proptest! {
 }
 
 /// Every item of `bytes` decoded on a rayon pool of `threads` workers, as text (record id and
-/// body, or the error with its location).
-fn items_on(threads: usize, bytes: &[u8]) -> Vec<String> {
+/// body, or the error with its location); with `seekable`, read by seeking a second handle on
+/// the bytes (as a file on disk is), else from the stream alone.
+fn items_on(threads: usize, seekable: bool, bytes: &[u8]) -> Vec<String> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
         .unwrap();
+    let second: Option<Box<dyn SeekRead>> = match seekable {
+        true => Some(Box::new(Cursor::new(bytes.to_vec()))),
+        false => None,
+    };
     pool.install(|| {
-        decode(
+        decode_seekable(
             Arc::from("t"),
             Box::new(Cursor::new(bytes.to_vec())),
+            second,
             &DecodeLimits::default(),
         )
         .map(|item| match item {
@@ -170,7 +176,8 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(12))]
 
     /// Chunks rendered in parallel come out as one worker renders them: same records, same
-    /// errors, same locations, whatever the batch boundaries.
+    /// errors, same locations, whatever the batch boundaries, and whether the file is read from
+    /// the stream or by seeking.
     #[test]
     fn evtx_items_do_not_depend_on_worker_threads(
         n in 1usize..14,
@@ -180,9 +187,11 @@ proptest! {
         if let Some((chunk, how)) = bad {
             damage(&mut file, chunk % n, how);
         }
-        let one = items_on(1, &file);
+        let one = items_on(1, false, &file);
         prop_assert_eq!(one.len(), n);
-        prop_assert_eq!(&one, &items_on(3, &file));
+        prop_assert_eq!(&one, &items_on(3, false, &file));
+        prop_assert_eq!(&one, &items_on(1, true, &file));
+        prop_assert_eq!(&one, &items_on(3, true, &file));
     }
 }
 
@@ -197,7 +206,7 @@ fn evtx_records_are_rendered_a_batch_at_a_time() {
         .unwrap();
     pool.install(|| {
         let mut records =
-            evtx_records::records(Arc::from("t"), Box::new(Cursor::new(file.clone())));
+            evtx_records::records(Arc::from("t"), Box::new(Cursor::new(file.clone())), None);
         assert!(records.next().is_some_and(|r| r.is_ok()));
         // one record per chunk, 2 workers x 2 chunks per batch: 3 left of the first batch
         assert_eq!(records.buffered(), 3);

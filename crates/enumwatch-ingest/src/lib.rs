@@ -8,7 +8,7 @@
 
 use std::collections::HashSet;
 use std::fs::{self, File};
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -58,6 +58,72 @@ pub struct Opened {
     pub compression: Compression,
     /// Raw (compressed) bytes consumed so far.
     pub bytes_read: Arc<AtomicU64>,
+    /// The same bytes as a seekable file, for a format read by seeking (EVTX): only for an
+    /// uncompressed file on disk larger than `SEEKABLE_FROM`. Nothing is opened until it is
+    /// first read.
+    pub seekable: Option<Seekable>,
+}
+
+/// An uncompressed input file opened again, by path, for reading at any offset: the EVTX parser
+/// seeks to the chunk holding the oldest records, and reading a multi-gigabyte log this way
+/// holds one chunk at a time instead of the whole file. Reads of at least `PROGRESS_READ` bytes
+/// advance the input's byte count to their end (the parser's small reads of chunk headers,
+/// all over the file, would not say how far it has got); when dropped, the count is the file's
+/// size if it was opened.
+pub struct Seekable {
+    path: PathBuf,
+    file: Option<File>,
+    len: u64,
+    /// Where the next read starts.
+    at: u64,
+    bytes_read: Arc<AtomicU64>,
+}
+
+/// Files up to this size are not offered seekable: the stream's first fill holds most of them,
+/// and opening a second handle costs more than reading the rest (EVTX samples of one chunk).
+const SEEKABLE_FROM: u64 = 1 << 20;
+
+/// Reads at least this large count as progress through a seekable input (an EVTX chunk is
+/// 64 KiB; its header, read apart, 512 bytes).
+const PROGRESS_READ: usize = 4096;
+
+impl Seekable {
+    fn file(&mut self) -> io::Result<&mut File> {
+        if self.file.is_none() {
+            let file = File::open(&self.path)?;
+            self.len = file.metadata()?.len();
+            self.file = Some(file);
+        }
+        self.file
+            .as_mut()
+            .ok_or_else(|| io::Error::other("the file could not be opened"))
+    }
+}
+
+impl Read for Seekable {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.file()?.read(buf)?;
+        self.at += n as u64;
+        if n >= PROGRESS_READ {
+            self.bytes_read.fetch_max(self.at, Ordering::Relaxed);
+        }
+        Ok(n)
+    }
+}
+
+impl Seek for Seekable {
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        self.at = self.file()?.seek(to)?;
+        Ok(self.at)
+    }
+}
+
+impl Drop for Seekable {
+    fn drop(&mut self) {
+        if self.file.is_some() {
+            self.bytes_read.fetch_max(self.len, Ordering::Relaxed);
+        }
+    }
 }
 
 #[derive(Debug, Error)]
@@ -161,20 +227,25 @@ pub fn is_documentation(path: &Path) -> bool {
 /// Open an input and strip its compression.
 pub fn open(input: &Input, limits: &Limits) -> Result<Opened, IngestError> {
     let bytes_read = Arc::new(AtomicU64::new(0));
+    let mut size = 0;
     let raw: Box<dyn Read + Send> = match &input.kind {
         InputKind::Stdin => Box::new(io::stdin()),
-        InputKind::Path(path) => Box::new(File::open(path).map_err(|source| {
-            if source.kind() == io::ErrorKind::NotFound {
-                IngestError::NotFound {
-                    path: input.name.to_string(),
-                }
-            } else {
-                IngestError::Unreadable {
-                    path: input.name.to_string(),
-                    source,
-                }
-            }
-        })?),
+        InputKind::Path(path) => Box::new(
+            File::open(path)
+                .inspect(|file| size = file.metadata().map_or(0, |m| m.len()))
+                .map_err(|source| {
+                    if source.kind() == io::ErrorKind::NotFound {
+                        IngestError::NotFound {
+                            path: input.name.to_string(),
+                        }
+                    } else {
+                        IngestError::Unreadable {
+                            path: input.name.to_string(),
+                            source,
+                        }
+                    }
+                })?,
+        ),
     };
     let mut counted = Counted {
         inner: raw,
@@ -200,10 +271,21 @@ pub fn open(input: &Input, limits: &Limits) -> Result<Opened, IngestError> {
     let gzip = head == [0x1f, 0x8b];
     let buffered = BufReader::with_capacity(256 * 1024, io::Cursor::new(head).chain(counted));
     if !gzip {
+        let seekable = match &input.kind {
+            InputKind::Path(path) if size > SEEKABLE_FROM => Some(Seekable {
+                path: path.clone(),
+                file: None,
+                len: 0,
+                at: 0,
+                bytes_read: Arc::clone(&bytes_read),
+            }),
+            InputKind::Path(_) | InputKind::Stdin => None,
+        };
         return Ok(Opened {
             reader: Box::new(buffered),
             compression: Compression::None,
             bytes_read,
+            seekable,
         });
     }
     let decoder = GzipReader {
@@ -216,6 +298,7 @@ pub fn open(input: &Input, limits: &Limits) -> Result<Opened, IngestError> {
         reader: Box::new(BufReader::with_capacity(256 * 1024, decoder)),
         compression: Compression::Gzip,
         bytes_read,
+        seekable: None,
     })
 }
 

@@ -10,7 +10,7 @@ use std::collections::HashSet;
 use std::net::IpAddr;
 use std::path::Path;
 
-use enumwatch_decode::decode;
+use enumwatch_decode::{SeekRead, decode_seekable};
 use enumwatch_enrich::cloud::parse_ip;
 use enumwatch_enrich::{CloudEnricher, CommandLineEnricher};
 use enumwatch_event::{Event, LogSource, RunStats, field};
@@ -126,7 +126,12 @@ pub fn learn(
             };
             let mut normalizer = Normalizer::new();
             let mut events = Vec::new();
-            let mut decoder = decode(input.name.clone(), opened.reader, &options.decode_limits);
+            let mut decoder = decode_seekable(
+                input.name.clone(),
+                opened.reader,
+                opened.seekable.map(|s| Box::new(s) as Box<dyn SeekRead>),
+                &options.decode_limits,
+            );
             loop {
                 let done = match decoder.next() {
                     Some(Ok(record)) => {

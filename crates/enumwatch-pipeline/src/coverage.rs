@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use enumwatch_decode::decode;
+use enumwatch_decode::{SeekRead, decode_seekable};
 use enumwatch_event::{Event, LogSource, RunStats, field};
 use enumwatch_ingest::{Input, open};
 use enumwatch_normalize::{Disposition, Normalizer};
@@ -282,7 +282,12 @@ fn survey_input(input: &Input, options: &HuntOptions) -> (BTreeMap<&'static str,
     };
     let mut normalizer = Normalizer::new();
     let mut events = Vec::new();
-    for item in decode(input.name.clone(), opened.reader, &options.decode_limits) {
+    for item in decode_seekable(
+        input.name.clone(),
+        opened.reader,
+        opened.seekable.map(|s| Box::new(s) as Box<dyn SeekRead>),
+        &options.decode_limits,
+    ) {
         match item {
             Ok(record) => {
                 stats.records += 1;

@@ -6,7 +6,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use enumwatch_alert::{Alert, AlertBuilder, sort_alerts};
 use enumwatch_decode::{
-    DecodeLimits, Format, LineBatch, LineBatches, LineDecoder, LineOutcome, decode,
+    DecodeLimits, Format, LineBatch, LineBatches, LineDecoder, LineOutcome, SeekRead,
+    decode_seekable,
 };
 use enumwatch_engine::{EngineError, Hit, Matcher, NoPrefilter, RawFacts, RawPrefilter};
 
@@ -403,9 +404,10 @@ impl Hunter {
             }
         };
         let bytes_read = Arc::clone(&opened.bytes_read);
-        let decoder = decode(
+        let decoder = decode_seekable(
             Arc::clone(&input.name),
             opened.reader,
+            opened.seekable.map(|s| Box::new(s) as Box<dyn SeekRead>),
             &self.options.decode_limits,
         );
         let decoder = if pipelined {
