@@ -1,6 +1,6 @@
 //! Fuzz target: any bytes through format sniffing and every decoder must never panic, and every
 //! item must carry a location inside the input it came from; JSON lines decoded in batches give
-//! exactly what the sequential decoder gives.
+//! exactly what the sequential decoder gives, and so does reading the input by seeking.
 #![no_main]
 
 use std::io::Cursor;
@@ -36,4 +36,5 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(location.source, source);
     }
     batch_check::batches_match_the_sequential_decoder(data, &limits);
+    batch_check::seekable_matches_the_stream(data, &limits);
 });

@@ -1,11 +1,12 @@
 //! Shared by the `decode` fuzz target and the corpus replay in `cargo test`: a JSON-lines input
 //! decoded through `LineBatches` (small batches, some lines left for `number` to decode) gives
-//! exactly the records and errors of the sequential decoder.
+//! exactly the records and errors of the sequential decoder; and the same bytes also handed over
+//! as a seekable file (as a file on disk is, which EVTX is then read from) give the same items.
 
 use std::io::Cursor;
 use std::sync::Arc;
 
-use enumwatch_decode::{DecodeLimits, LineOutcome, decode};
+use enumwatch_decode::{DecodeLimits, LineOutcome, SeekRead, decode, decode_seekable};
 
 pub(crate) fn batches_match_the_sequential_decoder(data: &[u8], limits: &DecodeLimits) {
     let open = || {
@@ -40,4 +41,12 @@ pub(crate) fn batches_match_the_sequential_decoder(data: &[u8], limits: &DecodeL
         got == want,
         "batched decoding differs from the sequential decoder"
     );
+}
+
+pub(crate) fn seekable_matches_the_stream(data: &[u8], limits: &DecodeLimits) {
+    let stream = || Box::new(Cursor::new(data.to_vec()));
+    let want: Vec<_> = decode(Arc::from("fuzz"), stream(), limits).collect();
+    let file: Box<dyn SeekRead> = stream();
+    let got: Vec<_> = decode_seekable(Arc::from("fuzz"), stream(), Some(file), limits).collect();
+    assert_eq!(got, want, "read by seeking, the input decodes differently");
 }

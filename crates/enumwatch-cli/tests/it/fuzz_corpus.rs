@@ -55,6 +55,7 @@ fn decode_corpus_replays() {
     for (file, data) in corpus("decode") {
         let _ = (file, decode(&data));
         batch_check::batches_match_the_sequential_decoder(&data, &limits);
+        batch_check::seekable_matches_the_stream(&data, &limits);
     }
 }
 
