@@ -320,7 +320,8 @@ impl Hunter {
             })?;
         // Fewer inputs than threads would leave threads idle: then a JSON-lines input's lines are
         // decoded in parallel batches, and any other input's decoding (read, prefilter, parse)
-        // runs on a thread of its own, ahead of the rest of its pipeline.
+        // but EVTX's (whose chunks render in parallel on the pool anyway) runs on a thread of its
+        // own, ahead of the rest of its pipeline.
         let pipelined = pool.current_num_threads() > inputs.len();
         let held = HeldStore::new(
             self.options
@@ -422,6 +423,10 @@ impl Hunter {
         } else {
             decoder
         };
+        // An EVTX log's chunks are rendered in parallel on the pool's workers (`evtx_records`),
+        // which this thread is one of; a decoding thread of its own would render them one at a
+        // time and hand every record's allocations to another thread to free.
+        let pipelined = pipelined && decoder.format() != Some(Format::Evtx);
         let (prefiltered, format) = if pipelined {
             std::thread::scope(|scope| {
                 let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<DecodedItem>>(PIPELINE_DEPTH);

@@ -133,8 +133,9 @@ fn output_is_identical_at_any_thread_count() {
 }
 
 /// One input and two threads: a JSON-lines input's lines are decoded in parallel batches ahead
-/// of the rest of the pipeline, other formats on a thread of their own. Alerts, summary and exit
-/// status are those of one thread, also when the input ends in a truncated gzip member.
+/// of the rest of the pipeline, an EVTX log's chunks are rendered in parallel, other formats are
+/// decoded on a thread of their own. Alerts, summary and exit status are those of one thread,
+/// also when the input ends in a truncated gzip member.
 #[test]
 fn a_single_input_pipelined_on_two_threads_gives_the_same_output() {
     for input in [
@@ -142,6 +143,7 @@ fn a_single_input_pipelined_on_two_threads_gives_the_same_output() {
         "testdata/logs/cloudtrail/invictus_benjamin_iam_enumeration.json",
         "testdata/bad/truncated_second_member.jsonl.gz",
         "testdata/bad/bad_line.jsonl",
+        "testdata/logs/sysmon/sigma_regression_adfind.evtx",
     ] {
         let run =
             |threads: &str| enumwatch(&["hunt", input, "--format", "jsonl", "--threads", threads]);
@@ -482,4 +484,20 @@ fn a_large_evtx_file_reads_like_the_same_bytes_on_stdin() {
     let (file_alerts, stdin_alerts) = (without_source(&from_file), without_source(&from_stdin));
     assert_eq!(file_alerts.len(), 24);
     assert!(file_alerts == stdin_alerts, "the alerts differ");
+
+    // Its chunks are rendered on every worker: the output is that of one worker.
+    let at = |threads: &str| {
+        let mut args = args(path.to_str().unwrap());
+        args.extend(["--threads".to_owned(), threads.to_owned()]);
+        let out = Command::new(env!("CARGO_BIN_EXE_enumwatch"))
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        out
+    };
+    let (one, three) = (at("1"), at("3"));
+    assert_eq!(alerts_of(&one).len(), 24);
+    assert_eq!(stdout(&one), stdout(&three));
+    assert_eq!(stderr(&one), stderr(&three));
 }
