@@ -11,7 +11,11 @@ cd "$(dirname "$0")/.."
 SIZE_MB=${1:-256}
 PAIRS=${2:-7}
 PEERS=${PEERS:-/work/peers}
-RSIGMA=${RSIGMA:-$PEERS/rsigma-0.23.0/bin/rsigma}
+RSIGMA=${RSIGMA:-$PEERS/rsigma-0.23.0-evtx/bin/rsigma}
+CHAINSAW=${CHAINSAW:-$PEERS/target-chainsaw/release/chainsaw}
+CHAINSAW_MAPPING=${CHAINSAW_MAPPING:-$PEERS/chainsaw/mappings/sigma-event-logs-all.yml}
+HAYABUSA=${HAYABUSA:-$PEERS/target-hayabusa/release/hayabusa}
+HAYABUSA_CONFIG=${HAYABUSA_CONFIG:-$PEERS/hayabusa/rules/config}
 AWS_RULES=${AWS_RULES:-$PEERS/rules-aws}
 T=${CARGO_TARGET_DIR:-target}/release
 OUT=$(mktemp -d /tmp/enumwatch-pairs.XXXXXX)
@@ -20,12 +24,14 @@ trap 'rm -rf "$OUT"' EXIT
 cargo build --release --locked -p enumwatch-cli -p enumwatch-bench >/dev/null 2>&1
 PROC=bench/corpus/process-${SIZE_MB}mb.jsonl
 CT=bench/corpus/cloudtrail-${SIZE_MB}mb.jsonl
-for f in "$PROC" "$CT"; do
+EVTX1=bench/corpus/sysmon-${SIZE_MB}mb.evtx
+for f in "$PROC" "$CT" "$EVTX1"; do
   [ -f "$f" ] || { echo "missing $f: run bench/compare.sh $SIZE_MB first, which generates it" >&2; exit 1; }
   cat "$f" >/dev/null
 done
 
 secs() {
+  rm -f "$OUT/cw" "$OUT/hb.csv"
   /usr/bin/time -f "%e" -o "$OUT/time" "$@" >/dev/null 2>&1 || true
   tail -1 "$OUT/time"
 }
@@ -69,6 +75,21 @@ if [ -x "$RSIGMA" ]; then
     pair "CloudTrail, 787 AWS rules (SigmaHQ + Suzaku)" "rsigma" -- "$RSIGMA" engine eval -r "$AWS_RULES" -e "@$CT" \
       -- "$EW" hunt "$CT" --no-builtin --rules "$AWS_RULES" --threads 1 --format jsonl -o "$OUT/res" -q
   fi
+fi
+# One EVTX file (the Sysmon log of gen_evtx_spliced.py), one rule, every tool on one thread
+PROC_RULE=bench/rules/bench-process-account-listing.yml
+EW_EVTX=("$EW" hunt "$EVTX1" --rules bench/rules --rule bench-process-account-listing --threads 1 --format jsonl -o "$OUT/res" -q)
+if [ -x "$RSIGMA" ]; then
+  pair "EVTX, one file, one rule" "rsigma" -- "$RSIGMA" engine eval -r "$PROC_RULE" -p bench/peer-rules/rsigma/windows-json.yml -e "@$EVTX1" \
+    -- "${EW_EVTX[@]}"
+fi
+if [ -x "$CHAINSAW" ]; then
+  pair "EVTX, one file, one rule" "Chainsaw" -- "$CHAINSAW" --no-banner --num-threads 1 hunt "$EVTX1" -s "$PROC_RULE" --mapping "$CHAINSAW_MAPPING" --jsonl -o "$OUT/cw" \
+    -- "${EW_EVTX[@]}"
+fi
+if [ -x "$HAYABUSA" ]; then
+  pair "EVTX, one file, one rule" "Hayabusa" -- "$HAYABUSA" csv-timeline -f "$EVTX1" -r bench/peer-rules/hayabusa -c "$HAYABUSA_CONFIG" -w -q -Q -N -K -C --threads 1 -o "$OUT/hb.csv" \
+    -- "${EW_EVTX[@]}"
 fi
 # The full-pack target: enumwatch's rate as a share of the SIMD parse's is 1 ÷ this ratio
 pair "CloudTrail, default built-in rules" "sonic-rs parse" -- "$T/enumwatch-baseline" sonic "$CT" \
