@@ -105,9 +105,8 @@ impl EvtxRecords {
         let Some(chunks) = self.chunks.as_mut() else {
             return false;
         };
-        // Only a pool's worker renders in parallel: on a thread of its own (a hunt's decoding
-        // thread, which already overlaps the matching) rayon would start its global pool beside
-        // the hunt's workers.
+        // Only a pool's worker renders in parallel: on any other thread rayon would start its
+        // global pool, a second set of threads beside the caller's pool.
         let workers = match rayon::current_thread_index() {
             Some(_) => rayon::current_num_threads(),
             None => 1,
