@@ -6,7 +6,8 @@
 # many principals each making a burst of six IAM listings, so that every one fires a correlation
 # whose alert absorbs six detection alerts (bursts), and one principal making 100k-1M IAM listings
 # within one hour, which keeps its correlation windows full (flood), and one identity making
-# AzureHound's Microsoft Graph requests (13 endpoints, fresh object ids) over one hour (graph).
+# AzureHound's Microsoft Graph requests (13 endpoints, fresh object ids) over one hour (graph),
+# and one EVTX log of 64 MiB to 1 GiB (evtx: the real Sysmon samples' chunks, gen_evtx_spliced.py).
 # Usage: bench/scaling.sh            (needs bench/corpus/cloudtrail-1024mb.jsonl, from run.sh)
 #        SECTIONS=principals bench/scaling.sh   (only the distinct-principals section; PRINCIPALS
 #        and HELD_MIB override its counts and the --max-held-mib budget; BURSTS the bursts' counts, FLOOD the flood's, GRAPH the Graph requests')
@@ -16,7 +17,7 @@ T=${CARGO_TARGET_DIR:-target}/release
 EW=$T/enumwatch
 BIG=bench/corpus/cloudtrail-1024mb.jsonl
 cargo build --release --locked -p enumwatch-cli >/dev/null 2>&1
-SECTIONS=" ${SECTIONS:-size threads principals bursts flood graph} "
+SECTIONS=" ${SECTIONS:-size threads principals bursts flood graph evtx} "
 want() { [[ $SECTIONS == *" $1 "* ]]; }
 want size || want threads || BIG=/dev/null
 [ -f "$BIG" ] || [ "$BIG" = /dev/null ] || python3 bench/gen_cloudtrail_corpus.py "${SHARED:-../shared/data}" testdata "$BIG" 1024
@@ -156,4 +157,23 @@ PY
   read -r s m < <(timed "$EW" hunt "$OUT/graph.jsonl" --threads 1 --format jsonl -o "$OUT/res" -q)
   echo "| $n | $mb | $s | $m | $(wc -l <"$OUT/res") |"
 done
+fi
+
+if want evtx; then
+echo "### one EVTX log against its size (Sysmon event 1 chunks, bench rule)"
+echo
+echo "| input | records | 1 thread: s | 1 thread: peak MiB | 2 threads: s | 2 threads: peak MiB | matches |"
+echo "|---|---|---|---|---|---|---|"
+for mb in 64 256 1024; do
+  f=$OUT/sysmon-$mb.evtx
+  python3 bench/gen_evtx_spliced.py "${SHARED:-../shared/data}" "$f" "$mb" >/dev/null
+  cat "$f" >/dev/null
+  read -r s1 m1 < <(timed "$EW" hunt "$f" --rules bench/rules --rule bench-process-account-listing --threads 1 --format jsonl -o "$OUT/res" -q --stats-json "$OUT/stats.json")
+  recs=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['records'])" "$OUT/stats.json")
+  read -r s2 m2 < <(timed "$EW" hunt "$f" --rules bench/rules --rule bench-process-account-listing --threads 2 --format jsonl -o "$OUT/res2" -q)
+  cmp -s "$OUT/res" "$OUT/res2" || echo "warning: the alerts at 1 and 2 threads differ for $mb MiB" >&2
+  echo "| $mb MiB | $recs | $s1 | $m1 | $s2 | $m2 | $(wc -l <"$OUT/res") |"
+  rm -f "$f"
+done
+echo
 fi
