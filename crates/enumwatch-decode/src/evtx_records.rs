@@ -19,10 +19,17 @@ use evtx::{EvtxChunkData, EvtxParser, IntoIterChunks, ParserSettings};
 use rayon::prelude::*;
 use serde_json::Value;
 
-use crate::{DecodeError, DecodeErrorKind, SeekRead};
+use crate::{DecodeError, DecodeErrorKind, SeekRead, Skipper};
 
-/// One rendered record (its shown record id and JSON) or why a record or chunk could not be.
-type Rendered = Result<(u64, Value), DecodeErrorKind>;
+/// One record of a rendered chunk.
+enum Rendered {
+    /// Its shown record id and JSON.
+    Record(u64, Value),
+    /// Its JSON text holds no literal of a selected rule: left unparsed, but numbered.
+    Skipped,
+    /// Why a record or chunk could not be rendered.
+    Failed(DecodeErrorKind),
+}
 
 /// One chunk as read from the file, not yet parsed.
 type ChunkRead = Result<EvtxChunkData, EvtxError>;
@@ -48,6 +55,8 @@ pub(crate) struct EvtxRecords {
     source: Arc<str>,
     chunks: Option<IntoIterChunks<Box<dyn SeekRead>>>,
     settings: Arc<ParserSettings>,
+    /// The literal prefilter, asked about each record's JSON text before it is parsed.
+    skipper: Skipper,
     ready: VecDeque<Rendered>,
     /// Chunks read while the batch before them rendered, to render next.
     ahead: Option<Vec<ChunkRead>>,
@@ -61,6 +70,7 @@ pub(crate) fn records(
     source: Arc<str>,
     mut reader: Box<dyn BufRead + Send>,
     seekable: Option<Box<dyn SeekRead>>,
+    skipper: Skipper,
 ) -> EvtxRecords {
     let (bytes, read_error): (Box<dyn SeekRead>, _) = match seekable {
         Some(file) => (file, None),
@@ -75,7 +85,7 @@ pub(crate) fn records(
     let chunks = match EvtxParser::from_read_seek(bytes) {
         Ok(parser) => Some(parser.with_configuration((*settings).clone()).into_chunks()),
         Err(err) => {
-            ready.push_back(Err(DecodeErrorKind::EvtxRecord(format!(
+            ready.push_back(Rendered::Failed(DecodeErrorKind::EvtxRecord(format!(
                 "cannot open the EVTX file: {}",
                 with_causes(&err)
             ))));
@@ -86,6 +96,7 @@ pub(crate) fn records(
         source,
         chunks,
         settings,
+        skipper,
         ready,
         ahead: None,
         next: 0,
@@ -120,13 +131,21 @@ impl EvtxRecords {
             self.chunks = None;
             return false;
         }
-        let settings = &self.settings;
+        let (settings, skipper) = (&self.settings, &self.skipper);
         let rendered: Vec<Vec<Rendered>> = if workers == 1 {
-            batch.into_iter().map(|c| render(c, settings)).collect()
+            batch
+                .into_iter()
+                .map(|c| render(c, settings, skipper))
+                .collect()
         } else {
             // Reading is sequential: the next batch is read while this one renders.
             let (rendered, next) = rayon::join(
-                || batch.into_par_iter().map(|c| render(c, settings)).collect(),
+                || {
+                    batch
+                        .into_par_iter()
+                        .map(|c| render(c, settings, skipper))
+                        .collect()
+                },
                 || chunks.take(size).collect(),
             );
             self.ahead = Some(next);
@@ -141,30 +160,37 @@ impl Iterator for EvtxRecords {
     type Item = Result<RawRecord, DecodeError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        while self.ready.is_empty() {
-            if !self.fill() {
-                let message = self.read_error.take()?;
-                self.ready
-                    .push_back(Err(DecodeErrorKind::Truncated(message)));
+        loop {
+            while self.ready.is_empty() {
+                if !self.fill() {
+                    let message = self.read_error.take()?;
+                    self.ready
+                        .push_back(Rendered::Failed(DecodeErrorKind::Truncated(message)));
+                }
             }
+            let item = self.ready.pop_front()?;
+            let location = Location::new(Arc::clone(&self.source), self.next);
+            self.next += 1;
+            return Some(match item {
+                Rendered::Record(shown, body) => Ok(RawRecord {
+                    location: location.with_record_id(shown),
+                    body,
+                }),
+                Rendered::Skipped => continue,
+                Rendered::Failed(kind) => Err(DecodeError::new(location, kind)),
+            });
         }
-        let item = self.ready.pop_front()?;
-        let location = Location::new(Arc::clone(&self.source), self.next);
-        self.next += 1;
-        Some(match item {
-            Ok((shown, body)) => Ok(RawRecord {
-                location: location.with_record_id(shown),
-                body,
-            }),
-            Err(kind) => Err(DecodeError::new(location, kind)),
-        })
     }
 }
 
 /// Every record of one chunk, as the crate's own record iterator renders them; a chunk that
 /// cannot be read or parsed is one error.
-fn render(chunk: ChunkRead, settings: &Arc<ParserSettings>) -> Vec<Rendered> {
-    let failed = |err: &EvtxError| vec![Err(DecodeErrorKind::EvtxRecord(with_causes(err)))];
+fn render(chunk: ChunkRead, settings: &Arc<ParserSettings>, skipper: &Skipper) -> Vec<Rendered> {
+    let failed = |err: &EvtxError| {
+        vec![Rendered::Failed(DecodeErrorKind::EvtxRecord(with_causes(
+            err,
+        )))]
+    };
     let mut data = match chunk {
         Ok(data) => data,
         Err(err) => return failed(&err),
@@ -181,14 +207,25 @@ fn render(chunk: ChunkRead, settings: &Arc<ParserSettings>) -> Vec<Rendered> {
     };
     chunk
         .iter()
-        .map(|record| match record.and_then(|r| r.into_json_value()) {
-            Ok(record) => {
-                // The rendered `EventRecordID` is what Event Viewer shows; the chunk header id
-                // can differ in files re-exported from a larger log.
-                let shown = record.data["Event"]["System"]["EventRecordID"].as_u64();
-                Ok((shown.unwrap_or(record.event_record_id), record.data))
+        .map(|record| match record.and_then(|r| r.into_json_bytes()) {
+            // The JSON-lines path's prefilter and parse, on the text `evtx_dump -o jsonl` prints:
+            // a record no selected rule can match is not parsed at all.
+            Ok(record) if skipper.skips(&record.data) => Rendered::Skipped,
+            Ok(record) if crate::jsonl::depth_exceeds(&record.data, skipper.max_depth) => {
+                Rendered::Failed(DecodeErrorKind::TooDeep {
+                    limit: skipper.max_depth,
+                })
             }
-            Err(err) => Err(DecodeErrorKind::EvtxRecord(with_causes(&err))),
+            Ok(record) => match crate::error::parse_json(&record.data) {
+                Ok(body) => {
+                    // The rendered `EventRecordID` is what Event Viewer shows; the chunk header
+                    // id can differ in files re-exported from a larger log.
+                    let shown = body["Event"]["System"]["EventRecordID"].as_u64();
+                    Rendered::Record(shown.unwrap_or(record.event_record_id), body)
+                }
+                Err(kind) => Rendered::Failed(kind),
+            },
+            Err(err) => Rendered::Failed(DecodeErrorKind::EvtxRecord(with_causes(&err))),
         })
         .collect()
 }

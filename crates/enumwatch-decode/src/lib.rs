@@ -38,8 +38,9 @@ pub struct DecodeLimits {
     pub max_record_bytes: usize,
     /// Deepest JSON nesting accepted.
     pub max_depth: usize,
-    /// Asked about each JSON line and each element of a JSON array before it is parsed; what it
-    /// rejects is skipped unparsed and counted (`Decoder::prefiltered`). Other formats ignore it.
+    /// Asked about each JSON line, each element of a JSON array and each EVTX record's JSON
+    /// rendering before it is parsed; what it rejects is skipped unparsed and counted
+    /// (`Decoder::prefiltered`). CSV and auditd ignore it.
     pub prefilter: Option<Arc<dyn RecordPrefilter>>,
     /// Skip a record the prefilter rejects only if it is certainly well-formed JSON (else parse
     /// it, so a malformed one is reported). Off, rejected records are skipped unchecked.
@@ -70,6 +71,18 @@ pub(crate) struct Skipper {
 }
 
 impl Skipper {
+    /// No prefilter: nothing is skipped.
+    #[cfg(test)]
+    pub(crate) fn inactive() -> Skipper {
+        Skipper {
+            filter: None,
+            skipped: Arc::default(),
+            max_depth: DecodeLimits::default().max_depth,
+            check: true,
+            lines: false,
+        }
+    }
+
     /// Whether `text` is to be skipped unparsed (and counted as such): the prefilter rejects it
     /// and it is well-formed. A malformed record the prefilter rejects is not skipped, so the
     /// parse it goes through reports it, located, exactly as without the prefilter.
@@ -279,7 +292,7 @@ pub fn decode_seekable(
         }
         Some(Format::Json) => Box::new(json::JsonDocument::new(source, reader, limits, skipper)),
         Some(Format::Csv) => Box::new(csv_rows::CsvRows::new(source, reader)),
-        Some(Format::Evtx) => Box::new(evtx_records::records(source, reader, seekable)),
+        Some(Format::Evtx) => Box::new(evtx_records::records(source, reader, seekable, skipper)),
         Some(Format::Auditd) => Box::new(auditd::AuditGroups::new(source, reader, limits)),
         None if prefix.iter().all(u8::is_ascii_whitespace) => Box::new(std::iter::empty()),
         None => Box::new(std::iter::once(Err(DecodeError::new(

@@ -205,8 +205,12 @@ fn evtx_records_are_rendered_a_batch_at_a_time() {
         .build()
         .unwrap();
     pool.install(|| {
-        let mut records =
-            evtx_records::records(Arc::from("t"), Box::new(Cursor::new(file.clone())), None);
+        let mut records = evtx_records::records(
+            Arc::from("t"),
+            Box::new(Cursor::new(file.clone())),
+            None,
+            crate::Skipper::inactive(),
+        );
         assert!(records.next().is_some_and(|r| r.is_ok()));
         // one record per chunk: the rest of the first batch is ready, nothing more
         assert_eq!(records.buffered(), evtx_records::batch_chunks(2) - 1);
@@ -309,4 +313,50 @@ fn a_json_line_or_element_that_is_not_utf8_is_an_invalid_utf8_error() {
     // Valid UTF-8 that is bad JSON stays `invalid_json`.
     let (_, errors) = run(b"{\"a\":1}\n{\"a\": nope}\n");
     assert_eq!(errors[0].reason(), "invalid_json");
+}
+
+/// Rejects every other record it is asked about (asked in order: one worker).
+#[derive(Debug, Default)]
+struct EveryOther(std::sync::atomic::AtomicUsize);
+
+impl enumwatch_event::RecordPrefilter for EveryOther {
+    fn admits(&self, text: &[u8]) -> bool {
+        assert!(
+            text.starts_with(b"{\"Event\""),
+            "asked about the rendered JSON"
+        );
+        self.0
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            .is_multiple_of(2)
+    }
+}
+
+/// An EVTX record the prefilter rejects is skipped unparsed and counted, and the records kept
+/// are numbered as in a run that parses every record.
+#[test]
+fn evtx_records_the_prefilter_rejects_are_skipped_and_numbered() {
+    let file = evtx_of(7);
+    let items = |limits: &DecodeLimits| -> (Vec<String>, u64) {
+        let mut decoder = decode(Arc::from("t"), Box::new(Cursor::new(file.clone())), limits);
+        let items = decoder
+            .by_ref()
+            .map(|item| {
+                let r = item.unwrap();
+                format!(
+                    "{} {:?} {}",
+                    r.location.record, r.location.record_id, r.body
+                )
+            })
+            .collect();
+        (items, decoder.prefiltered())
+    };
+    let (all, none_skipped) = items(&DecodeLimits::default());
+    let (kept, skipped) = items(&DecodeLimits {
+        prefilter: Some(Arc::new(EveryOther::default())),
+        ..DecodeLimits::default()
+    });
+    assert_eq!((all.len(), none_skipped), (7, 0));
+    assert_eq!(skipped, 3);
+    let every_other: Vec<String> = all.into_iter().step_by(2).collect();
+    assert_eq!(kept, every_other);
 }

@@ -110,3 +110,58 @@ fn the_builtin_analytics_skip_records_and_find_the_same_alerts() {
         assert!(fast_stats["unrecognized"].as_u64() <= all_stats["unrecognized"].as_u64());
     }
 }
+
+/// EVTX records are asked about as the JSON text the `evtx` crate renders, before it is parsed:
+/// over real Sysmon logs, the WMIC listings the bench rule names are found, the other records
+/// are skipped unparsed, and the alerts and record numbers are those of a run that parses all,
+/// on one worker and on several.
+#[test]
+fn evtx_records_are_prefiltered_and_find_the_same_alerts() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    std::fs::create_dir(&logs).unwrap();
+    for name in [
+        "sigma_regression_adfind.evtx",
+        "sigma_regression_cmdkey.evtx",
+        "sigma_regression_wmic_group.evtx",
+        "sigma_regression_wmic_useraccount.evtx",
+    ] {
+        std::fs::copy(
+            crate::repo_root().join("testdata/logs/sysmon").join(name),
+            logs.join(name),
+        )
+        .unwrap();
+    }
+    let hunt = |extra: &[&str], stats: &str| {
+        let stats = dir.path().join(stats);
+        let mut args = vec![
+            "hunt",
+            logs.to_str().unwrap(),
+            "--rules",
+            "bench/rules",
+            "--rule",
+            "bench-process-account-listing",
+            "--format",
+            "jsonl",
+            "--no-progress",
+            "--stats-json",
+            stats.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        let out = enumwatch(&args);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let stats: Value = serde_json::from_slice(&std::fs::read(&stats).unwrap()).unwrap();
+        (stdout(&out), stats)
+    };
+    let (fast, fast_stats) = hunt(&["--threads", "1"], "a.json");
+    let (all, all_stats) = hunt(&["--threads", "1", "--no-prefilter"], "b.json");
+    let (fast_two, _) = hunt(&["--threads", "2"], "c.json");
+    assert_eq!(fast.lines().count(), 2, "{fast}");
+    assert!(fast.contains("useraccount get") && fast.contains("group list"));
+    assert_eq!(fast, all, "same alerts with and without the prefilter");
+    assert_eq!(fast, fast_two, "same alerts on two workers");
+    assert_eq!(fast_stats["records_prefiltered"], 2, "AdFind and cmdkey");
+    assert_eq!(fast_stats["records"], 2);
+    assert_eq!(all_stats["records_prefiltered"], 0);
+    assert_eq!(all_stats["records"], 4);
+}
