@@ -3,6 +3,8 @@
 //! built from the same rules admits the input's text. Checked for two rule sets: plain Sigma
 //! over raw vendor fields, and the built-in analytics (normalized and derived fields, routed by
 //! log source) with what the normalizers guarantee (`raw_facts`) and the enrichers applied.
+//! An EVTX input's records are asked about inside the decoder (as the JSON text the `evtx`
+//! crate renders): there the hits with the prefilter must be those without it.
 
 use std::io::Cursor;
 use std::sync::{Arc, OnceLock};
@@ -63,14 +65,20 @@ fn compiled() -> &'static Compiled {
 /// Whether a record decoded from `data` matches one of the fuzz rules.
 #[allow(dead_code, reason = "used by the replay test, not by the fuzz target")]
 pub(crate) fn matches_some_rule(data: &[u8]) -> bool {
-    !hits_of(data, compiled(), None).is_empty()
+    !hits_of(data, compiled(), None, None).is_empty()
+}
+
+/// Whether a record decoded from `data`, an EVTX input, matches one of the fuzz rules.
+#[allow(dead_code, reason = "used by the replay test, not by the fuzz target")]
+pub(crate) fn evtx_matches_some_rule(data: &[u8]) -> bool {
+    !evtx_hits(data, compiled(), None, None).is_empty()
 }
 
 /// Whether a record decoded from `data` matches one of the built-in rules.
 #[allow(dead_code, reason = "used by the replay test, not by the fuzz target")]
 pub(crate) fn matches_some_builtin_rule(data: &[u8]) -> bool {
     let pack = pack();
-    !hits_of(data, &pack.compiled, Some(pack)).is_empty()
+    !hits_of(data, &pack.compiled, Some(pack), None).is_empty()
 }
 
 /// Panics when a record of `data` matches a rule but the prefilter rejects `data`, or when the
@@ -87,28 +95,71 @@ pub(crate) fn check(data: &[u8]) {
         ("fuzz", compiled(), None),
         ("built-in", &pack.compiled, Some(pack)),
     ] {
-        if let Some(hit) = hits_of(data, compiled, enrich).first() {
+        if let Some(hit) = hits_of(data, compiled, enrich, None).first() {
             assert!(
                 compiled.prefilter.admits(data),
                 "the prefilter rejects a text whose record matches {set} rule {}",
                 hit.rule
             );
         }
+        let lent: Arc<dyn RecordPrefilter> = Arc::new(Lent(&compiled.prefilter));
+        let with = evtx_hits(data, compiled, enrich, Some(lent));
+        assert_eq!(
+            with,
+            evtx_hits(data, compiled, enrich, None),
+            "with the prefilter, EVTX records match {set} rules differently"
+        );
     }
 }
 
-/// The hits of the records decoded from `data`, when it is JSON or JSON lines (the only
-/// formats whose records the prefilter is asked about: auditd text, CSV and EVTX never are).
-fn hits_of(data: &[u8], compiled: &Compiled, enrich: Option<&Pack>) -> Vec<enumwatch_engine::Hit> {
+/// A prefilter of the rule sets here, lent to a decoder.
+#[derive(Debug)]
+struct Lent(&'static RawPrefilter);
+
+impl RecordPrefilter for Lent {
+    fn admits(&self, text: &[u8]) -> bool {
+        self.0.admits(text)
+    }
+}
+
+/// The rules and fields each record of an EVTX input matches, decoded with `prefilter`.
+fn evtx_hits(
+    data: &[u8],
+    compiled: &Compiled,
+    enrich: Option<&Pack>,
+    prefilter: Option<Arc<dyn RecordPrefilter>>,
+) -> Vec<(usize, Vec<(String, String)>)> {
+    hits_of(data, compiled, enrich, Some(prefilter))
+        .into_iter()
+        .map(|hit| (hit.rule, hit.matched_fields))
+        .collect()
+}
+
+/// The hits of the records decoded from `data`: with `evtx` unset, when it is JSON or JSON
+/// lines (whose text the prefilter is asked about whole; auditd text and CSV never are); with
+/// it set, when it is EVTX, decoded with the prefilter it holds.
+fn hits_of(
+    data: &[u8],
+    compiled: &Compiled,
+    enrich: Option<&Pack>,
+    evtx: Option<Option<Arc<dyn RecordPrefilter>>>,
+) -> Vec<enumwatch_engine::Hit> {
     let decoder = enumwatch_decode::decode(
         Arc::from("fuzz"),
         Box::new(Cursor::new(data.to_vec())),
-        &enumwatch_decode::DecodeLimits::default(),
+        &enumwatch_decode::DecodeLimits {
+            prefilter: evtx.clone().flatten(),
+            ..enumwatch_decode::DecodeLimits::default()
+        },
     );
-    if !matches!(
-        decoder.format(),
-        Some(enumwatch_decode::Format::Json | enumwatch_decode::Format::JsonLines)
-    ) {
+    let wanted = match evtx {
+        Some(_) => matches!(decoder.format(), Some(enumwatch_decode::Format::Evtx)),
+        None => matches!(
+            decoder.format(),
+            Some(enumwatch_decode::Format::Json | enumwatch_decode::Format::JsonLines)
+        ),
+    };
+    if !wanted {
         return Vec::new();
     }
     let mut normalizer = enumwatch_normalize::Normalizer::new();
