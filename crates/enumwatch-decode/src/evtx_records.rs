@@ -1,5 +1,6 @@
 //! EVTX through the `evtx` crate: each record becomes the crate's JSON rendering (the same as
-//! `evtx_dump -o json`), located by its `EventRecordID`.
+//! `evtx_dump -o json`), located by its `EventRecordID`. That text goes through the literal
+//! prefilter and the depth limit before it is parsed, as a JSON line does.
 //!
 //! The parser seeks (a log that has wrapped around starts at its oldest chunk, anywhere in the
 //! file): a file on disk is read from a second, seekable handle a chunk at a time; any other

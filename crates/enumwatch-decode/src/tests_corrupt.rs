@@ -360,3 +360,24 @@ fn evtx_records_the_prefilter_rejects_are_skipped_and_numbered() {
     let every_other: Vec<String> = all.into_iter().step_by(2).collect();
     assert_eq!(kept, every_other);
 }
+
+/// An EVTX record nested past the depth limit is a located error, and the records after it are
+/// still read.
+#[test]
+fn evtx_records_past_the_depth_limit_are_located_errors() {
+    let file = evtx_of(3);
+    let limits = DecodeLimits {
+        max_depth: 2,
+        ..DecodeLimits::default()
+    };
+    let items: Vec<_> = decode(Arc::from("t"), Box::new(Cursor::new(file)), &limits).collect();
+    assert_eq!(items.len(), 3);
+    for (n, item) in items.iter().enumerate() {
+        let err = item.as_ref().unwrap_err();
+        assert_eq!(err.location.record, n as u64);
+        assert!(
+            matches!(err.kind, DecodeErrorKind::TooDeep { limit: 2 }),
+            "{err}"
+        );
+    }
+}
