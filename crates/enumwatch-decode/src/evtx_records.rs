@@ -11,7 +11,7 @@
 //! is read, and come out in file order.
 
 use std::collections::VecDeque;
-use std::io::{BufRead, Cursor, Read};
+use std::io::{BufRead, Cursor, Read, Seek, SeekFrom};
 use std::sync::Arc;
 
 use enumwatch_event::{Location, RawRecord};
@@ -63,8 +63,42 @@ pub(crate) struct EvtxRecords {
     ahead: Option<Vec<ChunkRead>>,
     /// The decoder's item count so far: an item's location.
     next: u64,
-    /// A read error, reported after every record read before it.
+    /// Why the input ends early (a read error, a cut-short file), reported after every record
+    /// read before it.
     read_error: Option<String>,
+}
+
+const FILE_HEADER: u64 = 4096;
+const CHUNK: u64 = 65536;
+
+/// What a file of `len` bytes whose header counts `counted` chunks lost at its end, if it was cut
+/// short. The `evtx` crate reads whole chunks only and stops, without a word, before a partial
+/// last one. A chunk count the file is too short for also means a cut (Windows counts the chunks
+/// it wrote; the 16-bit count wraps past 65,535 chunks, 4 GiB, so it is trusted below that).
+fn cut_short(len: u64, counted: u16, tail_is_zero: impl FnOnce(u64) -> bool) -> Option<String> {
+    let body = len.checked_sub(FILE_HEADER)?;
+    let (whole, partial) = (body / CHUNK, body % CHUNK);
+    if partial > 0 && !tail_is_zero(FILE_HEADER + whole * CHUNK) {
+        return Some(format!(
+            "the file ends {partial} bytes into chunk number {whole} (numbered from 0; chunks are 65,536 \
+             bytes), so that chunk's records were not read; re-copy or re-export the log"
+        ));
+    }
+    (u64::from(counted) > whole && partial == 0).then(|| {
+        format!(
+            "the file header counts {counted} chunks but the file holds {whole}, so the records \
+             of the missing chunks were not read; re-copy or re-export the log"
+        )
+    })
+}
+
+/// Whether every byte of `file` from `offset` on is zero (padding, not a cut chunk); an
+/// unreadable tail counts as not zero.
+fn zero_from(file: &mut dyn SeekRead, offset: u64) -> bool {
+    let mut tail = Vec::new();
+    file.seek(SeekFrom::Start(offset)).is_ok()
+        && file.read_to_end(&mut tail).is_ok()
+        && tail.iter().all(|&b| b == 0)
 }
 
 pub(crate) fn records(
@@ -73,7 +107,7 @@ pub(crate) fn records(
     seekable: Option<Box<dyn SeekRead>>,
     skipper: Skipper,
 ) -> EvtxRecords {
-    let (bytes, read_error): (Box<dyn SeekRead>, _) = match seekable {
+    let (mut bytes, mut read_error): (Box<dyn SeekRead>, _) = match seekable {
         Some(file) => (file, None),
         None => {
             let mut bytes = Vec::new();
@@ -83,7 +117,25 @@ pub(crate) fn records(
     };
     let settings = Arc::new(ParserSettings::new().num_threads(1));
     let mut ready = VecDeque::new();
-    let chunks = match EvtxParser::from_read_seek(bytes) {
+    let len = bytes.seek(SeekFrom::End(0)).ok();
+    let rewound = bytes.seek(SeekFrom::Start(0)).is_ok();
+    let mut header_counted = None;
+    if let (Some(len), true) = (len, rewound) {
+        let mut header = [0u8; 44];
+        if bytes.read_exact(&mut header).is_ok() && header.starts_with(b"ElfFile\0") {
+            header_counted = Some((len, u16::from_le_bytes([header[42], header[43]])));
+        }
+    }
+    let cut = header_counted.and_then(|(len, counted)| {
+        cut_short(len, counted, |offset| zero_from(&mut *bytes, offset))
+    });
+    // A read error already says why the stream ends early.
+    read_error = read_error.or(cut);
+    let opened = match bytes.seek(SeekFrom::Start(0)) {
+        Ok(_) => EvtxParser::from_read_seek(bytes),
+        Err(err) => Err(EvtxError::from(evtx::err::DeserializationError::from(err))),
+    };
+    let chunks = match opened {
         Ok(parser) => Some(parser.with_configuration((*settings).clone()).into_chunks()),
         Err(err) => {
             ready.push_back(Rendered::Failed(DecodeErrorKind::EvtxRecord(format!(

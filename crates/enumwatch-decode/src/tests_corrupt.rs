@@ -142,6 +142,55 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(16))]
+
+    /// A log cut short anywhere inside its last chunk (a copy taken while it was written, a
+    /// partial download) gives the records of its whole chunks and exactly one located
+    /// `truncated_input` error after them, read from a file or from a stream. The evtx crate
+    /// alone stops before the partial chunk without a word.
+    #[test]
+    fn an_evtx_log_cut_inside_its_last_chunk_is_one_located_error(
+        n in 1usize..5,
+        cut in 1usize..CHUNK,
+        seekable in any::<bool>(),
+    ) {
+        let file = evtx_of(n + 1);
+        let items = items_on(1, seekable, &file[..FILE_HEADER + n * CHUNK + cut]);
+        prop_assert_eq!(items.len(), n + 1, "{:?}", items);
+        let last = &items[n];
+        prop_assert!(last.starts_with(&format!("{n} ")), "{last}");
+        let says = format!("input ends early: the file ends {cut} bytes into chunk number {n} ");
+        prop_assert!(last.contains(&says), "{last}");
+        prop_assert!(items[..n].iter().all(|i| !i.contains("input ends early")), "{:?}", items);
+    }
+}
+
+/// A log whose header counts more chunks than it holds was cut at a chunk boundary: one located
+/// error after the records it holds. Zero bytes after the last chunk are padding, not a cut.
+#[test]
+fn evtx_chunks_missing_by_the_header_count_are_an_error_and_zero_padding_is_not() {
+    let mut file = evtx_of(3);
+    file[42..44].copy_from_slice(&5u16.to_le_bytes());
+    let (records, errors) = run(&file);
+    assert_eq!(records.len(), 3);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].reason(), "truncated_input");
+    assert_eq!(errors[0].location.record, 3);
+    assert!(
+        errors[0]
+            .to_string()
+            .contains("the file header counts 5 chunks but the file holds 3"),
+        "{}",
+        errors[0]
+    );
+
+    let mut padded = evtx_of(3);
+    padded.extend_from_slice(&[0; 1000]);
+    let (records, errors) = run(&padded);
+    assert_eq!((records.len(), errors.len()), (3, 0), "{errors:?}");
+}
+
 /// Every item of `bytes` decoded on a rayon pool of `threads` workers, as text (record id and
 /// body, or the error with its location); with `seekable`, read by seeking a second handle on
 /// the bytes (as a file on disk is), else from the stream alone.

@@ -269,13 +269,16 @@ fn bad_inputs_are_located_and_counted_and_good_records_survive() {
     );
     let stats: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&stats_path).unwrap()).unwrap();
-    assert_eq!(stats["inputs"], 9);
+    assert_eq!(stats["inputs"], 13);
     assert_eq!(stats["inputs_empty"], 1);
-    assert_eq!(stats["malformed"]["invalid_json"], 1);
+    assert_eq!(stats["malformed"]["invalid_json"], 2);
     assert_eq!(stats["malformed"]["invalid_utf8"], 1);
+    assert_eq!(stats["malformed"]["invalid_auditd"], 1);
     assert_eq!(stats["malformed"]["unknown_format"], 1);
     assert_eq!(stats["malformed"]["record_too_large"], 1);
-    assert_eq!(stats["malformed"]["truncated_input"], 2);
+    // The cut CloudTrail object, the cut gzip member and the cut EVTX log (the gzip bomb is
+    // within the default decompressed limit here).
+    assert_eq!(stats["malformed"]["truncated_input"], 3);
     assert_eq!(stats["unrecognized"], 2);
     let problems = stats["problems"].as_array().unwrap();
     let located = |needle: &str| {
@@ -314,38 +317,72 @@ fn bad_inputs_are_located_and_counted_and_good_records_survive() {
     );
 }
 
-/// The cloud bad-input files of `testdata/bad/`, one at a time: the exact summary each gives
+/// The bad-input files of `testdata/bad/` past the first four, one at a time: the exact summary each gives
 /// (see `testdata/PROVENANCE.md`), its exit status, and that its good records became events.
 #[test]
-fn cloud_bad_inputs_give_their_exact_error_and_summary() {
-    for (file, exit, events, problem) in [
+fn bad_inputs_give_their_exact_error_and_summary() {
+    for (file, args, exit, events, problem) in [
         (
             "cloudtrail_records_truncated.json",
+            &[][..],
             2,
             "events: cloudtrail 2",
             "testdata/bad/cloudtrail_records_truncated.json:77 (record 2): truncated_input: input ends early: unexpected end of input inside a JSON value",
         ),
         (
             "graph_activity_invalid_utf8.jsonl",
+            &[],
             2,
             "events: graph_activity 2",
             "testdata/bad/graph_activity_invalid_utf8.jsonl:2 (record 1): invalid_utf8: text is not valid UTF-8; the record was skipped",
         ),
         (
             "ual_export_auditdata_not_json.csv",
+            &[],
             0,
             "events: m365_audit 2",
             "testdata/bad/ual_export_auditdata_not_json.csv:3 (record 1): unrecognized: no normalizer recognizes this record's shape (later unrecognized records of this input are only counted); see `enumwatch --help` for the supported logs",
         ),
         (
             "okta_array_non_object.json",
+            &[],
             0,
             "events: okta_system_log 3",
             "testdata/bad/okta_array_non_object.json:183 (record 2): unrecognized: no normalizer recognizes this record's shape (later unrecognized records of this input are only counted); see `enumwatch --help` for the supported logs",
         ),
+        (
+            "sysmon_cut_short.evtx",
+            &[],
+            2,
+            "events: sysmon 2",
+            "testdata/bad/sysmon_cut_short.evtx (record 2): truncated_input: input ends early: the file ends 3000 bytes into chunk number 2 (numbered from 0; chunks are 65,536 bytes), so that chunk's records were not read; re-copy or re-export the log",
+        ),
+        (
+            "cloudtrail_nested_too_deep.jsonl",
+            &[],
+            2,
+            "events: cloudtrail 2",
+            "testdata/bad/cloudtrail_nested_too_deep.jsonl:2 (record 1): invalid_json: JSON nested deeper than 128 levels; the record was skipped",
+        ),
+        (
+            "auditd_garbled_line.log",
+            &[],
+            2,
+            "events: auditd 3",
+            "testdata/bad/auditd_garbled_line.log:6 (record 1): invalid_auditd: invalid auditd line: no `type=` and `msg=audit(time:serial)` found; expected `type=… msg=audit(<time>:<serial>): …`",
+        ),
+        (
+            "cloudtrail_gzip_bomb.jsonl.gz",
+            &["--max-decompressed-mib", "1"],
+            2,
+            "events: cloudtrail 2",
+            "testdata/bad/cloudtrail_gzip_bomb.jsonl.gz:1046712 (record 2): truncated_input: input ends early: decompressed size exceeds the limit of 1048576 bytes (gzip bomb?); raise --max-decompressed-mib if the input is legitimate",
+        ),
     ] {
         let path = format!("testdata/bad/{file}");
-        let out = enumwatch(&["hunt", &path, "--format", "jsonl"]);
+        let mut argv = vec!["hunt", path.as_str(), "--format", "jsonl"];
+        argv.extend_from_slice(args);
+        let out = enumwatch(&argv);
         assert_eq!(out.status.code(), Some(exit), "{file}: {}", stderr(&out));
         let summary = stderr(&out);
         let lines: Vec<&str> = summary.lines().collect();
