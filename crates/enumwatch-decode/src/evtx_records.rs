@@ -1,6 +1,8 @@
 //! EVTX through the `evtx` crate: each record becomes the crate's JSON rendering (the same as
 //! `evtx_dump -o json`), located by its `EventRecordID`. That text goes through the literal
-//! prefilter and the depth limit before it is parsed, as a JSON line does.
+//! prefilter and the depth limit before it is parsed, as a JSON line does. Before that, a whole
+//! chunk whose stored text (UTF-16 strings) holds no literal of a selected rule is not rendered
+//! at all (`Skipper::skips_evtx_chunk`): rendering is most of the cost of reading EVTX.
 //!
 //! The parser seeks (a log that has wrapped around starts at its oldest chunk, anywhere in the
 //! file): a file on disk is read from a second, seekable handle a chunk at a time; any other
@@ -28,6 +30,9 @@ enum Rendered {
     Record(u64, Value),
     /// Its JSON text holds no literal of a selected rule: left unparsed, but numbered.
     Skipped,
+    /// This many records of a chunk whose text holds no literal of a selected rule: not even
+    /// rendered, but numbered.
+    SkippedChunk(u64),
     /// Why a record or chunk could not be rendered.
     Failed(DecodeErrorKind),
 }
@@ -222,6 +227,10 @@ impl Iterator for EvtxRecords {
                 }
             }
             let item = self.ready.pop_front()?;
+            if let Rendered::SkippedChunk(records) = item {
+                self.next += records;
+                continue;
+            }
             let location = Location::new(Arc::clone(&self.source), self.next);
             self.next += 1;
             return Some(match item {
@@ -229,7 +238,7 @@ impl Iterator for EvtxRecords {
                     location: location.with_record_id(shown),
                     body,
                 }),
-                Rendered::Skipped => continue,
+                Rendered::Skipped | Rendered::SkippedChunk(_) => continue,
                 Rendered::Failed(kind) => Err(DecodeError::new(location, kind)),
             });
         }
@@ -248,6 +257,9 @@ fn render(chunk: ChunkRead, settings: &Arc<ParserSettings>, skipper: &Skipper) -
         Ok(data) => data,
         Err(err) => return failed(&err),
     };
+    if let Some(records) = skipper.skips_evtx_chunk(&data) {
+        return vec![Rendered::SkippedChunk(records)];
+    }
     let chunk_id = data.number.unwrap_or_default();
     let mut chunk = match data.parse(Arc::clone(settings)) {
         Ok(chunk) => chunk,

@@ -102,6 +102,32 @@ impl Skipper {
 }
 
 impl Skipper {
+    /// How many records of an EVTX chunk to skip unrendered (and count as skipped): all of them
+    /// when the prefilter admits none of the chunk's text and the chunk's CRC32 checksums hold;
+    /// `None` when it is to be rendered. A damaged chunk is always rendered, so that its damage
+    /// is reported exactly as without the prefilter (the checksums stand in for the
+    /// well-formedness check of skipped JSON, and are checked with it).
+    pub(crate) fn skips_evtx_chunk(&self, chunk: &evtx::EvtxChunkData) -> Option<u64> {
+        let filter = self.filter.as_ref()?;
+        let header = &chunk.header;
+        let count = header
+            .last_event_record_number
+            .checked_sub(header.first_event_record_number)?
+            .checked_add(1)?;
+        let intact =
+            !header.flags.contains(evtx::ChunkFlags::NO_CRC32) && chunk.validate_checksum();
+        // Past the free-space offset a chunk holds no record, string or template (the 512-byte
+        // header before the records holds only offsets and checksums).
+        let used = usize::try_from(header.free_space_offset).unwrap_or(usize::MAX);
+        let stored = chunk.data.get(..used).unwrap_or(&chunk.data);
+        // A chunk holds at most 65,536 bytes of records of 24 bytes or more.
+        if count > 2_731 || (self.check && !intact) || filter.admits_evtx_chunk(stored) {
+            return None;
+        }
+        self.skipped.fetch_add(count, Ordering::Relaxed);
+        Some(count)
+    }
+
     /// Whether `text` certainly parses, within the depth limit (`valid`), as one record; a text
     /// it is not sure of goes to the parse, which reports it if it is malformed.
     fn well_formed(&self, text: &[u8]) -> bool {

@@ -430,3 +430,89 @@ fn evtx_records_past_the_depth_limit_are_located_errors() {
         );
     }
 }
+
+/// `evtx_of(n)` with each chunk's CRC32 checksums made to hold again, as Windows writes them.
+fn with_checksums(mut file: Vec<u8>) -> Vec<u8> {
+    let chunks = (file.len() - FILE_HEADER) / CHUNK;
+    for i in 0..chunks {
+        let c = &mut file[FILE_HEADER + i * CHUNK..FILE_HEADER + (i + 1) * CHUNK];
+        let free = u32::from_le_bytes(c[48..52].try_into().unwrap()) as usize;
+        let data = evtx::checksum_ieee(&c[CHUNK_HEADER..free]);
+        c[52..56].copy_from_slice(&data.to_le_bytes());
+        let header = evtx::checksum_ieee(&[&c[..120], &c[128..CHUNK_HEADER]].concat());
+        c[124..128].copy_from_slice(&header.to_le_bytes());
+    }
+    file
+}
+
+/// Rejects, without rendering, the chunks whose records' ids (in the chunk header) are odd;
+/// admits every rendered record.
+#[derive(Debug, Default)]
+struct OddChunks(std::sync::atomic::AtomicUsize);
+
+impl enumwatch_event::RecordPrefilter for OddChunks {
+    fn admits(&self, _: &[u8]) -> bool {
+        true
+    }
+
+    fn admits_evtx_chunk(&self, chunk: &[u8]) -> bool {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        assert!(
+            chunk.starts_with(b"ElfChnk\0"),
+            "asked about the stored chunk"
+        );
+        u64::from_le_bytes(chunk[8..16].try_into().unwrap()).is_multiple_of(2)
+    }
+}
+
+/// A chunk the prefilter rejects as stored is not rendered: its records are counted as skipped
+/// and the records kept are numbered as in a run that renders every chunk. A chunk whose
+/// checksums do not hold is rendered whatever the prefilter says, so its damage is reported;
+/// unchecked (`--trust-json`), only the prefilter decides.
+#[test]
+fn evtx_chunks_the_prefilter_rejects_are_not_rendered_unless_damaged() {
+    let run = |file: &[u8], prefilter: Option<Arc<OddChunks>>, check: bool| {
+        let limits = DecodeLimits {
+            prefilter: prefilter.map(|p| p as Arc<dyn enumwatch_event::RecordPrefilter>),
+            check_skipped: check,
+            ..DecodeLimits::default()
+        };
+        let mut decoder = decode(
+            Arc::from("t"),
+            Box::new(Cursor::new(file.to_vec())),
+            &limits,
+        );
+        let items: Vec<String> = decoder
+            .by_ref()
+            .map(|item| match item {
+                Ok(r) => format!("{} {:?}", r.location.record, r.location.record_id),
+                Err(e) => format!("{} {}", e.location.record, e.reason()),
+            })
+            .collect();
+        (items, decoder.prefiltered())
+    };
+    let intact = with_checksums(evtx_of(6));
+    let (all, none) = run(&intact, None, true);
+    assert_eq!((all.len(), none), (6, 0));
+    let asked = Arc::new(OddChunks::default());
+    let (kept, skipped) = run(&intact, Some(Arc::clone(&asked)), true);
+    assert_eq!(asked.0.load(std::sync::atomic::Ordering::Relaxed), 6);
+    assert_eq!(skipped, 3);
+    let even: Vec<String> = all.iter().skip(1).step_by(2).cloned().collect();
+    assert_eq!(kept, even);
+
+    // Chunk 3 (record id 3, odd) damaged inside its record: rendered, and its error reported.
+    let mut damaged = intact.clone();
+    damage(&mut damaged, 2, Damage::BinXml);
+    let (items, skipped) = run(&damaged, Some(Arc::default()), true);
+    assert_eq!(skipped, 2);
+    let expected = [&all[1], "2 evtx_record", &all[3], &all[5]];
+    assert_eq!(items, expected);
+    // Unchecked, the prefilter alone decides: the damaged chunk is skipped too.
+    let (items, skipped) = run(&damaged, Some(Arc::default()), false);
+    assert_eq!((items, skipped), (even, 3));
+    // `evtx_of` leaves the checksums as the sample's: every renumbered chunk fails them and is
+    // rendered; only the first, the sample's own chunk as it was, is intact and skipped.
+    let (items, skipped) = run(&evtx_of(6), Some(Arc::default()), true);
+    assert_eq!((items, skipped), (all[1..].to_vec(), 1));
+}

@@ -23,6 +23,14 @@ pub struct RawRecord {
 pub trait RecordPrefilter: Send + Sync + std::fmt::Debug {
     /// Whether `text` (one JSON line or one JSON array element, as read) may match.
     fn admits(&self, text: &[u8]) -> bool;
+
+    /// Whether some record of an EVTX chunk (`chunk`: its 64 KiB as stored, binary XML with
+    /// UTF-16 strings) may be admitted once rendered to JSON text. `false` lets the decoder count
+    /// the chunk's records as skipped without rendering them. The default cannot tell.
+    fn admits_evtx_chunk(&self, chunk: &[u8]) -> bool {
+        let _ = chunk;
+        true
+    }
 }
 
 /// Look up a dotted path (`userIdentity.arn`, `Event.System.EventID`) in a JSON value.

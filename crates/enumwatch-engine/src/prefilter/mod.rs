@@ -55,9 +55,11 @@ use crate::Matcher;
 use crate::matcher::admits;
 
 mod analysis;
+mod evtx_chunk;
 mod keyed;
 
 use analysis::{Clause, Ctx, analyze_rule, signature_of};
+use evtx_chunk::ChunkGate;
 use keyed::KeyedGate;
 
 /// Characters outside ASCII whose `to_lowercase` holds an ASCII character, as UTF-8. A line
@@ -127,6 +129,9 @@ pub struct RawPrefilter {
     recognizable: Option<Gate>,
     /// Rules (each of one literal) added by the filter itself, not shown: the auditd key.
     hidden: usize,
+    /// The same literals, searched in an EVTX chunk as stored; `None` when some literal could
+    /// be made by rendering rather than stored (`evtx_chunk`).
+    evtx_chunk: Option<ChunkGate>,
 }
 
 /// A cheaper gate, learned from the first records: one clause of each rule, its cheapest.
@@ -367,6 +372,9 @@ impl RawPrefilter {
         let mut prefilter = Self::from_clauses(per_rule)?;
         prefilter.recognizable = facts.and_then(recognizable);
         prefilter.hidden = 1;
+        let signatures = facts.and_then(signature_literals);
+        prefilter.evtx_chunk =
+            ChunkGate::build(&prefilter.learning.patterns, signatures.as_deref());
         Ok(prefilter)
     }
 
@@ -485,6 +493,7 @@ impl RawPrefilter {
             literal_bytes,
             recognizable: None,
             hidden: 0,
+            evtx_chunk: None,
             any,
             literals: patterns.len(),
             automaton,
@@ -706,11 +715,22 @@ impl RecordPrefilter for RawPrefilter {
                     .is_some_and(|g| !g.is_match(lowered))
         })
     }
+
+    fn admits_evtx_chunk(&self, chunk: &[u8]) -> bool {
+        self.evtx_chunk
+            .as_ref()
+            .is_none_or(|gate| LOWERED.with(|cell| gate.admits(chunk, &mut cell.borrow_mut())))
+    }
 }
 
 /// The gate of every signature literal, or `None` when some log source has no signature (then a
 /// record without any literal may still be recognized).
 fn recognizable(facts: &RawFacts) -> Option<Gate> {
+    Gate::build(&signature_literals(facts)?).ok()
+}
+
+/// Every signature literal, or `None` when some log source has no signature.
+fn signature_literals(facts: &RawFacts) -> Option<Vec<&'static str>> {
     let mut literals: Vec<&str> = Vec::new();
     for source in LogSource::ALL {
         let signature = (facts.signature)(source);
@@ -721,7 +741,7 @@ fn recognizable(facts: &RawFacts) -> Option<Gate> {
     }
     literals.sort_unstable();
     literals.dedup();
-    Gate::build(&literals).ok()
+    Some(literals)
 }
 
 #[cfg(test)]
