@@ -65,20 +65,20 @@ fn compiled() -> &'static Compiled {
 /// Whether a record decoded from `data` matches one of the fuzz rules.
 #[allow(dead_code, reason = "used by the replay test, not by the fuzz target")]
 pub(crate) fn matches_some_rule(data: &[u8]) -> bool {
-    !hits_of(data, compiled(), None, None).is_empty()
+    !hits_of(data, compiled(), None, None, true).is_empty()
 }
 
 /// Whether a record decoded from `data`, an EVTX input, matches one of the fuzz rules.
 #[allow(dead_code, reason = "used by the replay test, not by the fuzz target")]
 pub(crate) fn evtx_matches_some_rule(data: &[u8]) -> bool {
-    !evtx_hits(data, compiled(), None, None).is_empty()
+    !evtx_hits(data, compiled(), None, None, true).is_empty()
 }
 
 /// Whether a record decoded from `data` matches one of the built-in rules.
 #[allow(dead_code, reason = "used by the replay test, not by the fuzz target")]
 pub(crate) fn matches_some_builtin_rule(data: &[u8]) -> bool {
     let pack = pack();
-    !hits_of(data, &pack.compiled, Some(pack), None).is_empty()
+    !hits_of(data, &pack.compiled, Some(pack), None, true).is_empty()
 }
 
 /// Panics when a record of `data` matches a rule but the prefilter rejects `data`, or when the
@@ -95,7 +95,7 @@ pub(crate) fn check(data: &[u8]) {
         ("fuzz", compiled(), None),
         ("built-in", &pack.compiled, Some(pack)),
     ] {
-        if let Some(hit) = hits_of(data, compiled, enrich, None).first() {
+        if let Some(hit) = hits_of(data, compiled, enrich, None, true).first() {
             assert!(
                 compiled.prefilter.admits(data),
                 "the prefilter rejects a text whose record matches {set} rule {}",
@@ -103,11 +103,18 @@ pub(crate) fn check(data: &[u8]) {
             );
         }
         let lent: Arc<dyn RecordPrefilter> = Arc::new(Lent(&compiled.prefilter));
-        let with = evtx_hits(data, compiled, enrich, Some(lent));
+        let without = evtx_hits(data, compiled, enrich, None, true);
         assert_eq!(
-            with,
-            evtx_hits(data, compiled, enrich, None),
+            evtx_hits(data, compiled, enrich, Some(Arc::clone(&lent)), true),
+            without,
             "with the prefilter, EVTX records match {set} rules differently"
+        );
+        // Unchecked (`--trust-json`), the chunk prefilter decides alone, damaged chunks too:
+        // a mutated chunk's rendered text must still come from what it stores.
+        assert_eq!(
+            evtx_hits(data, compiled, enrich, Some(lent), false),
+            without,
+            "with the prefilter, unchecked, EVTX records match {set} rules differently"
         );
     }
 }
@@ -120,16 +127,22 @@ impl RecordPrefilter for Lent {
     fn admits(&self, text: &[u8]) -> bool {
         self.0.admits(text)
     }
+
+    fn admits_evtx_chunk(&self, chunk: &[u8]) -> bool {
+        self.0.admits_evtx_chunk(chunk)
+    }
 }
 
-/// The rules and fields each record of an EVTX input matches, decoded with `prefilter`.
+/// The rules and fields each record of an EVTX input matches, decoded with `prefilter`, what it
+/// skips checked (chunk checksums) or not.
 fn evtx_hits(
     data: &[u8],
     compiled: &Compiled,
     enrich: Option<&Pack>,
     prefilter: Option<Arc<dyn RecordPrefilter>>,
+    check: bool,
 ) -> Vec<(usize, Vec<(String, String)>)> {
-    hits_of(data, compiled, enrich, Some(prefilter))
+    hits_of(data, compiled, enrich, Some(prefilter), check)
         .into_iter()
         .map(|hit| (hit.rule, hit.matched_fields))
         .collect()
@@ -143,12 +156,14 @@ fn hits_of(
     compiled: &Compiled,
     enrich: Option<&Pack>,
     evtx: Option<Option<Arc<dyn RecordPrefilter>>>,
+    check: bool,
 ) -> Vec<enumwatch_engine::Hit> {
     let decoder = enumwatch_decode::decode(
         Arc::from("fuzz"),
         Box::new(Cursor::new(data.to_vec())),
         &enumwatch_decode::DecodeLimits {
             prefilter: evtx.clone().flatten(),
+            check_skipped: check,
             ..enumwatch_decode::DecodeLimits::default()
         },
     );
