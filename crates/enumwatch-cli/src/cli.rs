@@ -133,16 +133,19 @@ pub(crate) struct HuntArgs {
     /// Raise it to avoid the disk, lower it to bound memory against millions of principals.
     #[arg(long, default_value_t = enumwatch_pipeline::DEFAULT_MAX_HELD_BYTES >> 20, value_name = "MIB")]
     pub(crate) max_held_mib: u64,
-    /// Parse every JSON record. By default each selected rule is reduced to literals a matching
-    /// record's raw text must hold (values of raw vendor fields, the keys a field is read from,
-    /// the keys that identify its log sources), and JSON lines and array elements holding none
-    /// are skipped unparsed: still checked to be well-formed (malformed ones are reported as
-    /// usual) and counted in the summary; per-source event counts then cover parsed records.
+    /// Parse every JSON record and render every EVTX record. By default each selected rule is
+    /// reduced to literals a matching record's raw text must hold (values of raw vendor fields,
+    /// the keys a field is read from, the keys that identify its log sources), and JSON lines,
+    /// array elements and EVTX records holding none are skipped unparsed (an EVTX chunk holding
+    /// none in its stored strings is not even rendered): still checked to be well-formed JSON or
+    /// an intact chunk (malformed ones are reported as usual) and counted in the summary;
+    /// per-source event counts then cover parsed records.
     #[arg(long)]
     pub(crate) no_prefilter: bool,
-    /// Skip the records the prefilter rejects without checking that they are well-formed JSON:
-    /// faster (the check costs about a fast JSON parse), but a malformed record holding none of
-    /// the rules' literals is then counted as skipped instead of reported.
+    /// Skip the records the prefilter rejects without checking that they are well-formed JSON
+    /// (or, for EVTX chunks, that their checksums hold): faster (the check costs about a fast
+    /// JSON parse), but a malformed record holding none of the rules' literals is then counted
+    /// as skipped instead of reported.
     #[arg(long)]
     pub(crate) trust_json: bool,
     /// Colors in the table: auto (when the output is a terminal and NO_COLOR is unset), always, never.
