@@ -98,7 +98,9 @@ fn classify(text: &[u8], masks: &mut Vec<u64>) -> Option<bool> {
             high |= v;
         }
         let escaped = escaped_bits(backslashes, &mut carry);
-        let mut rest = escaped;
+        // An escaped quote or backslash is a valid escape: only the others are looked at (a
+        // Windows path holds a `\\` per directory, a hundred in a process record).
+        let mut rest = escaped & !(quotes | backslashes);
         while rest != 0 {
             let i = rest.trailing_zeros() as usize;
             rest &= rest - 1;
