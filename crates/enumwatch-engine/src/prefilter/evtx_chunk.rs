@@ -375,3 +375,65 @@ mod samples {
         );
     }
 }
+
+/// The gate of a real rule set on the real Sysmon samples: a chunk holding the rule's command
+/// line is admitted, the others are not.
+#[cfg(test)]
+mod real_chunks {
+    use enumwatch_event::{LogSource, RecordPrefilter};
+    use enumwatch_rules::{RuleSource, load};
+
+    use crate::prefilter::{RawFacts, RawPrefilter};
+
+    fn signature(source: LogSource) -> &'static [&'static [&'static str]] {
+        match source {
+            LogSource::Sysmon | LogSource::Security4688 | LogSource::WindowsOther => {
+                &[&["eventid", "event_id"]]
+            }
+            _ => &[&["elsewhere"]],
+        }
+    }
+
+    fn no_field_literals(_: &str) -> Option<&'static [&'static str]> {
+        None
+    }
+
+    /// The first chunk of a sample, as stored (up to its free-space offset).
+    fn chunk(name: &str) -> Vec<u8> {
+        let path = format!(
+            "{}/../../testdata/logs/sysmon/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let bytes = std::fs::read(path).unwrap();
+        let chunk = &bytes[4096..4096 + 65536];
+        let free = u32::from_le_bytes(chunk[48..52].try_into().unwrap()) as usize;
+        chunk[..free].to_vec()
+    }
+
+    #[test]
+    fn a_real_rule_set_admits_only_the_chunks_holding_its_literals() {
+        let text = "title: wmic account listing\nid: 00000000-0000-4000-8000-000000000001\n\
+                    logsource:\n  product: windows\n  category: process_creation\n\
+                    detection:\n  selection:\n    CommandLine|contains: 'useraccount get'\n\
+                    \x20 condition: selection\nlevel: low\n";
+        let (rules, errors) = load(&[RuleSource {
+            name: "r.yml".into(),
+            text: text.into(),
+        }]);
+        assert!(errors.is_empty(), "{errors:?}");
+        let facts = RawFacts {
+            signature,
+            field_literals: no_field_literals,
+        };
+        let prefilter = RawPrefilter::build_with(&rules, None, Some(&facts)).unwrap();
+        assert!(prefilter.evtx_chunk.is_some(), "the gate is built");
+        assert!(prefilter.admits_evtx_chunk(&chunk("sigma_regression_wmic_useraccount.evtx")));
+        for other in [
+            "sigma_regression_cmdkey.evtx",
+            "sigma_regression_adfind.evtx",
+            "sigma_regression_wmic_group.evtx",
+        ] {
+            assert!(!prefilter.admits_evtx_chunk(&chunk(other)), "{other}");
+        }
+    }
+}
