@@ -7,7 +7,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// Detect cloud account enumeration (MITRE ATT&CK T1087.004) in security logs.
 ///
 /// Reads endpoint process telemetry (Sysmon event 1, Security 4688, PowerShell 4104, Defender
-/// DeviceProcessEvents, Linux auditd EXECVE) and cloud and SaaS logs (AWS CloudTrail, Microsoft
+/// DeviceProcessEvents, Linux auditd EXECVE) and cloud and SaaS logs (AWS CloudTrail, also its
+/// event history as `aws cloudtrail lookup-events` prints it, Microsoft
 /// Graph and Azure AD Graph activity, Entra sign-in and audit, Microsoft 365 unified audit, GCP
 /// Cloud Audit, Google Workspace activities, Okta System Log, Slack audit logs), as JSON, JSON
 /// lines, CSV, EVTX or auditd text, gzip-compressed or not (the format is detected from the

@@ -1,5 +1,5 @@
 //! Streamed JSON documents: a byte scanner finds the bounds of each top-level element of an
-//! array (or of the `Records`/`value`/`entries` array inside a wrapper object) and parses that
+//! array (or of the `Records`/`value`/`entries`/`Events` array inside a wrapper object) and parses that
 //! slice alone, so a multi-gigabyte export never becomes one tree and one bad element costs one
 //! record.
 
@@ -9,11 +9,6 @@ use std::sync::Arc;
 use enumwatch_event::{Location, RawRecord};
 
 use crate::{DecodeError, DecodeErrorKind, DecodeLimits};
-
-/// Keys (with their quotes) whose array holds the records: CloudTrail's S3 objects
-/// (`Records`), Microsoft Graph and OData pages (`value`), Slack Audit Logs API pages
-/// (`entries`).
-const WRAPPER_KEYS: [&[u8]; 3] = [b"\"Records\"", b"\"value\"", b"\"entries\""];
 
 /// A reader that hands out bytes one at a time and counts lines.
 struct Bytes {
@@ -271,7 +266,7 @@ impl JsonDocument {
         }
     }
 
-    /// Scan an object at top level: either it is a `Records`/`value`/`entries` wrapper (enter its
+    /// Scan an object at top level: either it is a wrapper (`WRAPPER_KEYS`: enter its
     /// array) or it is one record (returned whole).
     fn object(
         &mut self,
@@ -298,7 +293,7 @@ impl JsonDocument {
             }
             self.bytes.bump()?;
             let next = self.bytes.skip_ws()?;
-            if WRAPPER_KEYS.contains(&key.as_slice()) && next == Some(b'[') {
+            if crate::is_wrapper_key(&key) && next == Some(b'[') {
                 self.bytes.bump()?;
                 self.state = State::InArray { wrapper: true };
                 return Ok(None);
@@ -370,7 +365,9 @@ impl JsonDocument {
 
     fn parse(&mut self, bytes: Vec<u8>, line: u64) -> Result<RawRecord, DecodeError> {
         let location = self.location(line);
-        match crate::error::parse_json(&bytes) {
+        match crate::error::parse_json(&bytes)
+            .and_then(|body| crate::embedded::unwrap_embedded(body, self.limits.max_depth))
+        {
             Ok(body) => Ok(RawRecord { location, body }),
             Err(kind) => Err(DecodeError::new(location, kind)),
         }

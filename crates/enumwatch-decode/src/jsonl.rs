@@ -1,6 +1,6 @@
 //! JSON lines: one record per non-blank line; a line holding an array or a `Records`/`value`/
-//! `entries` wrapper expands to its elements (CloudTrail delivered through some shippers looks
-//! like that, and so do saved Slack Audit Logs API pages).
+//! `entries`/`Events` wrapper expands to its elements (CloudTrail delivered through some shippers
+//! looks like that, and so do saved Slack Audit Logs API pages and `lookup-events` pages).
 //!
 //! Decoding a line (prefilter, well-formedness check, parse) depends on that line alone, so it
 //! is split from numbering its records, which depends on every line before it: `LineBatches`
@@ -75,7 +75,10 @@ impl LineNumbering {
             Outcome::Records(bodies) => {
                 for body in bodies {
                     let location = locate(&self.source, &mut self.record, line);
-                    self.pending.push_back(Ok(RawRecord { location, body }));
+                    self.pending.push_back(match body {
+                        Ok(body) => Ok(RawRecord { location, body }),
+                        Err(kind) => Err(DecodeError::new(location, kind)),
+                    });
                 }
             }
             Outcome::Failed(kind) => {
@@ -167,8 +170,9 @@ enum Outcome {
     Blank,
     /// The prefilter rejected it (and counted it).
     Skipped,
-    /// Its record, or the elements of its array or wrapper (possibly none).
-    Records(Vec<Value>),
+    /// Its record, or the elements of its array or wrapper (possibly none); an element may be
+    /// an event-history entry whose embedded record is malformed (`embedded`).
+    Records(Vec<Result<Value, DecodeErrorKind>>),
     Failed(DecodeErrorKind),
 }
 
@@ -186,10 +190,15 @@ fn outcome(bytes: &[u8], skipper: &Skipper, limits: &DecodeLimits) -> Outcome {
         });
     }
     match crate::error::parse_json(bytes) {
-        Ok(mut value) => match unwrap_container(&mut value) {
-            Some(items) => Outcome::Records(items),
-            None => Outcome::Records(vec![value]),
-        },
+        Ok(mut value) => {
+            let items = unwrap_container(&mut value).unwrap_or_else(|| vec![value]);
+            Outcome::Records(
+                items
+                    .into_iter()
+                    .map(|item| crate::embedded::unwrap_embedded(item, limits.max_depth))
+                    .collect(),
+            )
+        }
         Err(kind) => Outcome::Failed(kind),
     }
 }
@@ -279,12 +288,12 @@ fn locate(source: &Arc<str>, record: &mut u64, line: u64) -> Location {
     loc
 }
 
-/// Elements of a wrapper (`Records`/`value`/`entries` array) or array; `None` for a plain record.
+/// Elements of a wrapper (a `WRAPPER_KEYS` array) or array; `None` for a plain record.
 pub(crate) fn unwrap_container(value: &mut Value) -> Option<Vec<Value>> {
     match value {
         Value::Array(items) => Some(std::mem::take(items)),
         Value::Object(map) => {
-            for key in ["Records", "value", "entries"] {
+            for key in crate::WRAPPER_KEYS {
                 if matches!(map.get(key), Some(Value::Array(_)))
                     && map.len() <= 3
                     && let Some(Value::Array(items)) = map.remove(key)

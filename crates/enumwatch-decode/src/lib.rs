@@ -1,6 +1,8 @@
 //! Container formats to located raw records: JSON documents (streamed element by element, also
-//! inside `{"Records": […]}`, `{"value": […]}` and `{"entries": […]}` wrappers), JSON lines, CSV
-//! with a header, EVTX, and auditd text grouped into events.
+//! inside `{"Records": […]}`, `{"value": […]}`, `{"entries": […]}` and `{"Events": […]}`
+//! wrappers), JSON lines, CSV with a header, EVTX, and auditd text grouped into events. An AWS
+//! CloudTrail event-history entry gives the CloudTrail record its `CloudTrailEvent` string holds
+//! (`embedded`).
 //!
 //! The format is sniffed from the content. Each record carries its `Location`; a record that
 //! cannot be framed or parsed is a `DecodeError` at that location and reading goes on whenever
@@ -8,6 +10,7 @@
 
 mod auditd;
 mod csv_rows;
+mod embedded;
 mod error;
 mod evtx_records;
 mod json;
@@ -30,6 +33,19 @@ use enumwatch_event::{Location, RawRecord, RecordPrefilter};
 pub use error::{DecodeError, DecodeErrorKind};
 pub use jsonl::{LineBatch, LineBatches, LineDecoder, LineFramer, LineNumbering, LineOutcome};
 pub use sniff::{Format, sniff};
+
+/// Keys whose array holds a wrapper object's records: CloudTrail's S3 objects (`Records`),
+/// Microsoft Graph and OData pages (`value`), Slack Audit Logs API pages (`entries`), AWS
+/// CloudTrail event history as `aws cloudtrail lookup-events` prints it (`Events`).
+pub(crate) const WRAPPER_KEYS: [&str; 4] = ["Records", "value", "entries", "Events"];
+
+/// Whether `quoted` (an object key as written, with its quotes) is one of `WRAPPER_KEYS`.
+pub(crate) fn is_wrapper_key(quoted: &[u8]) -> bool {
+    quoted
+        .strip_prefix(b"\"")
+        .and_then(|k| k.strip_suffix(b"\""))
+        .is_some_and(|k| WRAPPER_KEYS.iter().any(|w| w.as_bytes() == k))
+}
 
 /// Limits on what one record may cost.
 #[derive(Debug, Clone)]
@@ -147,15 +163,15 @@ impl Skipper {
 /// pass with a searcher built once, and a key counts only before `:` and `[` (`"value"` alone is
 /// in one CloudTrail record of ten, inside tags).
 fn may_hold_several(text: &[u8]) -> bool {
-    static WRAPPER_KEYS: OnceLock<Option<packed::Searcher>> = OnceLock::new();
+    static SEARCHER: OnceLock<Option<packed::Searcher>> = OnceLock::new();
     let json_space = |b: &&u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r');
     let array_follows = |after: &[u8]| {
         let mut rest = after.iter().skip_while(json_space);
         rest.next() == Some(&b':') && rest.find(|b| !json_space(b)) == Some(&b'[')
     };
     text.trim_ascii_start().first() == Some(&b'[')
-        || WRAPPER_KEYS
-            .get_or_init(|| packed::Searcher::new(["\"Records\"", "\"value\"", "\"entries\""]))
+        || SEARCHER
+            .get_or_init(|| packed::Searcher::new(WRAPPER_KEYS.map(|k| format!("\"{k}\""))))
             .as_ref()
             .is_none_or(|keys| {
                 keys.find_iter(text)
@@ -376,3 +392,5 @@ mod tests;
 mod tests_batches;
 #[cfg(test)]
 mod tests_corrupt;
+#[cfg(test)]
+mod tests_event_history;

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::*;
 
-fn run(bytes: &[u8]) -> (Option<Format>, Vec<RawRecord>, Vec<DecodeError>) {
+pub(super) fn run(bytes: &[u8]) -> (Option<Format>, Vec<RawRecord>, Vec<DecodeError>) {
     run_with(bytes, &DecodeLimits::default())
 }
 
@@ -33,7 +33,7 @@ fn run_with(
     (format, ok, err)
 }
 
-fn testdata(rel: &str) -> Vec<u8> {
+pub(super) fn testdata(rel: &str) -> Vec<u8> {
     std::fs::read(format!(
         "{}/../../testdata/{rel}",
         env!("CARGO_MANIFEST_DIR")

@@ -16,7 +16,7 @@ pub fn certainly_well_formed(text: &[u8]) -> bool {
 }
 
 /// Whether `text` is certainly one well-formed JSON object that is one record: not an array and
-/// not a wrapper with a `Records`, `value` or `entries` array, which a JSON-lines decoder unwraps
+/// not a wrapper with a `Records`, `value`, `entries` or `Events` array, which a JSON-lines decoder unwraps
 /// into several records (a skipped line keeps the record numbers of a parsed one only if it is one
 /// record).
 pub(crate) fn certainly_one_record(text: &[u8]) -> bool {
@@ -156,7 +156,7 @@ struct Checker<'a> {
     /// `classify`'s bits of `text`.
     masks: &'a [u64],
     at: usize,
-    /// A top-level member named `Records`, `value` or `entries` holds an array.
+    /// A top-level member named as in `WRAPPER_KEYS` holds an array.
     wrapper: bool,
 }
 
@@ -241,12 +241,7 @@ impl Checker<'_> {
         }
         let start = self.at;
         self.string()?;
-        if depth == 1
-            && matches!(
-                self.text.get(start..self.at),
-                Some(b"\"Records\"" | b"\"value\"" | b"\"entries\"")
-            )
-        {
+        if depth == 1 && crate::is_wrapper_key(self.text.get(start..self.at).unwrap_or_default()) {
             self.spaces();
             if self.byte() != b':' {
                 return None;
@@ -379,6 +374,7 @@ mod tests {
         let leaf = prop_oneof![
             Just(r#"{"Records": [1], "x": 2}"#.to_owned()),
             Just(r#"{"value": []}"#.to_owned()),
+            Just(r#"{"NextToken": "x", "Events": [2]}"#.to_owned()),
             Just("null".to_owned()),
             Just("true".to_owned()),
             any::<i64>().prop_map(|n| n.to_string()),

@@ -90,6 +90,40 @@ fn invictus_boto3_burst_is_one_alert_and_the_terraform_stratus_background_is_qui
     assert!(tuned.is_empty());
 }
 
+/// An alert without where its evidence was read (file, record number, line), and the ids
+/// derived from those.
+fn without_locations(mut alert: Value) -> Value {
+    let map = alert.as_object_mut().unwrap();
+    map.remove("id");
+    map.remove("evidence");
+    alert
+}
+
+#[test]
+fn cloudtrail_event_history_alerts_as_the_trail_does() {
+    // The same 29 records as a trail's S3 object, as `aws cloudtrail lookup-events` prints them
+    // (newest first) and as JSON lines of its entries.
+    let trail: Vec<Value> = hunt(
+        "testdata/demo/218007301253_CloudTrail_us-east-1_20230710T1145Z_7xgocspSowgK0Gto.json.gz",
+        None,
+    )
+    .into_iter()
+    .map(|a| without_locations(a.3))
+    .collect();
+    assert_eq!(trail.len(), 1);
+    assert_eq!(trail[0]["actor"], "arn:aws:iam::123837392027:user/benjamin");
+    for file in [
+        "testdata/logs/cloudtrail/lookup_events_invictus.json",
+        "testdata/logs/cloudtrail/lookup_events_invictus_entries.jsonl",
+    ] {
+        let history: Vec<Value> = hunt(file, None)
+            .into_iter()
+            .map(|a| without_locations(a.3))
+            .collect();
+        assert_eq!(history, trail, "{file}");
+    }
+}
+
 #[test]
 fn aws_attacks_fire_and_the_terraform_pipeline_does_not() {
     let alerts = hunt("testdata/cloud/aws_enumeration_emulated.json", None);

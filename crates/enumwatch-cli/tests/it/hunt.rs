@@ -269,9 +269,9 @@ fn bad_inputs_are_located_and_counted_and_good_records_survive() {
     );
     let stats: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&stats_path).unwrap()).unwrap();
-    assert_eq!(stats["inputs"], 13);
+    assert_eq!(stats["inputs"], 14);
     assert_eq!(stats["inputs_empty"], 1);
-    assert_eq!(stats["malformed"]["invalid_json"], 2);
+    assert_eq!(stats["malformed"]["invalid_json"], 3);
     assert_eq!(stats["malformed"]["invalid_utf8"], 1);
     assert_eq!(stats["malformed"]["invalid_auditd"], 1);
     assert_eq!(stats["malformed"]["unknown_format"], 1);
@@ -370,6 +370,13 @@ fn bad_inputs_give_their_exact_error_and_summary() {
             2,
             "events: auditd 3",
             "testdata/bad/auditd_garbled_line.log:6 (record 1): invalid_auditd: invalid auditd line: no `type=` and `msg=audit(time:serial)` found; expected `type=… msg=audit(<time>:<serial>): …`",
+        ),
+        (
+            "cloudtrail_lookup_events_cut_record.json",
+            &[],
+            2,
+            "events: cloudtrail 4",
+            "testdata/bad/cloudtrail_lookup_events_cut_record.json:25 (record 2): invalid_json: invalid JSON: the `CloudTrailEvent` string of this CloudTrail event-history entry does not hold a CloudTrail record: inside the string, EOF while parsing a string at line 1 column 439; the record was skipped",
         ),
         (
             "cloudtrail_gzip_bomb.jsonl.gz",

@@ -164,6 +164,32 @@ fn escapes_and_case_folding_to_ascii_force_a_parse() {
 }
 
 #[test]
+fn event_history_entries_are_always_parsed() {
+    let prefilter = RawPrefilter::build(&pack()).unwrap();
+    // `aws cloudtrail lookup-events` holds the record escaped in a string, and the decoder hands
+    // out that record or, when the string holds none, an error: like a malformed record, the
+    // entry is parsed whatever the literals say, so it is reported as without the prefilter.
+    let record = r#"{"eventName":"GetUser","sourceIPAddress":"192.0.2.1"}"#;
+    let entry =
+        serde_json::json!({"EventId": "e", "EventName": "GetUser", "CloudTrailEvent": record})
+            .to_string();
+    assert!(!prefilter.literals_admit(entry.to_ascii_lowercase().as_bytes()));
+    assert!(prefilter.admits(entry.as_bytes()));
+    let broken = entry.replace("192.0.2.1\\\"}", "192.0.2.1");
+    assert_ne!(broken, entry);
+    assert!(prefilter.admits(broken.as_bytes()));
+    // In any case of the key, as the search is; without the key the text is rejected.
+    assert!(
+        prefilter.admits(
+            entry
+                .replace("CloudTrailEvent", "CLOUDTRAILEVENT")
+                .as_bytes()
+        )
+    );
+    assert!(!prefilter.admits(entry.replace("CloudTrailEvent", "Detail").as_bytes()));
+}
+
+#[test]
 fn command_lines_reduce_and_auditd_groups_are_always_parsed() {
     let set = rules(&[
         "title: cmd\nid: 00000000-0000-4000-8000-00000000c0de\nlogsource:\n  \

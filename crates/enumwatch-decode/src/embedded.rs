@@ -1,0 +1,112 @@
+//! Records that carry the real record as a JSON string: AWS CloudTrail event history.
+//!
+//! Without a trail, CloudTrail's 90-day event history is what an incident responder has, and
+//! `aws cloudtrail lookup-events` (or the `LookupEvents` API through an SDK) gives it as
+//! `{"Events": [{"EventId": …, "EventName": …, "CloudTrailEvent": "{\"eventVersion\":…}"}]}`:
+//! a few summary members and the whole CloudTrail record serialized into one string. The
+//! summary lacks what detection needs (the caller's ARN, user agent, source address, request
+//! parameters), so the decoder hands out the record the string holds, and the normalizers and
+//! rules see exactly what a trail's S3 object would have given them.
+
+use serde_json::Value;
+
+use enumwatch_event::EMBEDDED_RECORD_KEY;
+
+use crate::DecodeErrorKind;
+
+/// The CloudTrail record inside an event-history entry, or `value` unchanged when it is not one.
+///
+/// An entry is an object with a string `CloudTrailEvent` and an `EventId` or `EventName` (the
+/// API's own members: an unrelated object that happens to have a `CloudTrailEvent` member is
+/// left alone). A string that is not one JSON object, or nests deeper than `max_depth`, is the
+/// entry's error: the entry is reported and skipped like any malformed record.
+pub(crate) fn unwrap_embedded(value: Value, max_depth: usize) -> Result<Value, DecodeErrorKind> {
+    let Value::Object(map) = &value else {
+        return Ok(value);
+    };
+    let Some(Value::String(inner)) = map.get(EMBEDDED_RECORD_KEY) else {
+        return Ok(value);
+    };
+    if !map.contains_key("EventId") && !map.contains_key("EventName") {
+        return Ok(value);
+    }
+    let failure = |detail: String| {
+        DecodeErrorKind::InvalidJson(format!(
+            "the `{EMBEDDED_RECORD_KEY}` string of this CloudTrail event-history entry does not \
+             hold a CloudTrail record: {detail}"
+        ))
+    };
+    if crate::jsonl::depth_exceeds(inner.as_bytes(), max_depth) {
+        return Err(failure(format!(
+            "its JSON nests deeper than {max_depth} levels"
+        )));
+    }
+    match crate::error::parse_json(inner.as_bytes()) {
+        Ok(record @ Value::Object(_)) => Ok(record),
+        Ok(_) => Err(failure("it is not a JSON object".to_owned())),
+        Err(DecodeErrorKind::InvalidJson(detail)) => {
+            Err(failure(format!("inside the string, {detail}")))
+        }
+        Err(other) => Err(other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn entry(inner: &str) -> Value {
+        json!({
+            "EventId": "1c5bc7a4-0000-4000-8000-000000000001",
+            "EventName": "ListUsers",
+            "ReadOnly": "true",
+            "EventTime": "2023-07-10T11:44:05+00:00",
+            "EventSource": "iam.amazonaws.com",
+            "Username": "benjamin",
+            "Resources": [],
+            "CloudTrailEvent": inner,
+        })
+    }
+
+    #[test]
+    fn an_event_history_entry_gives_its_cloudtrail_record() {
+        let inner = r#"{"eventVersion":"1.08","eventName":"ListUsers","userIdentity":{"arn":"arn:aws:iam::1:user/benjamin"}}"#;
+        let record = unwrap_embedded(entry(inner), 128).unwrap();
+        assert_eq!(record, serde_json::from_str::<Value>(inner).unwrap());
+    }
+
+    #[test]
+    fn other_records_are_left_alone() {
+        for value in [
+            json!({"CloudTrailEvent": "{\"a\": 1}"}),
+            json!({"EventId": "x", "CloudTrailEvent": {"a": 1}}),
+            json!({"eventName": "ListUsers"}),
+            json!([1, 2]),
+            json!("CloudTrailEvent"),
+        ] {
+            assert_eq!(unwrap_embedded(value.clone(), 128).unwrap(), value);
+        }
+    }
+
+    #[test]
+    fn a_string_that_holds_no_record_is_the_entrys_error() {
+        for (inner, says) in [
+            (
+                "{\"eventName\": \"ListUsers\"",
+                "CloudTrail event-history entry",
+            ),
+            ("[1]", "not a JSON object"),
+            ("", "CloudTrailEvent"),
+        ] {
+            let err = unwrap_embedded(entry(inner), 128).unwrap_err();
+            assert!(
+                matches!(&err, DecodeErrorKind::InvalidJson(d) if d.contains(says)),
+                "{inner:?}: {err:?}"
+            );
+        }
+        let deep = format!("{}1{}", "[".repeat(40), "]".repeat(40));
+        let err = unwrap_embedded(entry(&format!("{{\"a\":{deep}}}")), 20).unwrap_err();
+        assert!(matches!(&err, DecodeErrorKind::InvalidJson(d) if d.contains("deeper than 20")));
+    }
+}

@@ -1,0 +1,121 @@
+//! AWS CloudTrail event history (`aws cloudtrail lookup-events`): every shape it is saved in
+//! gives the CloudTrail records a trail's S3 object holds, each located at its entry.
+
+use std::collections::BTreeMap;
+
+use flate2::read::GzDecoder;
+use serde_json::Value;
+
+use super::tests::{run, testdata};
+use super::*;
+
+/// The real S3 object the event-history samples were made from (testdata/logs/cloudtrail/
+/// PROVENANCE.md), as its records by event id.
+fn s3_records() -> BTreeMap<String, Value> {
+    let mut text = Vec::new();
+    GzDecoder::new(
+        &testdata("demo/218007301253_CloudTrail_us-east-1_20230710T1145Z_7xgocspSowgK0Gto.json.gz")
+            [..],
+    )
+    .read_to_end(&mut text)
+    .unwrap();
+    let (_, records, errors) = run(&text);
+    assert!(errors.is_empty(), "{errors:?}");
+    by_event_id(records)
+}
+
+fn by_event_id(records: Vec<RawRecord>) -> BTreeMap<String, Value> {
+    records
+        .into_iter()
+        .map(|r| (r.body["eventID"].as_str().unwrap().to_owned(), r.body))
+        .collect()
+}
+
+#[test]
+fn lookup_events_output_gives_the_trails_records() {
+    let expected = s3_records();
+    assert_eq!(expected.len(), 29);
+    for (file, format) in [
+        ("logs/cloudtrail/lookup_events_invictus.json", Format::Json),
+        (
+            "logs/cloudtrail/lookup_events_invictus_entries.jsonl",
+            Format::JsonLines,
+        ),
+    ] {
+        let (found, records, errors) = run(&testdata(file));
+        assert_eq!(found, Some(format), "{file}");
+        assert!(errors.is_empty(), "{file}: {errors:?}");
+        let numbers: Vec<u64> = records.iter().map(|r| r.location.record).collect();
+        assert_eq!(numbers, (0..29).collect::<Vec<_>>(), "{file}");
+        assert!(
+            records
+                .windows(2)
+                .all(|w| w[0].location.line < w[1].location.line),
+            "{file}: each record is located at its own entry"
+        );
+        assert_eq!(by_event_id(records), expected, "{file}");
+    }
+}
+
+#[test]
+fn pages_saved_one_per_line_expand_to_their_records() {
+    let entry = |id: &str, inner: &str| serde_json::json!({"EventId": id, "EventName": "ListUsers", "CloudTrailEvent": inner});
+    let page = serde_json::json!({
+        "Events": [
+            entry("a", r#"{"eventID":"a","eventName":"ListUsers"}"#),
+            entry("b", r#"{"eventID":"b","eventName":"ListRoles"}"#),
+        ],
+        "NextToken": "eyJ2IjoyfQ==",
+    });
+    let last = serde_json::json!({"Events": [entry("c", r#"{"eventID":"c"}"#)]});
+    let text = format!("{page}\n{last}\n");
+    let (format, records, errors) = run(text.as_bytes());
+    assert_eq!(format, Some(Format::JsonLines));
+    assert!(errors.is_empty(), "{errors:?}");
+    let ids: Vec<_> = records.iter().map(|r| r.body["eventID"].clone()).collect();
+    assert_eq!(ids, ["a", "b", "c"]);
+    assert_eq!(records[1].body["eventName"], "ListRoles");
+    assert_eq!(records[2].location.line, Some(2));
+    // Pretty-printed, the page is a document.
+    let pretty = serde_json::to_string_pretty(&page).unwrap();
+    let (format, records, errors) = run(pretty.as_bytes());
+    assert_eq!(format, Some(Format::Json));
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(records.len(), 2);
+    assert_eq!(records[1].body["eventName"], "ListRoles");
+}
+
+#[test]
+fn an_entry_whose_record_string_is_broken_costs_that_entry_alone() {
+    let text = testdata("logs/cloudtrail/lookup_events_invictus_entries.jsonl");
+    let text = String::from_utf8(text).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    // Cut the embedded record short, as a copy truncated inside the string would leave it
+    // (the entry itself stays valid JSON).
+    let mut entry: Value = serde_json::from_str(&lines[4]).unwrap();
+    let inner = entry["CloudTrailEvent"].as_str().unwrap().to_owned();
+    entry["CloudTrailEvent"] = Value::String(inner[..inner.len() / 2].to_owned());
+    lines[4] = entry.to_string();
+    let broken = lines.join("\n");
+    for (bytes, format) in [
+        (broken.clone().into_bytes(), Format::JsonLines),
+        (
+            format!("[{}]", lines.join(",\n")).into_bytes(),
+            Format::Json,
+        ),
+    ] {
+        let (found, records, errors) = run(&bytes);
+        assert_eq!(found, Some(format));
+        assert_eq!(records.len(), 28);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        let error = &errors[0];
+        assert_eq!(error.location.record, 4);
+        assert_eq!(error.location.line, Some(5));
+        assert_eq!(error.reason(), "invalid_json");
+        let message = error.to_string();
+        assert!(
+            message.contains("`CloudTrailEvent` string of this CloudTrail event-history entry"),
+            "{message}"
+        );
+    }
+}
