@@ -14,6 +14,10 @@ use enumwatch_event::EMBEDDED_RECORD_KEY;
 
 use crate::DecodeErrorKind;
 
+/// The entry's key as written, quotes included (an escaped spelling is not looked for: JSON
+/// writers do not escape ASCII letters).
+pub(crate) const QUOTED_KEY: &[u8] = b"\"CloudTrailEvent\"";
+
 /// The CloudTrail record inside an event-history entry, or `value` unchanged when it is not one.
 ///
 /// An entry is an object with a string `CloudTrailEvent` and an `EventId` or `EventName` (the
@@ -67,6 +71,19 @@ mod tests {
             "Resources": [],
             "CloudTrailEvent": inner,
         })
+    }
+
+    #[test]
+    fn the_quoted_keys_are_the_keys() {
+        assert_eq!(QUOTED_KEY, format!("\"{EMBEDDED_RECORD_KEY}\"").as_bytes());
+        for key in crate::WRAPPER_KEYS {
+            assert!(
+                crate::is_wrapper_key(format!("\"{key}\"").as_bytes()),
+                "{key}"
+            );
+            assert!(!crate::is_wrapper_key(key.as_bytes()), "{key}");
+        }
+        assert!(!crate::is_wrapper_key(QUOTED_KEY));
     }
 
     #[test]

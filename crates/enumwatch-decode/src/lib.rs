@@ -39,12 +39,15 @@ pub use sniff::{Format, sniff};
 /// CloudTrail event history as `aws cloudtrail lookup-events` prints it (`Events`).
 pub(crate) const WRAPPER_KEYS: [&str; 4] = ["Records", "value", "entries", "Events"];
 
-/// Whether `quoted` (an object key as written, with its quotes) is one of `WRAPPER_KEYS`.
+/// Whether `quoted` (an object key as written, with its quotes) is one of `WRAPPER_KEYS`. Spelled
+/// out as patterns: the well-formedness check asks this of every top-level member, and a
+/// comparison per key of the list cost 7 % of a hunt that skips most records (`valid`).
+#[inline(always)]
 pub(crate) fn is_wrapper_key(quoted: &[u8]) -> bool {
-    quoted
-        .strip_prefix(b"\"")
-        .and_then(|k| k.strip_suffix(b"\""))
-        .is_some_and(|k| WRAPPER_KEYS.iter().any(|w| w.as_bytes() == k))
+    matches!(
+        quoted,
+        b"\"Records\"" | b"\"value\"" | b"\"entries\"" | b"\"Events\""
+    )
 }
 
 /// Limits on what one record may cost.

@@ -119,3 +119,62 @@ fn an_entry_whose_record_string_is_broken_costs_that_entry_alone() {
         );
     }
 }
+
+/// Rejects every record.
+#[derive(Debug)]
+struct RejectAll;
+
+impl RecordPrefilter for RejectAll {
+    fn admits(&self, _: &[u8]) -> bool {
+        false
+    }
+}
+
+#[test]
+fn a_broken_entry_is_reported_whatever_the_prefilter_says() {
+    let text = String::from_utf8(testdata("bad/cloudtrail_lookup_events_cut_record.json")).unwrap();
+    let one_per_line: String = serde_json::from_str::<Value>(&text).unwrap()["Events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| format!("{e}\n"))
+        .collect();
+    for bytes in [text.as_bytes(), one_per_line.as_bytes()] {
+        for check_skipped in [true, false] {
+            let limits = DecodeLimits {
+                prefilter: Some(std::sync::Arc::new(RejectAll)),
+                check_skipped,
+                ..DecodeLimits::default()
+            };
+            let mut decoder = decode(
+                std::sync::Arc::from("t"),
+                Box::new(std::io::Cursor::new(bytes.to_vec())),
+                &limits,
+            );
+            let items: Vec<_> = (&mut decoder).collect();
+            if check_skipped {
+                // The check is never sure of an entry, so every entry is parsed: the four good
+                // ones give their records and the cut one its error.
+                assert_eq!(decoder.prefiltered(), 0);
+                assert_eq!(items.iter().filter(|i| i.is_ok()).count(), 4);
+                let errors: Vec<_> = items.iter().filter_map(|i| i.as_ref().err()).collect();
+                assert_eq!(errors.len(), 1);
+                assert_eq!(errors[0].location.record, 2);
+            } else {
+                // Unchecked (`--trust-json`), what the prefilter rejects is skipped unseen.
+                assert_eq!(decoder.prefiltered(), 5);
+                assert!(items.is_empty());
+            }
+        }
+    }
+    assert!(!crate::certainly_well_formed(
+        br#"{"EventId":"e","CloudTrailEvent":"{}"}"#
+    ));
+    assert!(crate::certainly_well_formed(
+        br#"{"EventId":"e","Detail":"{}"}"#
+    ));
+    // Only a top-level member is an entry's.
+    assert!(crate::certainly_well_formed(
+        br#"{"a":{"CloudTrailEvent":"{}"}}"#
+    ));
+}

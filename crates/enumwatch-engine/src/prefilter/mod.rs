@@ -28,10 +28,14 @@
 //!   source is recognized by no normalizer and is admitted, so it is reported as unrecognized.
 //! - Escaping: literals with `"`, `\` or control characters are refused (JSON writes those
 //!   escaped); any other character can only be hidden as `\uXXXX`, or `/` as `\/`, so a line
-//!   holding such an escape of a character some literal holds is always parsed. A record
-//!   holding a whole record as a JSON string (a CloudTrail event-history entry's
-//!   `CloudTrailEvent`, which the decoder hands out in its place, or reports when it holds no
-//!   record) is always parsed.
+//!   holding such an escape of a character some literal holds is always parsed.
+//! - Records held in a string (a CloudTrail event-history entry's `CloudTrailEvent`, which the
+//!   decoder hands out in the entry's place): escaping a JSON text into a string changes only
+//!   quotes, backslashes and control characters, which no literal holds, and doubles the
+//!   backslash of each escape, which leaves the `\uXXXX` and `\/` looked for above in the text;
+//!   so the entry's text holds every literal its record's does. A string that holds no record
+//!   is an error of the entry, and the well-formedness check is never sure of an entry, so it
+//!   is parsed and reported as without the filter.
 //! - Case: rsigma folds with `str::to_lowercase`, and two non-ASCII characters fold to ASCII
 //!   letters (U+0130 → `i̇`, U+212A → `k`); a line holding either is always parsed, and the
 //!   literal search itself is ASCII case-insensitive.
@@ -50,7 +54,7 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
-use enumwatch_event::{EMBEDDED_RECORD_KEY, LogSource, RecordPrefilter};
+use enumwatch_event::{LogSource, RecordPrefilter};
 use enumwatch_rules::{ParsedRule, RuleKind, RuleSet};
 use wide::u8x16;
 
@@ -712,7 +716,6 @@ impl RecordPrefilter for RawPrefilter {
             let (lowered, backslash, non_ascii) = lower_case_into(text, &mut buffer);
             self.literals_admit(lowered)
                 || self.forces_parse_given(text, backslash, non_ascii)
-                || holds_embedded_record(lowered)
                 || self
                     .recognizable
                     .as_ref()
@@ -725,21 +728,6 @@ impl RecordPrefilter for RawPrefilter {
             .as_ref()
             .is_none_or(|gate| LOWERED.with(|cell| gate.admits(chunk, &mut cell.borrow_mut())))
     }
-}
-
-/// Whether a (lower-cased) record text may be an AWS CloudTrail event-history entry, whose
-/// record the decoder takes from an escaped JSON string (`EMBEDDED_RECORD_KEY`). Such a text is
-/// admitted and parsed: the record is searched for as escaped text, where no literal may hold
-/// a quote or a backslash, and a string that holds no record is an error the decoder reports,
-/// as without the prefilter.
-fn holds_embedded_record(lowered: &[u8]) -> bool {
-    static KEY: OnceLock<memchr::memmem::Finder<'static>> = OnceLock::new();
-    KEY.get_or_init(|| {
-        let key = format!("\"{}\"", EMBEDDED_RECORD_KEY.to_ascii_lowercase());
-        memchr::memmem::Finder::new(key.as_bytes()).into_owned()
-    })
-    .find(lowered)
-    .is_some()
 }
 
 /// The gate of every signature literal, or `None` when some log source has no signature (then a
