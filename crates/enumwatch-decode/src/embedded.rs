@@ -1,39 +1,70 @@
-//! Records that carry the real record as a JSON string: AWS CloudTrail event history.
+//! Records that carry the real record as a JSON string: AWS CloudTrail event history and
+//! CloudWatch Logs events.
 //!
 //! Without a trail, CloudTrail's 90-day event history is what an incident responder has, and
 //! `aws cloudtrail lookup-events` (or the `LookupEvents` API through an SDK) gives it as
 //! `{"Events": [{"EventId": …, "EventName": …, "CloudTrailEvent": "{\"eventVersion\":…}"}]}`:
 //! a few summary members and the whole CloudTrail record serialized into one string. The
 //! summary lacks what detection needs (the caller's ARN, user agent, source address, request
-//! parameters), so the decoder hands out the record the string holds, and the normalizers and
-//! rules see exactly what a trail's S3 object would have given them.
+//! parameters), so the decoder hands out the record the string holds.
+//!
+//! A trail that delivers to CloudWatch Logs (as AWS Control Tower sets up) holds each record as
+//! a log event's `message`: `{"id": …, "timestamp": …, "message": "{\"eventVersion\":…}"}` in a
+//! subscription payload's `logEvents` (what Lambda, Kinesis and Firehose receive, and Firehose
+//! writes to S3), `{"logStreamName": …, "timestamp": …, "message": …, "ingestionTime": …,
+//! "eventId": …}` in `aws logs filter-log-events` output. A message that holds a JSON object is
+//! handed out in the event's place; any other message (a log line of text) leaves the event as
+//! it is. Either way the normalizers and rules see what a trail's S3 object would have given
+//! them.
 
-use serde_json::Value;
-
-use enumwatch_event::EMBEDDED_RECORD_KEY;
+use serde_json::{Map, Value};
 
 use crate::DecodeErrorKind;
 
-/// The entry's key as written, quotes included (an escaped spelling is not looked for: JSON
+/// The event-history entry's member that holds the record.
+const EMBEDDED_RECORD_KEY: &str = "CloudTrailEvent";
+
+/// The same key as written, quotes included (an escaped spelling is not looked for: JSON
 /// writers do not escape ASCII letters).
 pub(crate) const QUOTED_KEY: &[u8] = b"\"CloudTrailEvent\"";
 
-/// The CloudTrail record inside an event-history entry, or `value` unchanged when it is not one.
+/// The record inside an event-history entry or a CloudWatch Logs event, or `value` unchanged
+/// when it is neither.
 ///
 /// An entry is an object with a string `CloudTrailEvent` and an `EventId` or `EventName` (the
 /// API's own members: an unrelated object that happens to have a `CloudTrailEvent` member is
 /// left alone). A string that is not one JSON object, or nests deeper than `max_depth`, is the
 /// entry's error: the entry is reported and skipped like any malformed record.
+///
+/// A log event is an object of at most five members: a string `message`, a number `timestamp`,
+/// and an `id`, `eventId`, `ingestionTime` or `logStreamName`.
 pub(crate) fn unwrap_embedded(value: Value, max_depth: usize) -> Result<Value, DecodeErrorKind> {
     let Value::Object(map) = &value else {
         return Ok(value);
     };
-    let Some(Value::String(inner)) = map.get(EMBEDDED_RECORD_KEY) else {
-        return Ok(value);
-    };
-    if !map.contains_key("EventId") && !map.contains_key("EventName") {
+    // An entry has nine members, a log event at most five; a CloudTrail record has more.
+    if map.len() > 12 {
         return Ok(value);
     }
+    if let Some(Value::String(inner)) = map.get(EMBEDDED_RECORD_KEY)
+        && (map.contains_key("EventId") || map.contains_key("EventName"))
+    {
+        return history_record(inner, max_depth);
+    }
+    if let Some(message) = log_event_message(map) {
+        let text = message.trim_ascii_start();
+        if text.starts_with('{')
+            && !crate::jsonl::depth_exceeds(text.as_bytes(), max_depth)
+            && let Ok(record @ Value::Object(_)) = crate::error::parse_json(text.as_bytes())
+        {
+            return Ok(record);
+        }
+    }
+    Ok(value)
+}
+
+/// The record an event-history entry's string holds, or the entry's error.
+fn history_record(inner: &str, max_depth: usize) -> Result<Value, DecodeErrorKind> {
     let failure = |detail: String| {
         DecodeErrorKind::InvalidJson(format!(
             "the `{EMBEDDED_RECORD_KEY}` string of this CloudTrail event-history entry does not \
@@ -52,6 +83,20 @@ pub(crate) fn unwrap_embedded(value: Value, max_depth: usize) -> Result<Value, D
             Err(failure(format!("inside the string, {detail}")))
         }
         Err(other) => Err(other),
+    }
+}
+
+/// A CloudWatch Logs event's `message`, when `map` is one.
+fn log_event_message(map: &Map<String, Value>) -> Option<&str> {
+    if map.len() > 5 || !matches!(map.get("timestamp"), Some(Value::Number(_))) {
+        return None;
+    }
+    let identified = ["id", "eventId", "ingestionTime", "logStreamName"]
+        .iter()
+        .any(|k| map.contains_key(*k));
+    match map.get("message") {
+        Some(Value::String(message)) if identified => Some(message),
+        _ => None,
     }
 }
 
@@ -78,12 +123,15 @@ mod tests {
         assert_eq!(QUOTED_KEY, format!("\"{EMBEDDED_RECORD_KEY}\"").as_bytes());
         for key in crate::WRAPPER_KEYS {
             assert!(
-                crate::is_wrapper_key(format!("\"{key}\"").as_bytes()),
+                crate::is_wrapper_key(format!("\"{key}\"").as_bytes(), false),
                 "{key}"
             );
-            assert!(!crate::is_wrapper_key(key.as_bytes()), "{key}");
+            assert!(!crate::is_wrapper_key(key.as_bytes(), true), "{key}");
         }
-        assert!(!crate::is_wrapper_key(QUOTED_KEY));
+        assert!(!crate::is_wrapper_key(QUOTED_KEY, true));
+        let leading = format!("\"{}\"", crate::LEADING_WRAPPER_KEY);
+        assert!(crate::is_wrapper_key(leading.as_bytes(), true));
+        assert!(!crate::is_wrapper_key(leading.as_bytes(), false));
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! Streamed JSON documents: a byte scanner finds the bounds of each top-level element of an
-//! array (or of the `Records`/`value`/`entries`/`Events` array inside a wrapper object) and parses that
+//! array (or of the array inside a wrapper object: `WRAPPER_KEYS`, `LEADING_WRAPPER_KEY`) and parses that
 //! slice alone, so a multi-gigabyte export never becomes one tree and one bad element costs one
 //! record.
 
@@ -293,7 +293,7 @@ impl JsonDocument {
             }
             self.bytes.bump()?;
             let next = self.bytes.skip_ws()?;
-            if crate::is_wrapper_key(&key) && next == Some(b'[') {
+            if crate::is_wrapper_key(&key, buf.len() == 1) && next == Some(b'[') {
                 self.bytes.bump()?;
                 self.state = State::InArray { wrapper: true };
                 return Ok(None);

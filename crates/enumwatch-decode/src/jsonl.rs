@@ -1,6 +1,8 @@
 //! JSON lines: one record per non-blank line; a line holding an array or a `Records`/`value`/
-//! `entries`/`Events` wrapper expands to its elements (CloudTrail delivered through some shippers
-//! looks like that, and so do saved Slack Audit Logs API pages and `lookup-events` pages).
+//! `entries`/`Events`/`logEvents` wrapper (or a leading `events`) expands to its elements
+//! (CloudTrail delivered through some shippers looks like that, and so do saved Slack Audit Logs
+//! API pages, `lookup-events` and `filter-log-events` pages, and CloudWatch Logs subscription
+//! payloads).
 //!
 //! Decoding a line (prefilter, well-formedness check, parse) depends on that line alone, so it
 //! is split from numbering its records, which depends on every line before it: `LineBatches`
@@ -288,20 +290,32 @@ fn locate(source: &Arc<str>, record: &mut u64, line: u64) -> Location {
     loc
 }
 
-/// Elements of a wrapper (a `WRAPPER_KEYS` array) or array; `None` for a plain record.
+/// Elements of a wrapper or array; `None` for a plain record. A wrapper is an object of at most
+/// three members, one of them a `WRAPPER_KEYS` array (or `LEADING_WRAPPER_KEY`'s as the first,
+/// beside up to three page tokens), or a CloudWatch Logs subscription payload (its `logEvents`
+/// beside `messageType` and four more): a record with more members keeps its own arrays.
 pub(crate) fn unwrap_container(value: &mut Value) -> Option<Vec<Value>> {
     match value {
         Value::Array(items) => Some(std::mem::take(items)),
-        Value::Object(map) => {
-            for key in crate::WRAPPER_KEYS {
-                if matches!(map.get(key), Some(Value::Array(_)))
-                    && map.len() <= 3
-                    && let Some(Value::Array(items)) = map.remove(key)
-                {
-                    return Some(items);
-                }
+        // Most records have more members than any wrapper: no lookup for them.
+        Value::Object(map) if map.len() <= 6 => {
+            let is_array = |k: &str| matches!(map.get(k), Some(Value::Array(_)));
+            let leading = crate::LEADING_WRAPPER_KEY;
+            let key = if map.len() <= 4
+                && map.keys().next().is_some_and(|k| k == leading)
+                && is_array(leading)
+            {
+                leading
+            } else {
+                let payload = map.contains_key("messageType");
+                crate::WRAPPER_KEYS
+                    .into_iter()
+                    .find(|&k| (map.len() <= 3 || (payload && k == "logEvents")) && is_array(k))?
+            };
+            match map.remove(key) {
+                Some(Value::Array(items)) => Some(items),
+                _ => None,
             }
-            None
         }
         _ => None,
     }

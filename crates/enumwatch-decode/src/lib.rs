@@ -1,8 +1,8 @@
 //! Container formats to located raw records: JSON documents (streamed element by element, also
-//! inside `{"Records": […]}`, `{"value": […]}`, `{"entries": […]}` and `{"Events": […]}`
-//! wrappers), JSON lines, CSV with a header, EVTX, and auditd text grouped into events. An AWS
-//! CloudTrail event-history entry gives the CloudTrail record its `CloudTrailEvent` string holds
-//! (`embedded`).
+//! inside wrappers: `WRAPPER_KEYS`, `LEADING_WRAPPER_KEY`), JSON lines, CSV with a header, EVTX,
+//! and auditd text grouped into events. A record held as a JSON string (an AWS CloudTrail
+//! event-history entry's `CloudTrailEvent`, a CloudWatch Logs event's `message`) is handed out in
+//! its holder's place (`embedded`).
 //!
 //! The format is sniffed from the content. Each record carries its `Location`; a record that
 //! cannot be framed or parsed is a `DecodeError` at that location and reading goes on whenever
@@ -36,18 +36,27 @@ pub use sniff::{Format, sniff};
 
 /// Keys whose array holds a wrapper object's records: CloudTrail's S3 objects (`Records`),
 /// Microsoft Graph and OData pages (`value`), Slack Audit Logs API pages (`entries`), AWS
-/// CloudTrail event history as `aws cloudtrail lookup-events` prints it (`Events`).
-pub(crate) const WRAPPER_KEYS: [&str; 4] = ["Records", "value", "entries", "Events"];
+/// CloudTrail event history as `aws cloudtrail lookup-events` prints it (`Events`), CloudWatch
+/// Logs subscription payloads (`logEvents`: what a subscription hands to Lambda, Kinesis or
+/// Firehose, and Firehose writes to S3).
+pub(crate) const WRAPPER_KEYS: [&str; 5] = ["Records", "value", "entries", "Events", "logEvents"];
 
-/// Whether `quoted` (an object key as written, with its quotes) is one of `WRAPPER_KEYS`. Spelled
-/// out as patterns: the well-formedness check asks this of every top-level member, and a
-/// comparison per key of the list cost 7 % of a hunt that skips most records (`valid`).
+/// A key whose array holds the records only as an object's first member: the CloudWatch Logs
+/// events of `aws logs filter-log-events` and `get-log-events` (`{"events": [...], "nextToken":
+/// ...}`). Elsewhere `events` is a record's own member (a Google Workspace activity's).
+pub(crate) const LEADING_WRAPPER_KEY: &str = "events";
+
+/// Whether `quoted` (an object key as written, with its quotes) is one of `WRAPPER_KEYS`, or,
+/// when `first` (the object's first member), `LEADING_WRAPPER_KEY`. Spelled out as patterns:
+/// the well-formedness check asks this of every top-level member, and a comparison per key of
+/// the list cost 7 % of a hunt that skips most records (`valid`).
 #[inline(always)]
-pub(crate) fn is_wrapper_key(quoted: &[u8]) -> bool {
-    matches!(
-        quoted,
-        b"\"Records\"" | b"\"value\"" | b"\"entries\"" | b"\"Events\""
-    )
+pub(crate) fn is_wrapper_key(quoted: &[u8], first: bool) -> bool {
+    match quoted {
+        b"\"Records\"" | b"\"value\"" | b"\"entries\"" | b"\"Events\"" | b"\"logEvents\"" => true,
+        b"\"events\"" => first,
+        _ => false,
+    }
 }
 
 /// Limits on what one record may cost.
@@ -161,18 +170,25 @@ impl Skipper {
 }
 
 /// Without the check: whether a line may be an array or a wrapper of several records (its
-/// first byte is `[`, or a wrapper key holds an array), so that skipping it could shift record
+/// first byte is `[`, or a wrapper key holds an array; `"events"` as the first member), so
+/// that skipping it could shift record
 /// numbers. This runs on every line the prefilter rejects: the keys are found in one vectorized
 /// pass with a searcher built once, and a key counts only before `:` and `[` (`"value"` alone is
 /// in one CloudTrail record of ten, inside tags).
-fn may_hold_several(text: &[u8]) -> bool {
+pub(crate) fn may_hold_several(text: &[u8]) -> bool {
     static SEARCHER: OnceLock<Option<packed::Searcher>> = OnceLock::new();
     let json_space = |b: &&u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r');
     let array_follows = |after: &[u8]| {
         let mut rest = after.iter().skip_while(json_space);
         rest.next() == Some(&b':') && rest.find(|b| !json_space(b)) == Some(&b'[')
     };
-    text.trim_ascii_start().first() == Some(&b'[')
+    let trimmed = text.trim_ascii_start();
+    trimmed.first() == Some(&b'[')
+        || trimmed
+            .strip_prefix(b"{")
+            .map(|rest| rest.trim_ascii_start())
+            .and_then(|rest| rest.strip_prefix(b"\"events\""))
+            .is_some_and(array_follows)
         || SEARCHER
             .get_or_init(|| packed::Searcher::new(WRAPPER_KEYS.map(|k| format!("\"{k}\""))))
             .as_ref()
@@ -396,4 +412,4 @@ mod tests_batches;
 #[cfg(test)]
 mod tests_corrupt;
 #[cfg(test)]
-mod tests_event_history;
+mod tests_embedded;

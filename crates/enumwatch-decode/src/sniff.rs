@@ -3,8 +3,8 @@
 /// Container formats enumwatch reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
-    /// A JSON document: an array, a `{"Records": […]}`/`{"value": […]}`/`{"entries": […]}`/
-    /// `{"Events": […]}` wrapper, or one object
+    /// A JSON document: an array, a wrapper (`{"Records": […]}` and the others of
+    /// `WRAPPER_KEYS`), or one object
     /// (several concatenated documents are read one after another).
     Json,
     JsonLines,

@@ -51,6 +51,7 @@ fn check(text: &[u8]) -> Option<bool> {
             masks: &masks,
             at: 0,
             wrapper: false,
+            leading_events: false,
         };
         checker.document()?;
         Some(checker.wrapper || text.first() == Some(&b'['))
@@ -159,6 +160,9 @@ struct Checker<'a> {
     at: usize,
     /// A top-level member named as in `WRAPPER_KEYS` holds an array.
     wrapper: bool,
+    /// The top-level object's first member is `LEADING_WRAPPER_KEY`'s: a repeated key keeps the
+    /// first one's place (and the last one's value), so any of them may make it a wrapper.
+    leading_events: bool,
 }
 
 impl Checker<'_> {
@@ -194,7 +198,7 @@ impl Checker<'_> {
                         depth += 1;
                         object = opened;
                         if object {
-                            self.member(depth)?;
+                            self.member(depth, true)?;
                         }
                         continue 'value;
                     }
@@ -218,7 +222,7 @@ impl Checker<'_> {
                         self.at += 1;
                         if object {
                             self.spaces();
-                            self.member(depth)?;
+                            self.member(depth, false)?;
                         }
                         continue 'value;
                     }
@@ -236,7 +240,7 @@ impl Checker<'_> {
     /// A member's name and its colon, noting a top-level wrapper array. Inlined into its two
     /// callers: a call per member cost a tenth of the walk.
     #[inline(always)]
-    fn member(&mut self, depth: usize) -> Option<()> {
+    fn member(&mut self, depth: usize, first: bool) -> Option<()> {
         if self.byte() != b'"' {
             return None;
         }
@@ -248,8 +252,11 @@ impl Checker<'_> {
                 // Never sure of a CloudTrail event-history entry: its record is in a string that
                 // only the parse checks (`embedded`), and one that holds no record is reported.
                 Some(crate::embedded::QUOTED_KEY) => return None,
-                Some(key) if crate::is_wrapper_key(key) => wrapper = true,
-                _ => {}
+                Some(key) => {
+                    self.leading_events |= first && key == b"\"events\"";
+                    wrapper = crate::is_wrapper_key(key, self.leading_events);
+                }
+                None => {}
             }
         }
         self.spaces();
@@ -380,6 +387,8 @@ mod tests {
             Just(r#"{"Records": [1], "x": 2}"#.to_owned()),
             Just(r#"{"value": []}"#.to_owned()),
             Just(r#"{"NextToken": "x", "Events": [2]}"#.to_owned()),
+            Just(r#"{"events": [3], "nextToken": "x"}"#.to_owned()),
+            Just(r#"{"messageType": "DATA_MESSAGE", "owner": "1", "logEvents": [4]}"#.to_owned()),
             Just("null".to_owned()),
             Just("true".to_owned()),
             any::<i64>().prop_map(|n| n.to_string()),

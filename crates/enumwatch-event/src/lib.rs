@@ -14,5 +14,5 @@ mod stats;
 pub use event::{Event, Fields, field};
 pub use location::Location;
 pub use platform::{LogSource, Platform, SigmaLogSource, ToolCategory};
-pub use raw::{EMBEDDED_RECORD_KEY, Member, RawRecord, RecordPrefilter, lookup_path};
+pub use raw::{Member, RawRecord, RecordPrefilter, lookup_path};
 pub use stats::{MAX_PROBLEMS, Problem, RunStats};

@@ -11,13 +11,6 @@ use serde_json::{Map, Value};
 
 use crate::Location;
 
-/// The member of an AWS CloudTrail event-history record (`aws cloudtrail lookup-events`, the
-/// `LookupEvents` API: `{"Events": [{"EventId": …, "CloudTrailEvent": "<the record as a JSON
-/// string>"}]}`) that holds the CloudTrail record itself. Decoders hand out the record that
-/// string holds, so everything after them sees the same record a trail's S3 object holds; a
-/// prefilter must admit a text holding this key, since the record's own text is escaped there.
-pub const EMBEDDED_RECORD_KEY: &str = "CloudTrailEvent";
-
 /// One decoded record and where it came from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RawRecord {

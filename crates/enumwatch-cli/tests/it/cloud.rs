@@ -100,9 +100,9 @@ fn without_locations(mut alert: Value) -> Value {
 }
 
 #[test]
-fn cloudtrail_event_history_alerts_as_the_trail_does() {
-    // The same 29 records as a trail's S3 object, as `aws cloudtrail lookup-events` prints them
-    // (newest first) and as JSON lines of its entries.
+fn cloudtrail_event_history_and_cloudwatch_logs_alert_as_the_trail_does() {
+    // The same 29 records as a trail's S3 object give the same alerts as `aws cloudtrail
+    // lookup-events` prints them (newest first) and as JSON lines of its entries.
     let trail: Vec<Value> = hunt(
         "testdata/demo/218007301253_CloudTrail_us-east-1_20230710T1145Z_7xgocspSowgK0Gto.json.gz",
         None,
@@ -112,9 +112,13 @@ fn cloudtrail_event_history_alerts_as_the_trail_does() {
     .collect();
     assert_eq!(trail.len(), 1);
     assert_eq!(trail[0]["actor"], "arn:aws:iam::123837392027:user/benjamin");
+    // So do the records a trail delivered to CloudWatch Logs: Firehose's S3 object of
+    // subscription payloads, and `aws logs filter-log-events` output.
     for file in [
         "testdata/logs/cloudtrail/lookup_events_invictus.json",
         "testdata/logs/cloudtrail/lookup_events_invictus_entries.jsonl",
+        "testdata/logs/cloudtrail/cloudwatch_firehose_invictus.gz",
+        "testdata/logs/cloudtrail/cloudwatch_filter_log_events_invictus.json",
     ] {
         let history: Vec<Value> = hunt(file, None)
             .into_iter()

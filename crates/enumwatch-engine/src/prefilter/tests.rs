@@ -165,9 +165,10 @@ fn escapes_and_case_folding_to_ascii_force_a_parse() {
 
 #[test]
 fn an_event_history_entry_holds_the_literals_of_its_record() {
-    // `aws cloudtrail lookup-events` holds each record escaped in a string, which the decoder
-    // hands out in the entry's place: escaping touches no character a literal holds, and an
-    // escape inside the record stays visible (its backslash doubled).
+    // `aws cloudtrail lookup-events` holds each record escaped in a string (as CloudWatch Logs
+    // events do), which the decoder hands out in the entry's place: escaping touches no
+    // character a literal holds, and an escape inside the record stays visible (its backslash
+    // doubled).
     let prefilter = RawPrefilter::build(&pack()).unwrap();
     let matcher = Matcher::new(&pack()).unwrap();
     let entry = |record: &str| {
@@ -520,10 +521,16 @@ proptest! {
         for line in [plain.clone(), escape_some(&plain, &picks)] {
             if matches(&matcher, &line) {
                 prop_assert!(prefilter.admits(line.as_bytes()), "rejected a matching line: {line}");
-                // The same record as a CloudTrail event-history entry holds it in a string,
-                // which the decoder hands out in its place (`embedded`).
-                let entry = serde_json::json!({"EventId": "e", "CloudTrailEvent": line}).to_string();
-                prop_assert!(prefilter.admits(entry.as_bytes()), "rejected a matching entry: {entry}");
+                // The same record as a CloudTrail event-history entry or a CloudWatch Logs
+                // event holds it in a string, which the decoder hands out in its place
+                // (`embedded`).
+                for entry in [
+                    serde_json::json!({"EventId": "e", "CloudTrailEvent": line}),
+                    serde_json::json!({"id": "1", "timestamp": 1, "message": line}),
+                ] {
+                    let entry = entry.to_string();
+                    prop_assert!(prefilter.admits(entry.as_bytes()), "rejected a matching entry: {entry}");
+                }
             }
         }
     }

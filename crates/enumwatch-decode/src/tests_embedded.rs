@@ -1,5 +1,6 @@
-//! AWS CloudTrail event history (`aws cloudtrail lookup-events`): every shape it is saved in
-//! gives the CloudTrail records a trail's S3 object holds, each located at its entry.
+//! Records held in strings: AWS CloudTrail event history (`aws cloudtrail lookup-events`) and
+//! CloudWatch Logs events, in every shape they are saved in, give the CloudTrail records a
+//! trail's S3 object holds, each located at its entry or event.
 
 use std::collections::BTreeMap;
 
@@ -177,4 +178,113 @@ fn a_broken_entry_is_reported_whatever_the_prefilter_says() {
     assert!(crate::certainly_well_formed(
         br#"{"a":{"CloudTrailEvent":"{}"}}"#
     ));
+}
+
+fn gunzip(bytes: &[u8]) -> Vec<u8> {
+    let mut text = Vec::new();
+    GzDecoder::new(bytes).read_to_end(&mut text).unwrap();
+    text
+}
+
+#[test]
+fn cloudwatch_logs_events_give_the_trails_records() {
+    let expected = s3_records();
+    // Firehose's S3 object: subscription payloads written back to back, a control message first.
+    let firehose = gunzip(&testdata("logs/cloudtrail/cloudwatch_firehose_invictus.gz"));
+    let (format, records, errors) = run(&firehose);
+    assert_eq!(format, Some(Format::Json));
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(records.len(), 30);
+    // The control message is no record of a log: it is left as the event it is.
+    assert!(
+        records[0].body["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("CWL CONTROL MESSAGE")
+    );
+    assert_eq!(by_event_id(records[1..].to_vec()), expected);
+    // `aws logs filter-log-events` output.
+    let (format, records, errors) = run(&testdata(
+        "logs/cloudtrail/cloudwatch_filter_log_events_invictus.json",
+    ));
+    assert_eq!(format, Some(Format::Json));
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(by_event_id(records), expected);
+    // The same payloads one per line, and the events one per line (`jq -c '.events[]'`).
+    let payloads = String::from_utf8(firehose)
+        .unwrap()
+        .replace("}{\"messageType", "}\n{\"messageType");
+    let (format, records, errors) = run(payloads.as_bytes());
+    assert_eq!(format, Some(Format::JsonLines));
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(by_event_id(records[1..].to_vec()), expected);
+    let page: Value = serde_json::from_slice(&testdata(
+        "logs/cloudtrail/cloudwatch_filter_log_events_invictus.json",
+    ))
+    .unwrap();
+    let lines: String = page["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| format!("{e}\n"))
+        .collect();
+    let (_, records, errors) = run(lines.as_bytes());
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(by_event_id(records), expected);
+    // A page on one line.
+    let (_, records, errors) = run(format!("{page}\n{page}\n").as_bytes());
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(records.len(), 58);
+    assert_eq!(records[57].location.line, Some(2));
+}
+
+#[test]
+fn a_message_that_holds_no_json_object_leaves_the_event_as_it_is() {
+    let text = br#"{"messageType": "DATA_MESSAGE", "owner": "1", "logGroup": "g", "logStream": "s", "subscriptionFilters": [], "logEvents": [
+{"id": "1", "timestamp": 1, "message": "START RequestId: 8f5"},
+{"id": "2", "timestamp": 2, "message": "{\"truncated\": "},
+{"id": "3", "timestamp": 3, "message": "[1, 2]"},
+{"id": "4", "timestamp": 4, "message": " {\"eventName\": \"ListUsers\"}"}
+]}"#;
+    let (_, records, errors) = run(text);
+    assert!(errors.is_empty(), "{errors:?}");
+    let shown: Vec<String> = records.iter().map(|r| r.body.to_string()).collect();
+    assert_eq!(
+        shown,
+        [
+            r#"{"id":"1","timestamp":1,"message":"START RequestId: 8f5"}"#,
+            r#"{"id":"2","timestamp":2,"message":"{\"truncated\": "}"#,
+            r#"{"id":"3","timestamp":3,"message":"[1, 2]"}"#,
+            r#"{"eventName":"ListUsers"}"#,
+        ]
+    );
+}
+
+#[test]
+fn events_is_a_wrapper_only_as_the_first_member() {
+    // A Google Workspace activity holds its own `events`: one record, as a document and as a
+    // line, and a line the prefilter rejects is still skipped (it is certainly one record).
+    let activity = r#"{"kind": "admin#reports#activity", "id": {"applicationName": "admin"}, "events": [{"name": "a"}, {"name": "b"}]}"#;
+    for text in [activity.to_owned(), format!("{activity}\n{activity}\n")] {
+        let (_, records, errors) = run(text.as_bytes());
+        assert!(errors.is_empty(), "{errors:?}");
+        assert!(
+            records
+                .iter()
+                .all(|r| r.body["events"].as_array().unwrap().len() == 2)
+        );
+    }
+    assert!(crate::valid::certainly_one_record(activity.as_bytes()));
+    assert!(!crate::may_hold_several(activity.as_bytes()));
+    let page = r#"{ "events" : [{"id": "1", "timestamp": 1, "message": "x"}], "nextToken": "t"}"#;
+    assert!(!crate::valid::certainly_one_record(page.as_bytes()));
+    assert!(crate::may_hold_several(page.as_bytes()));
+    // A repeated key keeps the first one's place: the array of a later `events` still counts.
+    let repeated = r#"{"events": 1, "x": 2, "events": [3, 4]}"#;
+    assert!(!crate::valid::certainly_one_record(repeated.as_bytes()));
+    let mut value: Value = serde_json::from_str(repeated).unwrap();
+    assert_eq!(
+        crate::jsonl::unwrap_container(&mut value).map(|v| v.len()),
+        Some(2)
+    );
 }
