@@ -129,9 +129,11 @@ mod tests {
             assert!(!crate::is_wrapper_key(key.as_bytes(), true), "{key}");
         }
         assert!(!crate::is_wrapper_key(QUOTED_KEY, true));
-        let leading = format!("\"{}\"", crate::LEADING_WRAPPER_KEY);
-        assert!(crate::is_wrapper_key(leading.as_bytes(), true));
-        assert!(!crate::is_wrapper_key(leading.as_bytes(), false));
+        for key in crate::LEADING_WRAPPER_KEYS {
+            let leading = format!("\"{key}\"");
+            assert!(crate::is_wrapper_key(leading.as_bytes(), true), "{key}");
+            assert!(!crate::is_wrapper_key(leading.as_bytes(), false), "{key}");
+        }
     }
 
     #[test]

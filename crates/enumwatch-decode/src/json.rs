@@ -1,5 +1,5 @@
 //! Streamed JSON documents: a byte scanner finds the bounds of each top-level element of an
-//! array (or of the array inside a wrapper object: `WRAPPER_KEYS`, `LEADING_WRAPPER_KEY`) and parses that
+//! array (or of the array inside a wrapper object: `WRAPPER_KEYS`, `LEADING_WRAPPER_KEYS`) and parses that
 //! slice alone, so a multi-gigabyte export never becomes one tree and one bad element costs one
 //! record.
 

@@ -1,8 +1,8 @@
 //! JSON lines: one record per non-blank line; a line holding an array or a `Records`/`value`/
-//! `entries`/`Events`/`logEvents` wrapper (or a leading `events`) expands to its elements
+//! `entries`/`Events`/`logEvents` wrapper (or a leading `events`/`records`) expands to its elements
 //! (CloudTrail delivered through some shippers looks like that, and so do saved Slack Audit Logs
-//! API pages, `lookup-events` and `filter-log-events` pages, and CloudWatch Logs subscription
-//! payloads).
+//! API pages, `lookup-events` and `filter-log-events` pages, CloudWatch Logs subscription
+//! payloads and Azure Event Hubs messages).
 //!
 //! Decoding a line (prefilter, well-formedness check, parse) depends on that line alone, so it
 //! is split from numbering its records, which depends on every line before it: `LineBatches`
@@ -291,7 +291,7 @@ fn locate(source: &Arc<str>, record: &mut u64, line: u64) -> Location {
 }
 
 /// Elements of a wrapper or array; `None` for a plain record. A wrapper is an object of at most
-/// three members, one of them a `WRAPPER_KEYS` array (or `LEADING_WRAPPER_KEY`'s as the first,
+/// three members, one of them a `WRAPPER_KEYS` array (or a `LEADING_WRAPPER_KEYS` one as the first,
 /// beside up to three page tokens), or a CloudWatch Logs subscription payload (its `logEvents`
 /// beside `messageType` and four more): a record with more members keeps its own arrays.
 pub(crate) fn unwrap_container(value: &mut Value) -> Option<Vec<Value>> {
@@ -300,9 +300,12 @@ pub(crate) fn unwrap_container(value: &mut Value) -> Option<Vec<Value>> {
         // Most records have more members than any wrapper: no lookup for them.
         Value::Object(map) if map.len() <= 6 => {
             let is_array = |k: &str| matches!(map.get(k), Some(Value::Array(_)));
-            let leading = crate::LEADING_WRAPPER_KEY;
-            let key = if map.len() <= 4
-                && map.keys().next().is_some_and(|k| k == leading)
+            let leading = map
+                .keys()
+                .next()
+                .and_then(|first| crate::LEADING_WRAPPER_KEYS.into_iter().find(|k| k == first));
+            let key = if let Some(leading) = leading
+                && map.len() <= 4
                 && is_array(leading)
             {
                 leading

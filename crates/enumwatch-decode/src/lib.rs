@@ -1,5 +1,5 @@
 //! Container formats to located raw records: JSON documents (streamed element by element, also
-//! inside wrappers: `WRAPPER_KEYS`, `LEADING_WRAPPER_KEY`), JSON lines, CSV with a header, EVTX,
+//! inside wrappers: `WRAPPER_KEYS`, `LEADING_WRAPPER_KEYS`), JSON lines, CSV with a header, EVTX,
 //! and auditd text grouped into events. A record held as a JSON string (an AWS CloudTrail
 //! event-history entry's `CloudTrailEvent`, a CloudWatch Logs event's `message`) is handed out in
 //! its holder's place (`embedded`).
@@ -41,20 +41,22 @@ pub use sniff::{Format, sniff};
 /// Firehose, and Firehose writes to S3).
 pub(crate) const WRAPPER_KEYS: [&str; 5] = ["Records", "value", "entries", "Events", "logEvents"];
 
-/// A key whose array holds the records only as an object's first member: the CloudWatch Logs
+/// Keys whose array holds the records only as an object's first member: the CloudWatch Logs
 /// events of `aws logs filter-log-events` and `get-log-events` (`{"events": [...], "nextToken":
-/// ...}`). Elsewhere `events` is a record's own member (a Google Workspace activity's).
-pub(crate) const LEADING_WRAPPER_KEY: &str = "events";
+/// ...}`), and Azure Monitor resource logs as Event Hubs carry them (`{"records": [...]}`: Entra
+/// ID, Microsoft Graph activity and every other diagnostic-settings log streamed to a SIEM).
+/// Elsewhere they are a record's own members (a Google Workspace activity's `events`).
+pub(crate) const LEADING_WRAPPER_KEYS: [&str; 2] = ["events", "records"];
 
 /// Whether `quoted` (an object key as written, with its quotes) is one of `WRAPPER_KEYS`, or,
-/// when `first` (the object's first member), `LEADING_WRAPPER_KEY`. Spelled out as patterns:
+/// when `first` (the object's first member), of `LEADING_WRAPPER_KEYS`. Spelled out as patterns:
 /// the well-formedness check asks this of every top-level member, and a comparison per key of
 /// the list cost 7 % of a hunt that skips most records (`valid`).
 #[inline(always)]
 pub(crate) fn is_wrapper_key(quoted: &[u8], first: bool) -> bool {
     match quoted {
         b"\"Records\"" | b"\"value\"" | b"\"entries\"" | b"\"Events\"" | b"\"logEvents\"" => true,
-        b"\"events\"" => first,
+        b"\"events\"" | b"\"records\"" => first,
         _ => false,
     }
 }
@@ -170,7 +172,7 @@ impl Skipper {
 }
 
 /// Without the check: whether a line may be an array or a wrapper of several records (its
-/// first byte is `[`, or a wrapper key holds an array; `"events"` as the first member), so
+/// first byte is `[`, or a wrapper key holds an array; a leading one as the first member), so
 /// that skipping it could shift record
 /// numbers. This runs on every line the prefilter rejects: the keys are found in one vectorized
 /// pass with a searcher built once, and a key counts only before `:` and `[` (`"value"` alone is
@@ -187,7 +189,10 @@ pub(crate) fn may_hold_several(text: &[u8]) -> bool {
         || trimmed
             .strip_prefix(b"{")
             .map(|rest| rest.trim_ascii_start())
-            .and_then(|rest| rest.strip_prefix(b"\"events\""))
+            .and_then(|rest| {
+                rest.strip_prefix(b"\"events\"")
+                    .or_else(|| rest.strip_prefix(b"\"records\""))
+            })
             .is_some_and(array_follows)
         || SEARCHER
             .get_or_init(|| packed::Searcher::new(WRAPPER_KEYS.map(|k| format!("\"{k}\""))))

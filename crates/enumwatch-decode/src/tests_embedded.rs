@@ -288,3 +288,29 @@ fn events_is_a_wrapper_only_as_the_first_member() {
         Some(2)
     );
 }
+
+#[test]
+fn azure_event_hubs_messages_give_their_records() {
+    let lines = testdata("logs/graph_activity/graph_activity_event_hubs_emulated.jsonl");
+    let (format, records, errors) = run(&lines);
+    assert_eq!(format, Some(Format::JsonLines));
+    assert!(errors.is_empty(), "{errors:?}");
+    let (_, plain, _) = run(&testdata(
+        "logs/graph_activity/graph_activity_diagnostic_emulated.jsonl",
+    ));
+    let bodies = |r: &[RawRecord]| r.iter().map(|r| r.body.clone()).collect::<Vec<_>>();
+    assert_eq!(bodies(&records), bodies(&plain));
+    assert_eq!(records[4].location.line, Some(2));
+    // One message saved alone is a document.
+    let first = lines.split(|&b| b == b'\n').next().unwrap();
+    let (format, records, errors) = run(first);
+    assert_eq!(format, Some(Format::Json));
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(bodies(&records), bodies(&plain[..4]));
+    // `records` not first is a record's own member.
+    let own = br#"{"id": 1, "records": [{"a": 1}, {"a": 2}]}"#;
+    let (_, records, _) = run(own);
+    assert_eq!(records.len(), 1);
+    assert!(crate::valid::certainly_one_record(own));
+    assert!(!crate::may_hold_several(own));
+}

@@ -51,7 +51,7 @@ fn check(text: &[u8]) -> Option<bool> {
             masks: &masks,
             at: 0,
             wrapper: false,
-            leading_events: false,
+            leading: false,
         };
         checker.document()?;
         Some(checker.wrapper || text.first() == Some(&b'['))
@@ -160,9 +160,11 @@ struct Checker<'a> {
     at: usize,
     /// A top-level member named as in `WRAPPER_KEYS` holds an array.
     wrapper: bool,
-    /// The top-level object's first member is `LEADING_WRAPPER_KEY`'s: a repeated key keeps the
-    /// first one's place (and the last one's value), so any of them may make it a wrapper.
-    leading_events: bool,
+    /// The top-level object's first member is named as in `LEADING_WRAPPER_KEYS`: a repeated key
+    /// keeps the first one's place (and the last one's value), so any of them may make it a
+    /// wrapper (any leading key after it counts: a superset, which only makes the check less
+    /// sure).
+    leading: bool,
 }
 
 impl Checker<'_> {
@@ -253,8 +255,8 @@ impl Checker<'_> {
                 // only the parse checks (`embedded`), and one that holds no record is reported.
                 Some(crate::embedded::QUOTED_KEY) => return None,
                 Some(key) => {
-                    self.leading_events |= first && key == b"\"events\"";
-                    wrapper = crate::is_wrapper_key(key, self.leading_events);
+                    self.leading |= first && crate::is_wrapper_key(key, true);
+                    wrapper = crate::is_wrapper_key(key, self.leading);
                 }
                 None => {}
             }
@@ -388,6 +390,8 @@ mod tests {
             Just(r#"{"value": []}"#.to_owned()),
             Just(r#"{"NextToken": "x", "Events": [2]}"#.to_owned()),
             Just(r#"{"events": [3], "nextToken": "x"}"#.to_owned()),
+            Just(r#"{"records": [5]}"#.to_owned()),
+            Just(r#"{"a": 1, "records": [6]}"#.to_owned()),
             Just(r#"{"messageType": "DATA_MESSAGE", "owner": "1", "logEvents": [4]}"#.to_owned()),
             Just("null".to_owned()),
             Just("true".to_owned()),

@@ -129,6 +129,26 @@ fn cloudtrail_event_history_and_cloudwatch_logs_alert_as_the_trail_does() {
 }
 
 #[test]
+fn azure_event_hubs_messages_alert_as_their_records_do() {
+    let plain: Vec<Value> = hunt(
+        "testdata/logs/graph_activity/graph_activity_diagnostic_emulated.jsonl",
+        None,
+    )
+    .into_iter()
+    .map(|a| without_locations(a.3))
+    .collect();
+    assert!(!plain.is_empty());
+    let messages: Vec<Value> = hunt(
+        "testdata/logs/graph_activity/graph_activity_event_hubs_emulated.jsonl",
+        None,
+    )
+    .into_iter()
+    .map(|a| without_locations(a.3))
+    .collect();
+    assert_eq!(messages, plain);
+}
+
+#[test]
 fn aws_attacks_fire_and_the_terraform_pipeline_does_not() {
     let alerts = hunt("testdata/cloud/aws_enumeration_emulated.json", None);
     assert_eq!(
