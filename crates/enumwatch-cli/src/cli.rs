@@ -7,13 +7,13 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// Detect cloud account enumeration (MITRE ATT&CK T1087.004) in security logs.
 ///
 /// Reads endpoint process telemetry (Sysmon event 1, Security 4688, PowerShell 4104, Defender
-/// DeviceProcessEvents, Linux auditd EXECVE) and cloud and SaaS logs (AWS CloudTrail, also its
-/// event history as `aws cloudtrail lookup-events` prints it and its records in CloudWatch Logs
-/// events, Microsoft
-/// Graph and Azure AD Graph activity, Entra sign-in and audit, Microsoft 365 unified audit, GCP
-/// Cloud Audit, Google Workspace activities, Okta System Log, Slack audit logs), as JSON, JSON
-/// lines, CSV, EVTX or auditd text, gzip-compressed or not (the format is detected from the
-/// content), and runs Sigma detection and correlation rules over them, tuned by enumwatch.toml.
+/// DeviceProcessEvents, Linux auditd EXECVE, AUOMS execve rows of a Sentinel Syslog table) and
+/// cloud and SaaS logs (AWS CloudTrail, also its event history as `aws cloudtrail lookup-events`
+/// prints it and its records in CloudWatch Logs events, Microsoft Graph and Azure AD Graph
+/// activity, Entra sign-in and audit, Microsoft 365 unified audit, GCP Cloud Audit, Google
+/// Workspace activities, Okta System Log, Slack audit logs), as JSON, JSON lines, CSV, EVTX or
+/// auditd text, gzip-compressed or not (the format is detected from the content), and runs Sigma
+/// detection and correlation rules over them, tuned by enumwatch.toml.
 #[derive(Debug, Parser)]
 #[command(name = "enumwatch", version, about, long_about)]
 pub(crate) struct Cli {

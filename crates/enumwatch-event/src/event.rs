@@ -29,6 +29,8 @@ pub mod field {
     pub const HASHES: &str = "Hashes";
     pub const INTEGRITY_LEVEL: &str = "IntegrityLevel";
     pub const LOGON_ID: &str = "LogonId";
+    /// The login (audit) user of a Linux process (auditd `auid`, AUOMS `audit_user`).
+    pub const AUDIT_USER: &str = "AuditUser";
     /// Executable file name without directory (`powershell.exe`), as Defender's `FileName`.
     pub const FILE_NAME: &str = "FileName";
     /// Parent executable file name without directory.
@@ -170,6 +172,7 @@ pub mod field {
         HASHES,
         INTEGRITY_LEVEL,
         LOGON_ID,
+        AUDIT_USER,
         FILE_NAME,
         PARENT_FILE_NAME,
         ARGV,
@@ -195,9 +198,11 @@ pub mod field {
     }
 
     /// Whether every normalizer of JSON records copies `name` unchanged from one vendor string
-    /// (Sysmon, Security 4688 and Defender command lines). The exception is auditd, which joins
-    /// the arguments of an `{"auditd": …}` group; the raw-text prefilter therefore parses every
-    /// record holding `"auditd"`. `normalize`'s tests check the claim on every sample.
+    /// (Sysmon, Security 4688 and Defender command lines), or from inside one (AUOMS's
+    /// `cmdline=` in a Sentinel `SyslogMessage`): either way the raw text holds it. The
+    /// exception is auditd, which joins the arguments of an `{"auditd": …}` group; the raw-text
+    /// prefilter therefore parses every record holding `"auditd"`. `normalize`'s tests check the
+    /// claim on every sample.
     pub fn is_verbatim(name: &str) -> bool {
         matches!(name, COMMAND_LINE | PARENT_COMMAND_LINE)
     }

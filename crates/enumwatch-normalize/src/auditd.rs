@@ -138,7 +138,7 @@ pub(crate) fn normalize(location: Location, raw: Arc<Value>, out: &mut Vec<Event
     );
     // Numeric ids as the kernel wrote them; `UID`/`AUID` (enriched names) only as a fallback.
     f.insert_opt(field::USER, sys("uid").or_else(|| sys("UID")));
-    f.insert_opt("AuditUser", sys("auid").or_else(|| sys("AUID")));
+    f.insert_opt(field::AUDIT_USER, sys("auid").or_else(|| sys("AUID")));
     f.insert_opt(field::PROCESS_ID, sys("pid"));
     f.insert_opt(field::PARENT_PROCESS_ID, sys("ppid"));
     f.insert_opt(field::COMPUTER, node);

@@ -7,6 +7,7 @@
 //! without one of those outcomes.
 
 mod auditd;
+mod auoms;
 mod cloudtrail;
 mod defender_process;
 mod detect;
@@ -76,6 +77,10 @@ impl Normalizer {
         }
         if raw.member("auditd").is_some() {
             return auditd::normalize(location, raw, out);
+        }
+        if let Some(message) = auoms::message(&raw) {
+            let message = message.to_owned();
+            return auoms::normalize(&message, location, raw, out);
         }
         if let Some(detail) = cloudtrail::record_of(&raw) {
             let event = cloudtrail::normalize(detail, location, Arc::clone(&raw));

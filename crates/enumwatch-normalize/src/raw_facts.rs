@@ -22,7 +22,8 @@ pub fn signature(source: LogSource) -> &'static [&'static [&'static str]] {
         | LogSource::WindowsOther => &[&["eventid", "event_id"]],
         // `category: AdvancedHunting-…`, else `DeviceName`.
         LogSource::DefenderProcess => &[&["advancedhunting-", "devicename"]],
-        LogSource::Auditd => &[&["auditd"]],
+        // A decoded auditd group, or a Sentinel `Syslog` row of an AUOMS execve record.
+        LogSource::Auditd => &[&["auditd", "auoms_execve"]],
         // `eventSource`, `eventName`, and `eventVersion` or `eventTime`, at the top or in an
         // EventBridge `detail`. (`eventVersion` leads a CloudTrail record, so the prefilter's
         // check that a rejected record is of some known source stops at its first bytes.)
@@ -72,13 +73,14 @@ pub fn signature(source: LogSource) -> &'static [&'static [&'static str]] {
 
 /// Literals one of which the raw text holds whenever an event has the normalized or derived
 /// field `name` (`None`: not known). Command lines are copied from a key whose name holds
-/// `CommandLine` (`ProcessCommandLine`, `InitiatingProcessCommandLine`; auditd's are joined from arguments, and the prefilter parses every
-/// auditd record); script blocks from `ScriptBlockText`; the command-line enricher writes the
-/// `cli.*` fields only from a command line, a script block or auditd's argument vector.
+/// `CommandLine` (`ProcessCommandLine`, `InitiatingProcessCommandLine`) or from AUOMS's
+/// `cmdline=` (auditd's are joined from arguments, and the prefilter parses every auditd
+/// record); script blocks from `ScriptBlockText`; the command-line enricher writes the `cli.*`
+/// fields only from a command line, a script block or auditd's argument vector.
 pub fn field_literals(name: &str) -> Option<&'static [&'static str]> {
-    const COMMAND_LINE: &[&str] = &["commandline"];
+    const COMMAND_LINE: &[&str] = &["commandline", "cmdline"];
     const SCRIPT_BLOCK: &[&str] = &["scriptblocktext"];
-    const EITHER: &[&str] = &["commandline", "scriptblocktext"];
+    const EITHER: &[&str] = &["commandline", "cmdline", "scriptblocktext"];
     match name {
         field::COMMAND_LINE | field::PARENT_COMMAND_LINE => Some(COMMAND_LINE),
         field::SCRIPT_BLOCK_TEXT => Some(SCRIPT_BLOCK),

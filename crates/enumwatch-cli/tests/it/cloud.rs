@@ -129,6 +129,37 @@ fn cloudtrail_event_history_and_cloudwatch_logs_alert_as_the_trail_does() {
 }
 
 #[test]
+fn cloud_clis_run_on_linux_alert_from_sentinel_auoms_rows() {
+    // AUOMS execve records in a Sentinel `Syslog` table: the real Log4Shell rows are quiet, the
+    // emulated `aws` and `gcloud` listings alert, `aws s3 ls` and a failed execve do not.
+    let alerts = hunt("testdata/logs/auoms", None);
+    let seen: Vec<(String, String, String)> = alerts
+        .iter()
+        .map(|a| {
+            (
+                a.3["platform"].as_str().unwrap().to_owned(),
+                a.3["explanation"].as_str().unwrap().to_owned(),
+                a.3["evidence"][0]["source"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(seen.len(), 3, "{seen:#?}");
+    for (platform, command) in [
+        ("AWS", "`aws iam list-users`"),
+        ("AWS", "`aws iam get-account-authorization-details`"),
+        ("GCP", "`gcloud iam service-accounts list`"),
+    ] {
+        assert!(
+            seen.iter().any(|(p, e, source)| p == platform
+                && e.contains(command)
+                && e.starts_with("devops on BUILD7")
+                && source.ends_with("auoms_cloud_cli_emulated.json")),
+            "{command}: {seen:#?}"
+        );
+    }
+}
+
+#[test]
 fn azure_event_hubs_messages_alert_as_their_records_do() {
     let plain: Vec<Value> = hunt(
         "testdata/logs/graph_activity/graph_activity_diagnostic_emulated.jsonl",
