@@ -16,6 +16,9 @@
 //! handed out in the event's place; any other message (a log line of text) leaves the event as
 //! it is. Either way the normalizers and rules see what a trail's S3 object would have given
 //! them.
+//!
+//! An Amazon EventBridge event from a SaaS partner (Okta's log streaming) holds the partner's
+//! record as its `detail` object, which is handed out the same way.
 
 use serde_json::{Map, Value};
 
@@ -28,8 +31,8 @@ const EMBEDDED_RECORD_KEY: &str = "CloudTrailEvent";
 /// writers do not escape ASCII letters).
 pub(crate) const QUOTED_KEY: &[u8] = b"\"CloudTrailEvent\"";
 
-/// The record inside an event-history entry or a CloudWatch Logs event, or `value` unchanged
-/// when it is neither.
+/// The record inside an event-history entry, a CloudWatch Logs event or a partner's EventBridge
+/// event, or `value` unchanged when it is none of them.
 ///
 /// An entry is an object with a string `CloudTrailEvent` and an `EventId` or `EventName` (the
 /// API's own members: an unrelated object that happens to have a `CloudTrailEvent` member is
@@ -37,7 +40,8 @@ pub(crate) const QUOTED_KEY: &[u8] = b"\"CloudTrailEvent\"";
 /// entry's error: the entry is reported and skipped like any malformed record.
 ///
 /// A log event is an object of at most five members: a string `message`, a number `timestamp`,
-/// and an `id`, `eventId`, `ingestionTime` or `logStreamName`.
+/// and an `id`, `eventId`, `ingestionTime` or `logStreamName`. A partner event has a `detail`
+/// object, a `detail-type` and a `source` under `aws.partner/`.
 pub(crate) fn unwrap_embedded(value: Value, max_depth: usize) -> Result<Value, DecodeErrorKind> {
     let Value::Object(map) = &value else {
         return Ok(value);
@@ -60,7 +64,25 @@ pub(crate) fn unwrap_embedded(value: Value, max_depth: usize) -> Result<Value, D
             return Ok(record);
         }
     }
+    if is_partner_event(map)
+        && let Value::Object(mut map) = value
+    {
+        return Ok(map.remove("detail").unwrap_or_default());
+    }
     Ok(value)
+}
+
+/// Whether `map` is an Amazon EventBridge event from a SaaS partner's event source
+/// (`aws.partner/okta.com/…` for Okta's log streaming): its `detail` is the partner's own record.
+/// AWS services' events (CloudTrail's `AWS API Call via CloudTrail`) are left to their
+/// normalizers.
+fn is_partner_event(map: &Map<String, Value>) -> bool {
+    matches!(map.get("detail"), Some(Value::Object(_)))
+        && map.contains_key("detail-type")
+        && map
+            .get("source")
+            .and_then(Value::as_str)
+            .is_some_and(|s| s.starts_with("aws.partner/"))
 }
 
 /// The record an event-history entry's string holds, or the entry's error.

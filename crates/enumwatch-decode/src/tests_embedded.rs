@@ -314,3 +314,16 @@ fn azure_event_hubs_messages_give_their_records() {
     assert!(crate::valid::certainly_one_record(own));
     assert!(!crate::may_hold_several(own));
 }
+
+#[test]
+fn partner_eventbridge_events_give_their_detail() {
+    let (_, records, errors) = run(&testdata("logs/okta/emulated_eventbridge_log_stream.jsonl"));
+    assert!(errors.is_empty(), "{errors:?}");
+    let (_, direct, _) = run(&testdata("logs/okta/emulated_system_log_api.json"));
+    let bodies = |r: &[RawRecord]| r.iter().map(|r| r.body.clone()).collect::<Vec<_>>();
+    assert_eq!(bodies(&records), bodies(&direct));
+    // An AWS service's event is left whole (CloudTrail's normalizer reads its envelope).
+    let aws = br#"{"version": "0", "detail-type": "AWS API Call via CloudTrail", "source": "aws.iam", "detail": {"eventName": "ListUsers"}}"#;
+    let (_, records, _) = run(aws);
+    assert_eq!(records[0].body["source"], "aws.iam");
+}

@@ -160,6 +160,23 @@ fn cloud_clis_run_on_linux_alert_from_sentinel_auoms_rows() {
 }
 
 #[test]
+fn okta_log_streaming_through_eventbridge_alerts_as_the_api_does() {
+    let direct: Vec<Value> = hunt("testdata/logs/okta/emulated_system_log_api.json", None)
+        .into_iter()
+        .map(|a| without_locations(a.3))
+        .collect();
+    assert!(!direct.is_empty());
+    let streamed: Vec<Value> = hunt(
+        "testdata/logs/okta/emulated_eventbridge_log_stream.jsonl",
+        None,
+    )
+    .into_iter()
+    .map(|a| without_locations(a.3))
+    .collect();
+    assert_eq!(streamed, direct);
+}
+
+#[test]
 fn azure_event_hubs_messages_alert_as_their_records_do() {
     let plain: Vec<Value> = hunt(
         "testdata/logs/graph_activity/graph_activity_diagnostic_emulated.jsonl",

@@ -522,11 +522,13 @@ proptest! {
             if matches(&matcher, &line) {
                 prop_assert!(prefilter.admits(line.as_bytes()), "rejected a matching line: {line}");
                 // The same record as a CloudTrail event-history entry or a CloudWatch Logs
-                // event holds it in a string, which the decoder hands out in its place
-                // (`embedded`).
+                // event holds it in a string, and a partner's EventBridge event as its
+                // `detail`: the decoder hands it out in the holder's place (`embedded`).
+                let detail: Value = serde_json::from_str(&line).unwrap();
                 for entry in [
                     serde_json::json!({"EventId": "e", "CloudTrailEvent": line}),
                     serde_json::json!({"id": "1", "timestamp": 1, "message": line}),
+                    serde_json::json!({"detail-type": "x", "source": "aws.partner/a", "detail": detail}),
                 ] {
                     let entry = entry.to_string();
                     prop_assert!(prefilter.admits(entry.as_bytes()), "rejected a matching entry: {entry}");
