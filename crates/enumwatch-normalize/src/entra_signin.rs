@@ -4,7 +4,8 @@
 //! `NonInteractiveUserSignInLogs`, `ServicePrincipalSignInLogs`, `ManagedIdentitySignInLogs`,
 //! fields under `properties`, `resultType` at the top) and Log Analytics rows (`SigninLogs`,
 //! `AADNonInteractiveUserSignInLogs`, `AADServicePrincipalSignInLogs`,
-//! `AADManagedIdentitySignInLogs`; nested columns possibly JSON text). A sign-in shows which
+//! `AADManagedIdentitySignInLogs`; nested columns possibly JSON text), and the admin center's CSV
+//! download (`entra_signin_csv`). A sign-in shows which
 //! client asked for a token to which resource (AAD Graph, Microsoft Graph) and how — the
 //! prelude of directory enumeration by tools with well-known client ids.
 
@@ -34,16 +35,26 @@ const TABLES: &[&str] = &[
 pub(crate) struct SigninRecord<'a> {
     fields: &'a Value,
     top: &'a Value,
+    /// A row of the Entra admin center's CSV download, keyed by the columns' display names.
+    portal: bool,
 }
 
 pub(crate) fn record_of(raw: &Value) -> Option<SigninRecord<'_>> {
     raw.as_object()?;
+    if crate::entra_signin_csv::is_row(raw) {
+        return Some(SigninRecord {
+            fields: raw,
+            top: raw,
+            portal: true,
+        });
+    }
     if kind_is(raw, &["category"], CATEGORIES)
         && let Some(props) = get(raw, "properties").filter(|p| p.is_object())
     {
         return Some(SigninRecord {
             fields: props,
             top: raw,
+            portal: false,
         });
     }
     let typed = kind_is(raw, &["Type"], TABLES);
@@ -59,6 +70,7 @@ pub(crate) fn record_of(raw: &Value) -> Option<SigninRecord<'_>> {
     (typed || untyped).then_some(SigninRecord {
         fields: raw,
         top: raw,
+        portal: false,
     })
 }
 
@@ -107,6 +119,9 @@ fn actor_type(rec: &SigninRecord<'_>, has_user: bool) -> &'static str {
 }
 
 pub(crate) fn normalize(rec: SigninRecord<'_>, location: Location, raw: Arc<Value>) -> Event {
+    if rec.portal {
+        return crate::entra_signin_csv::normalize(location, raw);
+    }
     let both = [rec.fields, rec.top];
     let get_text = |keys: &[&str]| text_in(&both, keys);
     let mut event = Event::new(LogSource::EntraSignin, location, Arc::clone(&raw));

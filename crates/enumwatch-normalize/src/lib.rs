@@ -13,6 +13,7 @@ mod defender_process;
 mod detect;
 mod entra_audit;
 mod entra_signin;
+mod entra_signin_csv;
 mod gcp_audit;
 mod graph_activity;
 mod graph_uri;

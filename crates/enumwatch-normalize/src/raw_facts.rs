@@ -66,8 +66,9 @@ pub fn signature(source: LogSource) -> &'static [&'static [&'static str]] {
         LogSource::EntraAudit => &[&["activitydisplayname", "auditlogs", "initiatedby"]],
         // `CreationTime` (also inside an `AuditData` cell), `OfficeActivity`, `OfficeWorkload`.
         LogSource::M365Audit => &[&["creationtime", "officeactivity", "officeworkload"]],
-        // A `…SignInLogs` category or table, else an `appId`.
-        LogSource::EntraSignin => &[&["signinlogs", "appid"]],
+        // A `…SignInLogs` category or table, else an `appId`, else the admin center download's
+        // `Application ID` column.
+        LogSource::EntraSignin => &[&["signinlogs", "appid", "application id"]],
     }
 }
 

@@ -194,6 +194,30 @@ fn entra_signin_graph_objects_and_log_analytics_row() {
 }
 
 #[test]
+fn entra_signin_admin_center_csv_download() {
+    let values = csv_rows(&testdata(
+        "logs/entra_signin/entra_admin_center_signins_emulated.csv",
+    ));
+    assert_eq!(values.len(), 3);
+    let events = run(values, LogSource::EntraSignin);
+    assert_eq!(
+        field(&events[0], "client.user_agent"),
+        Some(&json!("azurehound/v2.1.7"))
+    );
+    assert_eq!(
+        field(&events[0], "auth.protocol"),
+        Some(&json!("deviceCode"))
+    );
+    assert_eq!(field(&events[0], "client.geo.country"), Some(&json!("NL")));
+    assert_eq!(field(&events[2], "outcome.result"), Some(&json!("failure")));
+    assert_eq!(
+        field(&events[2], "outcome.error_code"),
+        Some(&json!("50126"))
+    );
+    snapshot!(view(&events));
+}
+
+#[test]
 fn entra_audit_log_analytics_csv_and_json_rows() {
     let mut values = csv_rows(&testdata("logs/entra_audit/AuditLogs_Hunting.csv"));
     assert_eq!(values.len(), 5);

@@ -177,6 +177,22 @@ fn okta_log_streaming_through_eventbridge_alerts_as_the_api_does() {
 }
 
 #[test]
+fn an_azurehound_sign_in_in_the_admin_center_csv_download_alerts() {
+    let alerts = hunt(
+        "testdata/logs/entra_signin/entra_admin_center_signins_emulated.csv",
+        None,
+    );
+    assert_eq!(alerts.len(), 1, "{alerts:#?}");
+    let (analytic, title, actor, alert) = &alerts[0];
+    assert_eq!(analytic, "AN1087");
+    assert_eq!(title, "Offensive Tool Against the Identity Provider");
+    assert_eq!(actor, "alice@contoso.onmicrosoft.com");
+    assert_eq!(alert["tool"], "AzureHound");
+    assert_eq!(alert["tool_category"], "KnownOffensiveTool");
+    assert_eq!(alert["evidence"][0]["record"], 0);
+}
+
+#[test]
 fn azure_event_hubs_messages_alert_as_their_records_do() {
     let plain: Vec<Value> = hunt(
         "testdata/logs/graph_activity/graph_activity_diagnostic_emulated.jsonl",
