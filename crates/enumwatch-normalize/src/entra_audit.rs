@@ -2,7 +2,8 @@
 //! API objects (`activityDateTime`, `activityDisplayName`, `initiatedBy`, `targetResources`,
 //! `additionalDetails`), diagnostic-settings records (the same fields under `properties`) and
 //! Log Analytics rows as JSON or CSV (`TimeGenerated`, `OperationName`, `InitiatedBy`,
-//! `TargetResources`, `AdditionalDetails` — the nested columns often as JSON text).
+//! `TargetResources`, `AdditionalDetails` — the nested columns often as JSON text), and the
+//! admin center's CSV download (`entra_audit_csv`).
 //!
 //! Entra does not audit directory reads, with one exception that matters for account
 //! enumeration: the portal's bulk downloads (`Download users - finished (bulk)`, `… groups`,
@@ -23,6 +24,8 @@ const ACTIVITY: &[&str] = &["activityDisplayName", "operationName"];
 pub(crate) struct AuditRecord<'a> {
     fields: &'a Value,
     top: &'a Value,
+    /// A row of the Entra admin center's CSV download (`entra_audit_csv`).
+    portal: bool,
 }
 
 fn is_audit_object(v: &Value) -> bool {
@@ -34,6 +37,13 @@ fn is_audit_object(v: &Value) -> bool {
 
 pub(crate) fn record_of(raw: &Value) -> Option<AuditRecord<'_>> {
     raw.as_object()?;
+    if crate::entra_audit_csv::is_row(raw) {
+        return Some(AuditRecord {
+            fields: raw,
+            top: raw,
+            portal: true,
+        });
+    }
     if let Some(props) = get(raw, "properties").filter(|p| {
         // Diagnostic settings write `category: AuditLogs`; some exports put the audit category
         // (`UserManagement`, `Policy`) there instead, so the properties' shape decides.
@@ -44,6 +54,7 @@ pub(crate) fn record_of(raw: &Value) -> Option<AuditRecord<'_>> {
         return Some(AuditRecord {
             fields: props,
             top: raw,
+            portal: false,
         });
     }
     let row = kind_is(raw, &["Type"], &["AuditLogs"])
@@ -54,12 +65,13 @@ pub(crate) fn record_of(raw: &Value) -> Option<AuditRecord<'_>> {
     row.then_some(AuditRecord {
         fields: raw,
         top: raw,
+        portal: false,
     })
 }
 
 /// `api.category` of a bulk download or export activity, `Some(None)` for one of unknown kind,
 /// `None` when the activity is not a bulk download.
-fn bulk_category(activity: &str) -> Option<Option<&'static str>> {
+pub(crate) fn bulk_category(activity: &str) -> Option<Option<&'static str>> {
     let lower = activity.to_ascii_lowercase();
     let what = lower
         .strip_prefix("download ")
@@ -80,6 +92,9 @@ fn bulk_category(activity: &str) -> Option<Option<&'static str>> {
 }
 
 pub(crate) fn normalize(rec: AuditRecord<'_>, location: Location, raw: Arc<Value>) -> Event {
+    if rec.portal {
+        return crate::entra_audit_csv::normalize(location, raw);
+    }
     let both = [rec.fields, rec.top];
     let get_text = |keys: &[&str]| text_in(&both, keys);
     let mut event = Event::new(LogSource::EntraAudit, location, Arc::clone(&raw));

@@ -12,6 +12,7 @@ mod cloudtrail;
 mod defender_process;
 mod detect;
 mod entra_audit;
+mod entra_audit_csv;
 mod entra_signin;
 mod entra_signin_csv;
 mod gcp_audit;

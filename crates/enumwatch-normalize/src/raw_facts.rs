@@ -62,8 +62,14 @@ pub fn signature(source: LogSource) -> &'static [&'static [&'static str]] {
             &["graphactivitylogs", "requesturi"],
             &["appid", "graphactivitylogs"],
         ],
-        // `activityDisplayName`, an `AuditLogs` category or type, or `initiatedBy`.
-        LogSource::EntraAudit => &[&["activitydisplayname", "auditlogs", "initiatedby"]],
+        // `activityDisplayName`, an `AuditLogs` category or type, or `initiatedBy`, else the
+        // admin center download's `ActorType` column.
+        LogSource::EntraAudit => &[&[
+            "activitydisplayname",
+            "auditlogs",
+            "initiatedby",
+            "actortype",
+        ]],
         // `CreationTime` (also inside an `AuditData` cell), `OfficeActivity`, `OfficeWorkload`.
         LogSource::M365Audit => &[&["creationtime", "officeactivity", "officeworkload"]],
         // A `…SignInLogs` category or table, else an `appId`, else the admin center download's

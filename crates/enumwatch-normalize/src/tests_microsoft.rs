@@ -218,6 +218,27 @@ fn entra_signin_admin_center_csv_download() {
 }
 
 #[test]
+fn entra_audit_admin_center_csv_download() {
+    let values = csv_rows(&testdata(
+        "logs/entra_audit/entra_admin_center_audit_emulated.csv",
+    ));
+    assert_eq!(values.len(), 4);
+    let events = run(values, LogSource::EntraAudit);
+    assert_eq!(field(&events[1], "api.category"), Some(&json!("users")));
+    assert_eq!(field(&events[1], "api.listing"), Some(&json!(true)));
+    assert!(
+        events[1]
+            .fields
+            .get_str("client.user_agent")
+            .unwrap()
+            .starts_with("Mozilla/5.0")
+    );
+    assert_eq!(field(&events[3], "actor.type"), Some(&json!("app")));
+    assert_eq!(field(&events[3], "outcome.result"), Some(&json!("failure")));
+    snapshot!(view(&events));
+}
+
+#[test]
 fn entra_audit_log_analytics_csv_and_json_rows() {
     let mut values = csv_rows(&testdata("logs/entra_audit/AuditLogs_Hunting.csv"));
     assert_eq!(values.len(), 5);

@@ -193,6 +193,28 @@ fn an_azurehound_sign_in_in_the_admin_center_csv_download_alerts() {
 }
 
 #[test]
+fn the_admin_center_audit_csv_download_alerts_as_the_graph_export_does() {
+    // The download gives times to the second: the alerts' times (and the hunting queries'
+    // windows around them) are compared to the second.
+    let to_the_second = |file: &str| -> Vec<Value> {
+        hunt(file, None)
+            .into_iter()
+            .map(|a| {
+                let mut alert = without_locations(a.3);
+                let time = alert["time"].as_str().unwrap().to_owned();
+                alert["time"] = Value::from(format!("{}Z", &time[..19]));
+                alert.as_object_mut().unwrap().remove("hunting");
+                alert
+            })
+            .collect()
+    };
+    let graph = to_the_second("testdata/logs/entra_audit/entra_directory_audits_emulated.json");
+    assert_eq!(graph.len(), 2);
+    let csv = to_the_second("testdata/logs/entra_audit/entra_admin_center_audit_emulated.csv");
+    assert_eq!(csv, graph);
+}
+
+#[test]
 fn azure_event_hubs_messages_alert_as_their_records_do() {
     let plain: Vec<Value> = hunt(
         "testdata/logs/graph_activity/graph_activity_diagnostic_emulated.jsonl",
