@@ -1,5 +1,6 @@
 //! GCP Cloud Audit Logs: `LogEntry` records with an `AuditLog` `protoPayload`, as Logging sinks
-//! export them (Cloud Storage, BigQuery JSON, Pub/Sub) and as `gcloud logging read
+//! export them (Cloud Storage, Pub/Sub, and BigQuery, whose rows name the payload
+//! `protopayload_auditlog` and write times as `2024-05-14 10:02:11.123456 UTC`) and as `gcloud logging read
 //! --format=json` prints them (a JSON array the decoder expands). Admin Activity, Data Access,
 //! System Event and Policy Denied logs all map the same way: Data Access is where IAM reads
 //! (`ListServiceAccounts`, `GetIamPolicy`) are recorded, so it is never dropped; rules that need
@@ -16,10 +17,19 @@ use crate::{member, text_at, time};
 /// `@type` of an audit-log payload (Panther renames the key to `at_sign_type` or `at_type`).
 const AUDIT_LOG_TYPE: &str = "google.cloud.audit.AuditLog";
 
+/// The key of the audit-log payload: `protoPayload`, or `protopayload_auditlog` in a row of a
+/// BigQuery log sink's table (exported with `bq extract` or saved from a query), where the
+/// payload's `@type` is dropped and its `request`/`response` become JSON text.
+fn payload_key(raw: &Value) -> Option<&'static str> {
+    ["protoPayload", "protopayload_auditlog"]
+        .into_iter()
+        .find(|k| member(raw, k).is_some_and(Value::is_object))
+}
+
 /// A `LogEntry` whose payload is an audit log: the typed `protoPayload`, or an untyped one that
 /// still has the audit log's method name and either its service name or its caller.
 pub(crate) fn is_entry(raw: &Value) -> bool {
-    let Some(payload) = member(raw, "protoPayload").filter(|p| p.is_object()) else {
+    let Some(payload) = payload_key(raw).and_then(|k| member(raw, k)) else {
         return false;
     };
     let typed = ["@type", "at_sign_type", "at_type"].iter().any(|k| {
@@ -37,8 +47,9 @@ pub(crate) fn is_entry(raw: &Value) -> bool {
 pub(crate) fn normalize(location: Location, raw: Arc<Value>) -> Event {
     let mut event = Event::new(LogSource::GcpAudit, location, Arc::clone(&raw));
     let entry = raw.as_ref();
+    let payload = payload_key(entry).unwrap_or("protoPayload");
     let pp = |path: &[&str]| {
-        let mut full = vec!["protoPayload"];
+        let mut full = vec![payload];
         full.extend_from_slice(path);
         text_at(entry, &full)
     };

@@ -89,6 +89,24 @@ fn gcp_gcloud_logging_read_array_of_iam_reads() {
 }
 
 #[test]
+fn gcp_bigquery_sink_rows_normalize_as_the_log_entries_do() {
+    // The same entries as a BigQuery log sink's table holds them (`protopayload_auditlog`,
+    // BigQuery timestamps, request and response as JSON text).
+    let rows = jsonl_file("logs/gcp_audit/emulated_bigquery_sink_rows.jsonl");
+    assert!(rows.iter().all(|r| detect(r) == Some(LogSource::GcpAudit)));
+    let (from_rows, _) = push_all(rows);
+    let doc = json_file("logs/gcp_audit/emulated_gcloud_logging_read_iam.json");
+    let (from_entries, _) = push_all(doc.as_array().unwrap().clone());
+    assert_eq!(from_rows.len(), 4);
+    // Times to the microsecond, as BigQuery keeps them; every field alike.
+    for (row, entry) in from_rows.iter().zip(&from_entries) {
+        let micros = |e: &Event| e.time.map(|t| t.as_microsecond());
+        assert_eq!(micros(row), micros(entry));
+        assert_eq!(row.fields.to_map(), entry.fields.to_map());
+    }
+}
+
+#[test]
 fn gcp_partial_entry_normalizes_with_what_it_has() {
     let partial = json!({"protoPayload": {"methodName": "ListServiceAccounts", "serviceName": "iam.googleapis.com"}});
     let (events, _) = push_all(vec![partial]);

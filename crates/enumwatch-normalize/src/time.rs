@@ -5,11 +5,13 @@ use jiff::Timestamp;
 use jiff::civil::DateTime;
 
 /// RFC 3339 with any fraction (`…Z`, `…+00:00`, 7-digit Defender fractions), offset-less
-/// `YYYY-MM-DD HH:MM:SS.fff` (Sysmon `UtcTime`, taken as UTC), US-style `M/D/YYYY[,] h:mm:ss[.fff]
-/// [AM|PM]` (Sentinel portal CSV `TimeGenerated [UTC]`, `Search-UnifiedAuditLog` `CreationDate`,
-/// taken as UTC), or epoch seconds (`1715680000.120`).
+/// `YYYY-MM-DD HH:MM:SS.fff` (Sysmon `UtcTime`, taken as UTC; also with BigQuery's ` UTC`),
+/// US-style `M/D/YYYY[,] h:mm:ss[.fff] [AM|PM]` (Sentinel portal CSV `TimeGenerated [UTC]`,
+/// `Search-UnifiedAuditLog` `CreationDate`, taken as UTC), or epoch seconds (`1715680000.120`).
 pub(crate) fn parse(text: &str) -> Option<Timestamp> {
+    // BigQuery writes its TIMESTAMP values as `2024-05-14 10:02:11.123456 UTC`.
     let text = text.trim();
+    let text = text.strip_suffix(" UTC").unwrap_or(text);
     if text.is_empty() {
         return None;
     }
@@ -101,6 +103,10 @@ mod tests {
         assert_eq!(
             parse("2024-05-14T10:02:11.4471263Z"),
             Some(want("2024-05-14T10:02:11.4471263Z"))
+        );
+        assert_eq!(
+            parse("2024-05-14 10:02:11.123456 UTC"),
+            Some(want("2024-05-14T10:02:11.123456Z"))
         );
         assert_eq!(
             parse("2020-09-21 23:35:37.912"),

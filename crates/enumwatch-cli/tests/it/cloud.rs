@@ -215,6 +215,34 @@ fn the_admin_center_audit_csv_download_alerts_as_the_graph_export_does() {
 }
 
 #[test]
+fn gcp_bigquery_sink_rows_meet_the_rules_as_gcloud_logging_read_does() {
+    // Four IAM reads: each a hit of a building-block rule, too few for an alert.
+    for file in [
+        "testdata/logs/gcp_audit/emulated_gcloud_logging_read_iam.json",
+        "testdata/logs/gcp_audit/emulated_bigquery_sink_rows.jsonl",
+    ] {
+        let out = enumwatch(&[
+            "hunt",
+            file,
+            "--rule",
+            "attack.t1087.004",
+            "--format",
+            "jsonl",
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{file}: {}", stderr(&out));
+        let summary = stderr(&out);
+        assert!(
+            summary.contains("events: gcp_audit 4\n"),
+            "{file}: {summary}"
+        );
+        assert!(
+            summary.contains("rule hits: 4, alerts: 0"),
+            "{file}: {summary}"
+        );
+    }
+}
+
+#[test]
 fn azure_event_hubs_messages_alert_as_their_records_do() {
     let plain: Vec<Value> = hunt(
         "testdata/logs/graph_activity/graph_activity_diagnostic_emulated.jsonl",
