@@ -64,7 +64,7 @@ impl Normalizer {
 
     pub fn push(&mut self, record: RawRecord, out: &mut Vec<Event>) -> Disposition {
         let RawRecord { location, body } = record;
-        let raw = Arc::new(body);
+        let raw = Arc::new(windows::with_event_data_parsed(&body).unwrap_or(body));
         if let Some(win) = windows::WinEvent::read(&raw) {
             return windows::normalize(
                 win,

@@ -299,6 +299,34 @@ fn auoms_execve_rows_of_a_sentinel_syslog_table() {
 }
 
 #[test]
+fn sentinel_windowsevent_rows_with_event_data_as_object_or_text() {
+    let (events, _) = run_lines(&testdata(
+        "logs/windows/sentinel_windowsevent_emulated.jsonl",
+    ));
+    let sources: Vec<_> = events.iter().map(|e| e.source).collect();
+    assert_eq!(
+        sources,
+        [
+            LogSource::Sysmon,
+            LogSource::Security4688,
+            LogSource::Sysmon
+        ]
+    );
+    assert_eq!(
+        events[0].fields.get_str(field::COMMAND_LINE),
+        Some("aws iam list-users --output table")
+    );
+    // `EventData` as JSON text: parsed, and the event's raw record holds it parsed.
+    assert!(
+        events[1].fields.get_str(field::COMMAND_LINE).is_some_and(
+            |c| c.ends_with("-IBm azure.cli ad user list --query \"[].userPrincipalName\"")
+        )
+    );
+    assert!(events[1].raw["EventData"].is_object());
+    snapshot!(view(&events));
+}
+
+#[test]
 fn winlogbeat_and_sentinel_4688() {
     let beat = json!({"@timestamp": "2024-05-14T10:20:01.123Z",
         "event": {"code": "4688", "provider": "Microsoft-Windows-Security-Auditing"},

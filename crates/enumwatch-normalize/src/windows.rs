@@ -1,5 +1,6 @@
 //! Windows events in every rendering users export: evtx-rs JSON (`Event.System`/`EventData`),
-//! Winlogbeat (`winlog.*`), NXLog / OTRF flat JSON, and Sentinel `SecurityEvent` rows. `WinEvent`
+//! Winlogbeat (`winlog.*`), NXLog / OTRF flat JSON, Sentinel `SecurityEvent` rows, and Sentinel
+//! `WindowsEvent` rows (fields under `EventData`, an object or JSON text). `WinEvent`
 //! gives one view of them; the per-provider mapping (Sysmon 1, Security 4688, PowerShell 4104)
 //! lives here too because it is a field list per event id, not a format.
 
@@ -11,6 +12,26 @@ use serde_json::{Map, Value};
 
 use crate::powershell_4104::Reassembler;
 use crate::{Disposition, basename, time};
+
+/// A flat Windows event whose `EventData` is JSON text (a Sentinel `WindowsEvent` row exported
+/// through the Log Analytics API or the portal, which write dynamic columns as text), with that
+/// text parsed into the object it holds; `None` for any other record.
+pub(crate) fn with_event_data_parsed(raw: &Value) -> Option<Value> {
+    let obj = raw.as_object()?;
+    obj.member("EventID").or_else(|| obj.member("EventId"))?;
+    let text = obj.member("EventData")?.as_str()?.trim_start();
+    if !text.starts_with('{') {
+        return None;
+    }
+    let data = serde_json::from_str::<Value>(text)
+        .ok()
+        .filter(Value::is_object)?;
+    let mut expanded = obj.clone();
+    if let Some(slot) = expanded.get_mut("EventData") {
+        *slot = data;
+    }
+    Some(Value::Object(expanded))
+}
 
 /// One Windows event, whatever its rendering.
 pub(crate) struct WinEvent<'a> {
@@ -120,7 +141,12 @@ impl<'a> WinEvent<'a> {
                 .find_map(|k| text(obj.get(*k))),
             shipped_time: text(obj.member("@timestamp")),
             user_sid: text(obj.member("UserID")),
-            data: obj,
+            // Sentinel `WindowsEvent` rows (the Azure Monitor agent's table for every channel
+            // but Security) keep the event's fields in an `EventData` object.
+            data: obj
+                .member("EventData")
+                .and_then(Value::as_object)
+                .unwrap_or(obj),
         })
     }
 

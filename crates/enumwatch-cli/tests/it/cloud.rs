@@ -243,6 +243,26 @@ fn gcp_bigquery_sink_rows_meet_the_rules_as_gcloud_logging_read_does() {
 }
 
 #[test]
+fn sentinel_windowsevent_rows_alert_on_cloud_clis() {
+    let alerts = hunt(
+        "testdata/logs/windows/sentinel_windowsevent_emulated.jsonl",
+        None,
+    );
+    let seen: Vec<(String, u64)> = alerts
+        .iter()
+        .map(|a| {
+            (
+                a.3["platform"].as_str().unwrap().to_owned(),
+                a.3["evidence"][0]["record"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    // The Sysmon `aws` listing (EventData an object) and the 4688 `az` listing (EventData as
+    // text); the notepad lookalike is quiet.
+    assert_eq!(seen, [("AWS".to_owned(), 0), ("Azure/M365".to_owned(), 1)]);
+}
+
+#[test]
 fn azure_event_hubs_messages_alert_as_their_records_do() {
     let plain: Vec<Value> = hunt(
         "testdata/logs/graph_activity/graph_activity_diagnostic_emulated.jsonl",
