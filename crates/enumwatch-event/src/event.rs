@@ -200,8 +200,9 @@ pub mod field {
     /// Whether every normalizer of JSON records copies `name` unchanged from one vendor string
     /// (Sysmon, Security 4688 and Defender command lines), or from inside one (AUOMS's
     /// `cmdline=` in a Sentinel `SyslogMessage`, a Sentinel `WindowsEvent` row's `EventData`
-    /// written as JSON text): either way the raw text holds it, escaping touching no character
-    /// a literal may hold. The
+    /// written as JSON text, a Sentinel `Event` row's event XML): either way the raw text holds
+    /// it, escaping touching no character a literal may hold (an XML reference of one makes
+    /// the prefilter parse the record). The
     /// exception is auditd, which joins the arguments of an `{"auditd": …}` group; the raw-text
     /// prefilter therefore parses every record holding `"auditd"`. `normalize`'s tests check the
     /// claim on every sample.

@@ -15,6 +15,7 @@ mod entra_audit;
 mod entra_audit_csv;
 mod entra_signin;
 mod entra_signin_csv;
+mod event_xml;
 mod gcp_audit;
 mod graph_activity;
 mod graph_uri;

@@ -327,6 +327,26 @@ fn sentinel_windowsevent_rows_with_event_data_as_object_or_text() {
 }
 
 #[test]
+fn sentinel_event_table_rows_with_the_event_xml() {
+    let (events, _) = run_lines(&testdata(
+        "logs/windows/sentinel_event_table_emulated.jsonl",
+    ));
+    assert_eq!(events.len(), 2);
+    assert!(events.iter().all(|e| e.source == LogSource::Sysmon));
+    // `&amp;&amp;`, `&quot;` and `&gt;` in the XML are the command line's `&&`, `"` and `>`.
+    assert_eq!(
+        events[0].fields.get_str(field::COMMAND_LINE),
+        Some(r#"cmd.exe /c "aws iam list-users && aws iam list-roles" > C:\Users\bob\out.txt"#)
+    );
+    assert_eq!(
+        events[0].fields.get_str(field::COMPUTER),
+        Some("WS02.contoso.local")
+    );
+    assert!(events[0].raw["EventData"].is_object());
+    snapshot!(view(&events));
+}
+
+#[test]
 fn winlogbeat_and_sentinel_4688() {
     let beat = json!({"@timestamp": "2024-05-14T10:20:01.123Z",
         "event": {"code": "4688", "provider": "Microsoft-Windows-Security-Auditing"},

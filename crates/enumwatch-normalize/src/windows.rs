@@ -1,6 +1,7 @@
 //! Windows events in every rendering users export: evtx-rs JSON (`Event.System`/`EventData`),
-//! Winlogbeat (`winlog.*`), NXLog / OTRF flat JSON, Sentinel `SecurityEvent` rows, and Sentinel
-//! `WindowsEvent` rows (fields under `EventData`, an object or JSON text). `WinEvent`
+//! Winlogbeat (`winlog.*`), NXLog / OTRF flat JSON, Sentinel `SecurityEvent` rows, Sentinel
+//! `WindowsEvent` rows (fields under `EventData`, an object or JSON text) and rows of Sentinel's
+//! legacy `Event` table (`EventData` as the event's XML). `WinEvent`
 //! gives one view of them; the per-provider mapping (Sysmon 1, Security 4688, PowerShell 4104)
 //! lives here too because it is a field list per event id, not a format.
 
@@ -13,19 +14,24 @@ use serde_json::{Map, Value};
 use crate::powershell_4104::Reassembler;
 use crate::{Disposition, basename, time};
 
-/// A flat Windows event whose `EventData` is JSON text (a Sentinel `WindowsEvent` row exported
-/// through the Log Analytics API or the portal, which write dynamic columns as text), with that
-/// text parsed into the object it holds; `None` for any other record.
+/// A flat Windows event whose `EventData` is text, with that text parsed into the object of the
+/// event's fields: JSON (a Sentinel `WindowsEvent` row exported through the Log Analytics API or
+/// the portal, which write dynamic columns as text) or the event's XML (`<DataItem>…<EventData>
+/// <Data Name="CommandLine">…</Data>…`, a row of Sentinel's legacy `Event` table); `None` for any
+/// other record.
 pub(crate) fn with_event_data_parsed(raw: &Value) -> Option<Value> {
     let obj = raw.as_object()?;
     obj.member("EventID").or_else(|| obj.member("EventId"))?;
     let text = obj.member("EventData")?.as_str()?.trim_start();
-    if !text.starts_with('{') {
+    let data = if text.starts_with('{') {
+        serde_json::from_str::<Value>(text)
+            .ok()
+            .filter(Value::is_object)?
+    } else if text.starts_with('<') {
+        crate::event_xml::data_fields(text)?
+    } else {
         return None;
-    }
-    let data = serde_json::from_str::<Value>(text)
-        .ok()
-        .filter(Value::is_object)?;
+    };
     let mut expanded = obj.clone();
     if let Some(slot) = expanded.get_mut("EventData") {
         *slot = data;
@@ -113,11 +119,14 @@ impl<'a> WinEvent<'a> {
             "Provider_Name",
             "EventSourceName",
             "Provider",
+            // Sentinel's legacy `Event` table (Log Analytics agent).
+            "Source",
         ]
         .iter()
         .find_map(|k| text(obj.get(*k)))
         .unwrap_or_default();
-        let channel = text(obj.member("Channel")).unwrap_or_default();
+        let channel =
+            text(obj.member("Channel").or_else(|| obj.member("EventLog"))).unwrap_or_default();
         // Sentinel `SecurityEvent` rows: `Type` when exported with it, else the 4688 columns.
         let sentinel = text(obj.member("Type")).is_some_and(|t| t == "SecurityEvent")
             || obj.member("NewProcessName").is_some();

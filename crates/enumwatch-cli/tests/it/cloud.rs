@@ -243,7 +243,7 @@ fn gcp_bigquery_sink_rows_meet_the_rules_as_gcloud_logging_read_does() {
 }
 
 #[test]
-fn sentinel_windowsevent_rows_alert_on_cloud_clis() {
+fn sentinel_windowsevent_and_event_rows_alert_on_cloud_clis() {
     let alerts = hunt(
         "testdata/logs/windows/sentinel_windowsevent_emulated.jsonl",
         None,
@@ -260,6 +260,14 @@ fn sentinel_windowsevent_rows_alert_on_cloud_clis() {
     // The Sysmon `aws` listing (EventData an object) and the 4688 `az` listing (EventData as
     // text); the notepad lookalike is quiet.
     assert_eq!(seen, [("AWS".to_owned(), 0), ("Azure/M365".to_owned(), 1)]);
+    // The legacy `Event` table: the event's XML, its `&&` escaped.
+    let alerts = hunt(
+        "testdata/logs/windows/sentinel_event_table_emulated.jsonl",
+        None,
+    );
+    assert_eq!(alerts.len(), 1, "{alerts:#?}");
+    assert_eq!(alerts[0].3["platform"], "AWS");
+    assert_eq!(alerts[0].3["evidence"][0]["record"], 0);
 }
 
 #[test]

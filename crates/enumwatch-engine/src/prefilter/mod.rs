@@ -28,7 +28,9 @@
 //!   source is recognized by no normalizer and is admitted, so it is reported as unrecognized.
 //! - Escaping: literals with `"`, `\` or control characters are refused (JSON writes those
 //!   escaped); any other character can only be hidden as `\uXXXX`, or `/` as `\/`, so a line
-//!   holding such an escape of a character some literal holds is always parsed.
+//!   holding such an escape of a character some literal holds is always parsed. So is a line
+//!   holding an XML entity or character reference of such a character (`&amp;`, `&#x41;`): the
+//!   Windows event XML of a Sentinel `Event` row is decoded before its fields are read.
 //! - Records held in a string (a CloudTrail event-history entry's `CloudTrailEvent`, which the
 //!   decoder hands out in the entry's place): escaping a JSON text into a string changes only
 //!   quotes, backslashes and control characters, which no literal holds, and doubles the
@@ -692,10 +694,49 @@ impl RawPrefilter {
                 }
             }
         }
-        non_ascii
-            && FOLDS_TO_ASCII
-                .iter()
-                .any(|c| memchr::memmem::find(text, c.as_bytes()).is_some())
+        // The event XML is decoded only from `<Data Name="…">` elements, whose quotes a JSON
+        // text escapes: without a backslash there is none.
+        (backslash && self.xml_reference_hides_literal(text))
+            || (non_ascii
+                && FOLDS_TO_ASCII
+                    .iter()
+                    .any(|c| memchr::memmem::find(text, c.as_bytes()).is_some()))
+    }
+
+    /// Whether `text` holds an XML entity or character reference (`&amp;`, `&#x41;`) of an
+    /// ASCII character some literal holds, or of a character that folds to ASCII: the Windows
+    /// event XML of a Sentinel `Event` row is decoded before its fields are read, so such a
+    /// reference could hide a literal from the byte search.
+    fn xml_reference_hides_literal(&self, text: &[u8]) -> bool {
+        memchr::memchr_iter(b'&', text).any(|at| {
+            let rest = text.get(at + 1..).unwrap_or_default();
+            let Some(end) = rest.iter().take(10).position(|&b| b == b';') else {
+                return false;
+            };
+            let name = rest.get(..end).unwrap_or_default();
+            let parse = |digits: &[u8], radix| {
+                std::str::from_utf8(digits)
+                    .ok()
+                    .and_then(|d| u32::from_str_radix(d, radix).ok())
+            };
+            let code = match name {
+                b"amp" => Some(u32::from(b'&')),
+                b"lt" => Some(u32::from(b'<')),
+                b"gt" => Some(u32::from(b'>')),
+                b"apos" => Some(u32::from(b'\'')),
+                b"quot" => Some(u32::from(b'"')),
+                [b'#', b'x' | b'X', hex @ ..] => parse(hex, 16),
+                [b'#', decimal @ ..] => parse(decimal, 10),
+                _ => None,
+            };
+            match code {
+                Some(c) if c < 0x80 => {
+                    u8::try_from(c).is_ok_and(|b| self.in_literals(b.to_ascii_lowercase()))
+                }
+                Some(0x130 | 0x212a) => true,
+                _ => false,
+            }
+        })
     }
 
     /// Whether some literal holds the (lower-case) ASCII byte `b`.

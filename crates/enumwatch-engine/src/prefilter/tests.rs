@@ -164,6 +164,29 @@ fn escapes_and_case_folding_to_ascii_force_a_parse() {
 }
 
 #[test]
+fn xml_references_of_literal_characters_force_a_parse() {
+    let prefilter = RawPrefilter::build(&pack()).unwrap();
+    // `&#x69;` is `i`, `&#105;` too: `iam.amazonaws.com` once decoded.
+    for hidden in [
+        r#"{"EventData":"<Data Name=\"x\">&#x69;am.amazonaws.com ListUsers</Data>"}"#,
+        r#"{"EventData":"<Data Name=\"x\">&#105;am.amazonaws.com ListUsers</Data>"}"#,
+        r#"{"EventData":"<Data Name=\"x\">&#x130;</Data>"}"#,
+    ] {
+        assert!(prefilter.admits(hidden.as_bytes()), "{hidden}");
+    }
+    // References of characters no literal holds, and text that only looks like one, do not.
+    for quiet in [
+        r#"{"EventData":"<Data Name=\"x\">a &amp; b &lt;c&gt; &#xD;&#xA;</Data>"}"#,
+        r#"{"url":"https://example.com/?a=1&b=2;"}"#,
+        r#"{"x":"&#xZZ; &;"}"#,
+        // No backslash, so no `<Data Name=\"…\">` element the decoder would read.
+        r#"{"x":"&#x69;am.amazonaws.com ListUsers"}"#,
+    ] {
+        assert!(!prefilter.admits(quiet.as_bytes()), "{quiet}");
+    }
+}
+
+#[test]
 fn an_event_history_entry_holds_the_literals_of_its_record() {
     // `aws cloudtrail lookup-events` holds each record escaped in a string (as CloudWatch Logs
     // events do), which the decoder hands out in the entry's place: escaping touches no
