@@ -99,17 +99,21 @@ fn without_locations(mut alert: Value) -> Value {
     alert
 }
 
+/// The alerts of a hunt over `path` (default configuration), without their locations.
+fn unlocated_alerts(path: &str) -> Vec<Value> {
+    hunt(path, None)
+        .into_iter()
+        .map(|a| without_locations(a.3))
+        .collect()
+}
+
 #[test]
 fn cloudtrail_event_history_and_cloudwatch_logs_alert_as_the_trail_does() {
     // The same 29 records as a trail's S3 object give the same alerts as `aws cloudtrail
     // lookup-events` prints them (newest first) and as JSON lines of its entries.
-    let trail: Vec<Value> = hunt(
+    let trail: Vec<Value> = unlocated_alerts(
         "testdata/demo/218007301253_CloudTrail_us-east-1_20230710T1145Z_7xgocspSowgK0Gto.json.gz",
-        None,
-    )
-    .into_iter()
-    .map(|a| without_locations(a.3))
-    .collect();
+    );
     assert_eq!(trail.len(), 1);
     assert_eq!(trail[0]["actor"], "arn:aws:iam::123837392027:user/benjamin");
     // So do the records a trail delivered to CloudWatch Logs: Firehose's S3 object of
@@ -120,10 +124,7 @@ fn cloudtrail_event_history_and_cloudwatch_logs_alert_as_the_trail_does() {
         "testdata/logs/cloudtrail/cloudwatch_firehose_invictus.gz",
         "testdata/logs/cloudtrail/cloudwatch_filter_log_events_invictus.json",
     ] {
-        let history: Vec<Value> = hunt(file, None)
-            .into_iter()
-            .map(|a| without_locations(a.3))
-            .collect();
+        let history: Vec<Value> = unlocated_alerts(file);
         assert_eq!(history, trail, "{file}");
     }
 }
@@ -161,18 +162,10 @@ fn cloud_clis_run_on_linux_alert_from_sentinel_auoms_rows() {
 
 #[test]
 fn okta_log_streaming_through_eventbridge_alerts_as_the_api_does() {
-    let direct: Vec<Value> = hunt("testdata/logs/okta/emulated_system_log_api.json", None)
-        .into_iter()
-        .map(|a| without_locations(a.3))
-        .collect();
+    let direct: Vec<Value> = unlocated_alerts("testdata/logs/okta/emulated_system_log_api.json");
     assert!(!direct.is_empty());
-    let streamed: Vec<Value> = hunt(
-        "testdata/logs/okta/emulated_eventbridge_log_stream.jsonl",
-        None,
-    )
-    .into_iter()
-    .map(|a| without_locations(a.3))
-    .collect();
+    let streamed: Vec<Value> =
+        unlocated_alerts("testdata/logs/okta/emulated_eventbridge_log_stream.jsonl");
     assert_eq!(streamed, direct);
 }
 
@@ -272,21 +265,11 @@ fn sentinel_windowsevent_and_event_rows_alert_on_cloud_clis() {
 
 #[test]
 fn azure_event_hubs_messages_alert_as_their_records_do() {
-    let plain: Vec<Value> = hunt(
-        "testdata/logs/graph_activity/graph_activity_diagnostic_emulated.jsonl",
-        None,
-    )
-    .into_iter()
-    .map(|a| without_locations(a.3))
-    .collect();
+    let plain: Vec<Value> =
+        unlocated_alerts("testdata/logs/graph_activity/graph_activity_diagnostic_emulated.jsonl");
     assert!(!plain.is_empty());
-    let messages: Vec<Value> = hunt(
-        "testdata/logs/graph_activity/graph_activity_event_hubs_emulated.jsonl",
-        None,
-    )
-    .into_iter()
-    .map(|a| without_locations(a.3))
-    .collect();
+    let messages: Vec<Value> =
+        unlocated_alerts("testdata/logs/graph_activity/graph_activity_event_hubs_emulated.jsonl");
     assert_eq!(messages, plain);
 }
 
