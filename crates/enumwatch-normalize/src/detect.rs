@@ -11,6 +11,12 @@ use crate::{
 
 /// Which log a record belongs to, or `None` when no normalizer knows its shape.
 pub fn detect(body: &Value) -> Option<LogSource> {
+    if matches!(
+        windows::event_data_text(body),
+        Some(windows::EventDataText::Unreadable)
+    ) {
+        return None;
+    }
     if let Some(win) = windows::WinEvent::read(body) {
         return Some(win.source());
     }

@@ -5,31 +5,39 @@
 
 use serde_json::{Map, Value};
 
-/// The named data elements of `xml` as an object of strings (entities decoded), or `None` when
-/// it holds none.
+/// The named data elements of `xml` as an object of strings (entities decoded), up to where the
+/// text is cut or garbled; `None` when it holds none.
 pub(crate) fn data_fields(xml: &str) -> Option<Value> {
     let mut fields = Map::new();
     let mut rest = xml;
-    while let Some(at) = rest.find("<Data Name=\"") {
-        rest = rest.get(at + "<Data Name=\"".len()..)?;
-        let name_end = rest.find('"')?;
-        let name = unescape(rest.get(..name_end)?);
-        rest = rest.get(name_end + 1..)?;
-        let close = rest.find('>')?;
-        // `<Data Name="X"/>`: an empty value.
-        let empty = rest.get(..close)?.trim_end().ends_with('/');
-        rest = rest.get(close + 1..)?;
-        let value = if empty {
-            String::new()
-        } else {
-            let end = rest.find("</Data>")?;
-            let value = unescape(rest.get(..end)?);
-            rest = rest.get(end + "</Data>".len()..)?;
-            value
-        };
+    while let Some((name, value, after)) = next_element(rest) {
         fields.entry(name).or_insert(Value::String(value));
+        rest = after;
     }
     (!fields.is_empty()).then_some(Value::Object(fields))
+}
+
+/// The next `<Data Name="…">…</Data>` (or `<Data Name="…"/>`) element of `text`: its name, its
+/// value and the text after it.
+fn next_element(text: &str) -> Option<(String, String, &str)> {
+    let at = text.find("<Data Name=\"")?;
+    let rest = text.get(at + "<Data Name=\"".len()..)?;
+    let name_end = rest.find('"')?;
+    let name = unescape(rest.get(..name_end)?);
+    let rest = rest.get(name_end + 1..)?;
+    let close = rest.find('>')?;
+    let empty = rest.get(..close)?.trim_end().ends_with('/');
+    let rest = rest.get(close + 1..)?;
+    if empty {
+        return Some((name, String::new(), rest));
+    }
+    // A value the text ends inside (Log Analytics cuts long columns) is kept as far as it goes:
+    // a cut command line is still evidence.
+    let Some(end) = rest.find("</Data>") else {
+        return Some((name, unescape(rest), ""));
+    };
+    let value = unescape(rest.get(..end)?);
+    Some((name, value, rest.get(end + "</Data>".len()..)?))
 }
 
 /// XML's five named entities and its numeric character references; anything else as written.
@@ -86,5 +94,15 @@ mod tests {
         assert_eq!(fields["Bad"], "x &unknown; &#xZZ; &");
         assert_eq!(data_fields("<DataItem/>"), None);
         assert_eq!(data_fields("<Data Name=\"cut"), None);
+        // Cut inside the name of its third element: the first two are kept.
+        let cut = &xml[..xml.find("<Data Name=\"Empty\"").unwrap() + 14];
+        let kept = data_fields(cut).unwrap();
+        assert_eq!(kept.as_object().unwrap().len(), 2);
+        // Cut inside a value: the value as far as it goes.
+        let cut = &xml[..xml.find("&lt;in").unwrap()];
+        assert_eq!(
+            data_fields(cut).unwrap()["CommandLine"],
+            r#"cmd /c "a && b" "#
+        );
     }
 }

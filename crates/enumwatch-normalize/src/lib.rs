@@ -65,7 +65,11 @@ impl Normalizer {
 
     pub fn push(&mut self, record: RawRecord, out: &mut Vec<Event>) -> Disposition {
         let RawRecord { location, body } = record;
-        let raw = Arc::new(windows::with_event_data_parsed(&body).unwrap_or(body));
+        let raw = Arc::new(match windows::event_data_text(&body) {
+            Some(windows::EventDataText::Parsed(expanded)) => expanded,
+            Some(windows::EventDataText::Unreadable) => return Disposition::Unrecognized,
+            None => body,
+        });
         if let Some(win) = windows::WinEvent::read(&raw) {
             return windows::normalize(
                 win,

@@ -344,6 +344,41 @@ fn sentinel_event_table_rows_with_the_event_xml() {
     );
     assert!(events[0].raw["EventData"].is_object());
     snapshot!(view(&events));
+    // Cut inside its command line (Log Analytics cuts long columns), the XML still gives the
+    // fields before it and the command line as far as it goes; cut before its first field, or
+    // JSON text that does not parse, the row is reported, not read as an event without fields.
+    let row: Value = serde_json::from_str(
+        testdata("logs/windows/sentinel_event_table_emulated.jsonl")
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    let xml = row["EventData"].as_str().unwrap();
+    let with_data = |text: &str| {
+        let mut cut = row.clone();
+        cut["EventData"] = Value::String(text.to_owned());
+        let (events, dispositions) = run_lines(&cut.to_string());
+        (events, dispositions)
+    };
+    let (events, _) = with_data(&xml[..xml.find("list-users").unwrap()]);
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].fields.get_str("ProcessId"), Some("5010"));
+    assert_eq!(
+        events[0].fields.get_str(field::COMMAND_LINE),
+        Some(r#"cmd.exe /c "aws iam "#)
+    );
+    for unreadable in [
+        &xml[..xml.find("<Data").unwrap() + 8],
+        "{\"CommandLine\": \"aws",
+    ] {
+        let (events, dispositions) = with_data(unreadable);
+        assert!(events.is_empty());
+        assert_eq!(dispositions, [Disposition::Unrecognized], "{unreadable}");
+        let mut cut = row.clone();
+        cut["EventData"] = Value::String(unreadable.to_owned());
+        assert_eq!(detect(&cut), None);
+    }
 }
 
 #[test]

@@ -14,29 +14,41 @@ use serde_json::{Map, Value};
 use crate::powershell_4104::Reassembler;
 use crate::{Disposition, basename, time};
 
-/// A flat Windows event whose `EventData` is text, with that text parsed into the object of the
-/// event's fields: JSON (a Sentinel `WindowsEvent` row exported through the Log Analytics API or
-/// the portal, which write dynamic columns as text) or the event's XML (`<DataItem>…<EventData>
-/// <Data Name="CommandLine">…</Data>…`, a row of Sentinel's legacy `Event` table); `None` for any
-/// other record.
-pub(crate) fn with_event_data_parsed(raw: &Value) -> Option<Value> {
+/// A flat Windows event's `EventData` written as text.
+pub(crate) enum EventDataText {
+    /// The record with that text parsed into the object of the event's fields: JSON (a Sentinel
+    /// `WindowsEvent` row exported through the Log Analytics API or the portal, which write
+    /// dynamic columns as text) or the event's XML (`<DataItem>…<EventData><Data
+    /// Name="CommandLine">…</Data>…`, a row of Sentinel's legacy `Event` table).
+    Parsed(Value),
+    /// JSON or XML text from which no field could be read (cut or garbled): the record is
+    /// reported rather than read as an event without fields.
+    Unreadable,
+}
+
+/// `EventData` text of a flat Windows event (`EventID` beside it), or `None` for any other
+/// record.
+pub(crate) fn event_data_text(raw: &Value) -> Option<EventDataText> {
     let obj = raw.as_object()?;
     obj.member("EventID").or_else(|| obj.member("EventId"))?;
     let text = obj.member("EventData")?.as_str()?.trim_start();
     let data = if text.starts_with('{') {
         serde_json::from_str::<Value>(text)
             .ok()
-            .filter(Value::is_object)?
+            .filter(Value::is_object)
     } else if text.starts_with('<') {
-        crate::event_xml::data_fields(text)?
+        crate::event_xml::data_fields(text)
     } else {
         return None;
+    };
+    let Some(data) = data else {
+        return Some(EventDataText::Unreadable);
     };
     let mut expanded = obj.clone();
     if let Some(slot) = expanded.get_mut("EventData") {
         *slot = data;
     }
-    Some(Value::Object(expanded))
+    Some(EventDataText::Parsed(Value::Object(expanded)))
 }
 
 /// One Windows event, whatever its rendering.
