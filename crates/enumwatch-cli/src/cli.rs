@@ -11,9 +11,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// cloud and SaaS logs (AWS CloudTrail, also its event history as `aws cloudtrail lookup-events`
 /// prints it and its records in CloudWatch Logs events, Microsoft Graph and Azure AD Graph
 /// activity, Entra sign-in and audit, Microsoft 365 unified audit, GCP Cloud Audit, Google
-/// Workspace activities, Okta System Log, Slack audit logs), as JSON, JSON lines, CSV, EVTX or
-/// auditd text, gzip-compressed or not (the format is detected from the content), and runs Sigma
-/// detection and correlation rules over them, tuned by enumwatch.toml.
+/// Workspace activities, Okta System Log, Slack audit logs), as JSON, JSON lines, CSV, EVTX,
+/// Windows event XML or auditd text, gzip-compressed or not (the format is detected from the
+/// content), and runs Sigma detection and correlation rules over them, tuned by enumwatch.toml.
 #[derive(Debug, Parser)]
 #[command(name = "enumwatch", version, about, long_about)]
 pub(crate) struct Cli {

@@ -17,6 +17,7 @@ pub enum DecodeErrorKind {
     UnknownFormat,
     EvtxRecord(String),
     InvalidUtf8,
+    InvalidXml(String),
 }
 
 /// One record that could not be decoded, at its location.
@@ -42,6 +43,7 @@ impl DecodeError {
             DecodeErrorKind::UnknownFormat => "unknown_format",
             DecodeErrorKind::EvtxRecord(_) => "evtx_record",
             DecodeErrorKind::InvalidUtf8 => "invalid_utf8",
+            DecodeErrorKind::InvalidXml(_) => "invalid_xml",
         }
     }
 
@@ -80,7 +82,7 @@ impl fmt::Display for DecodeError {
             DecodeErrorKind::Truncated(detail) => write!(f, "input ends early: {detail}"),
             DecodeErrorKind::UnknownFormat => write!(
                 f,
-                "unknown format: expected JSON, JSON lines, CSV with a header, EVTX or auditd text (optionally gzip-compressed)"
+                "unknown format: expected JSON, JSON lines, CSV with a header, EVTX, Windows event XML or auditd text (optionally gzip-compressed)"
             ),
             DecodeErrorKind::EvtxRecord(detail) => {
                 write!(
@@ -90,6 +92,9 @@ impl fmt::Display for DecodeError {
             }
             DecodeErrorKind::InvalidUtf8 => {
                 write!(f, "text is not valid UTF-8; the record was skipped")
+            }
+            DecodeErrorKind::InvalidXml(detail) => {
+                write!(f, "invalid event XML: {detail}; the event was skipped")
             }
         }
     }

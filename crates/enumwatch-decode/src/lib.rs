@@ -1,6 +1,6 @@
 //! Container formats to located raw records: JSON documents (streamed element by element, also
 //! inside wrappers: `WRAPPER_KEYS`, `LEADING_WRAPPER_KEYS`), JSON lines, CSV with a header, EVTX,
-//! and auditd text grouped into events. A record held as a JSON string (an AWS CloudTrail
+//! Windows event XML, and auditd text grouped into events. A record held as a JSON string (an AWS CloudTrail
 //! event-history entry's `CloudTrailEvent`, a CloudWatch Logs event's `message`) is handed out in
 //! its holder's place (`embedded`).
 //!
@@ -19,6 +19,7 @@ mod lines;
 mod sniff;
 mod valid;
 mod value;
+mod xml_events;
 
 pub use valid::certainly_well_formed;
 
@@ -70,7 +71,7 @@ pub struct DecodeLimits {
     pub max_depth: usize,
     /// Asked about each JSON line, each element of a JSON array and each EVTX record's JSON
     /// rendering before it is parsed; what it rejects is skipped unparsed and counted
-    /// (`Decoder::prefiltered`). CSV and auditd ignore it.
+    /// (`Decoder::prefiltered`). CSV, Windows event XML and auditd ignore it.
     pub prefilter: Option<Arc<dyn RecordPrefilter>>,
     /// Skip a record the prefilter rejects only if it is certainly well-formed JSON (else parse
     /// it, so a malformed one is reported). Off, rejected records are skipped unchecked.
@@ -360,6 +361,7 @@ pub fn decode_seekable(
         Some(Format::Csv) => Box::new(csv_rows::CsvRows::new(source, reader)),
         Some(Format::Evtx) => Box::new(evtx_records::records(source, reader, seekable, skipper)),
         Some(Format::Auditd) => Box::new(auditd::AuditGroups::new(source, reader, limits)),
+        Some(Format::Xml) => Box::new(xml_events::XmlEvents::new(source, reader, &limits)),
         None if prefix.iter().all(u8::is_ascii_whitespace) => Box::new(std::iter::empty()),
         None => Box::new(std::iter::once(Err(DecodeError::new(
             Location::new(source, 0),

@@ -11,6 +11,8 @@ pub enum Format {
     Csv,
     Evtx,
     Auditd,
+    /// Windows events as XML (`wevtutil qe … /f:xml`, Event Viewer's "Save As XML").
+    Xml,
 }
 
 impl Format {
@@ -21,6 +23,7 @@ impl Format {
             Format::Csv => "csv",
             Format::Evtx => "evtx",
             Format::Auditd => "auditd",
+            Format::Xml => "xml",
         }
     }
 }
@@ -61,6 +64,9 @@ pub fn sniff(prefix: &[u8]) -> Option<Format> {
             Format::Json
         });
     }
+    if is_event_xml(text) {
+        return Some(Format::Xml);
+    }
     let line = String::from_utf8_lossy(first_line);
     if line.contains("type=") && line.contains("msg=audit(") {
         return Some(Format::Auditd);
@@ -69,6 +75,28 @@ pub fn sniff(prefix: &[u8]) -> Option<Format> {
         return Some(Format::Csv);
     }
     None
+}
+
+/// Windows event XML: an `<Event …>` or `<Events>` element first, after an XML declaration or
+/// comments if any.
+fn is_event_xml(text: &[u8]) -> bool {
+    let mut rest = text;
+    loop {
+        rest = rest.trim_ascii_start();
+        let skip = |open: &[u8], close: &[u8]| {
+            rest.strip_prefix(open).and_then(|r| {
+                memchr::memmem::find(r, close).and_then(|end| r.get(end + close.len()..))
+            })
+        };
+        if let Some(after) = skip(b"<?", b"?>").or_else(|| skip(b"<!--", b"-->")) {
+            rest = after;
+            continue;
+        }
+        return rest.starts_with(b"<Events>")
+            || rest.starts_with(b"<Event ")
+            || rest.starts_with(b"<Event>")
+            || rest.starts_with(b"<Events ");
+    }
 }
 
 fn looks_like_csv_header(header: &str, rest: &[u8]) -> bool {

@@ -327,3 +327,70 @@ fn partner_eventbridge_events_give_their_detail() {
     let (_, records, _) = run(aws);
     assert_eq!(records[0].body["source"], "aws.iam");
 }
+
+/// The text of a rendered value, as the normalizers read it: numbers as their digits.
+fn as_text(value: &Value) -> Value {
+    match value {
+        Value::Number(n) => Value::String(n.to_string()),
+        Value::Object(map) => {
+            Value::Object(map.iter().map(|(k, v)| (k.clone(), as_text(v))).collect())
+        }
+        Value::Array(items) => Value::Array(items.iter().map(as_text).collect()),
+        other => other.clone(),
+    }
+}
+
+#[test]
+fn windows_event_xml_renders_as_the_evtx_records_do() {
+    // Every real Sysmon sample, its records rendered as XML by the `evtx` crate and written as
+    // `wevtutil qe /f:xml` does (back to back, no declaration) and as Event Viewer's "Save As
+    // XML" does (an `<Events>` root): the same events, field for field, as the EVTX decoder's.
+    let dir = format!("{}/../../testdata/logs/sysmon", env!("CARGO_MANIFEST_DIR"));
+    let mut checked = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "evtx") {
+            continue;
+        }
+        let bytes = std::fs::read(&path).unwrap();
+        let (_, from_evtx, errors) = run(&bytes);
+        assert!(errors.is_empty(), "{errors:?}");
+        let mut parser = evtx::EvtxParser::from_buffer(bytes).unwrap();
+        let events: Vec<String> = parser
+            .records()
+            .map(|r| {
+                let xml = r.unwrap().data;
+                xml.split_once("?>")
+                    .map_or(xml.clone(), |(_, body)| body.trim().to_owned())
+            })
+            .collect();
+        for text in [
+            events.concat(),
+            format!(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n<Events>{}</Events>",
+                events.join("\r\n")
+            ),
+        ] {
+            let (format, from_xml, errors) = run(text.as_bytes());
+            assert_eq!(format, Some(Format::Xml));
+            assert!(errors.is_empty(), "{}: {errors:?}", path.display());
+            assert_eq!(from_xml.len(), from_evtx.len());
+            for (x, e) in from_xml.iter().zip(&from_evtx) {
+                assert_eq!(
+                    as_text(&x.body["Event"]["EventData"]),
+                    as_text(&e.body["Event"]["EventData"]),
+                    "{}",
+                    path.display()
+                );
+                assert_eq!(
+                    as_text(&x.body["Event"]["System"]),
+                    as_text(&e.body["Event"]["System"]),
+                    "{}",
+                    path.display()
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 8, "{checked} events compared");
+}

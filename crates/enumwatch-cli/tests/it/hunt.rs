@@ -402,6 +402,37 @@ fn bad_inputs_give_their_exact_error_and_summary() {
 }
 
 #[test]
+fn windows_event_xml_alerts_as_the_evtx_log_does() {
+    // The real Sysmon WMIC `useraccount` log and its event as `wevtutil qe /f:xml` writes it.
+    let unlocated = |path: &str| -> Vec<serde_json::Value> {
+        let out = enumwatch(&[
+            "hunt",
+            path,
+            "--rules",
+            "bench/rules",
+            "--rule",
+            "bench-process-account-listing",
+            "--format",
+            "jsonl",
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{path}: {}", stderr(&out));
+        alerts_of(&out)
+            .into_iter()
+            .map(|mut alert| {
+                let map = alert.as_object_mut().unwrap();
+                map.remove("id");
+                map.remove("evidence");
+                alert
+            })
+            .collect()
+    };
+    let evtx = unlocated("testdata/logs/sysmon/sigma_regression_wmic_useraccount.evtx");
+    assert_eq!(evtx.len(), 1);
+    let xml = unlocated("testdata/logs/windows_xml/wevtutil_sysmon_wmic_useraccount.xml");
+    assert_eq!(xml, evtx);
+}
+
+#[test]
 fn stdin_is_read_like_a_file() {
     use std::io::Write;
     let demo = std::fs::read(repo_root().join("testdata/demo/auditd_gcloud.log")).unwrap();
