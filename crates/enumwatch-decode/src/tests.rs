@@ -260,6 +260,8 @@ proptest! {
         prefix in prop::sample::select(vec![
             "[", "[\n  {", "{\"Records\":[", "{\"value\": [", "{\"a\":1}\n", "a,b\n",
             "type=X msg=audit(1:2): ", "ElfFile\0", "\u{feff}[", "\u{feff}a,b\n",
+            "<Event xmlns='x'><System><EventID>1</EventID></System><EventData><Data Name='a'>",
+            "<?xml version='1.0'?><Events><Event>",
         ]),
         bytes in proptest::collection::vec(any::<u8>(), 0..512),
     ) {
