@@ -269,11 +269,12 @@ fn bad_inputs_are_located_and_counted_and_good_records_survive() {
     );
     let stats: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&stats_path).unwrap()).unwrap();
-    assert_eq!(stats["inputs"], 14);
+    assert_eq!(stats["inputs"], 15);
     assert_eq!(stats["inputs_empty"], 1);
     assert_eq!(stats["malformed"]["invalid_json"], 3);
     assert_eq!(stats["malformed"]["invalid_utf8"], 1);
     assert_eq!(stats["malformed"]["invalid_auditd"], 1);
+    assert_eq!(stats["malformed"]["invalid_xml"], 1);
     assert_eq!(stats["malformed"]["unknown_format"], 1);
     assert_eq!(stats["malformed"]["record_too_large"], 1);
     // The cut CloudTrail object, the cut gzip member and the cut EVTX log (the gzip bomb is
@@ -377,6 +378,13 @@ fn bad_inputs_give_their_exact_error_and_summary() {
             2,
             "events: cloudtrail 4",
             "testdata/bad/cloudtrail_lookup_events_cut_record.json:25 (record 2): invalid_json: invalid JSON: the `CloudTrailEvent` string of this CloudTrail event-history entry does not hold a CloudTrail record: inside the string, EOF while parsing a string at line 1 column 439; the record was skipped",
+        ),
+        (
+            "sysmon_wevtutil_bad_event.xml",
+            &[],
+            2,
+            "events: sysmon 2",
+            "testdata/bad/sysmon_wevtutil_bad_event.xml:2 (record 1): invalid_xml: invalid event XML: ill-formed document: expected `</Computer>`, but `</Computr>` was found at byte 521; the event was skipped",
         ),
         (
             "cloudtrail_gzip_bomb.jsonl.gz",
