@@ -6,7 +6,7 @@ use std::io::Write;
 
 use serde_json::Value;
 
-use crate::{enumwatch, stderr, stdout};
+use crate::{enumwatch, stderr, stdout, without_locations};
 
 /// (analytic, rule title, actor) of every alert of a hunt, in output order.
 fn hunt(path: &str, config: Option<&str>) -> Vec<(String, String, String, Value)> {
@@ -88,15 +88,6 @@ fn invictus_boto3_burst_is_one_alert_and_the_terraform_stratus_background_is_qui
         ),
     );
     assert!(tuned.is_empty());
-}
-
-/// An alert without where its evidence was read (file, record number, line), and the ids
-/// derived from those.
-fn without_locations(mut alert: Value) -> Value {
-    let map = alert.as_object_mut().unwrap();
-    map.remove("id");
-    map.remove("evidence");
-    alert
 }
 
 /// The alerts of a hunt over `path` (default configuration), without their locations.

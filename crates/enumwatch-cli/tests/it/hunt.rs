@@ -426,12 +426,7 @@ fn windows_event_xml_alerts_as_the_evtx_log_does() {
         assert_eq!(out.status.code(), Some(0), "{path}: {}", stderr(&out));
         alerts_of(&out)
             .into_iter()
-            .map(|mut alert| {
-                let map = alert.as_object_mut().unwrap();
-                map.remove("id");
-                map.remove("evidence");
-                alert
-            })
+            .map(crate::without_locations)
             .collect()
     };
     let evtx = unlocated("testdata/logs/sysmon/sigma_regression_wmic_useraccount.evtx");
