@@ -9,8 +9,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// Reads endpoint process telemetry (Sysmon event 1, Security 4688, PowerShell 4104, Defender
 /// DeviceProcessEvents, Linux auditd EXECVE, AUOMS execve rows of a Sentinel Syslog table) and
 /// cloud and SaaS logs (AWS CloudTrail, also its event history as `aws cloudtrail lookup-events`
-/// prints it and its records in CloudWatch Logs events, Microsoft Graph and Azure AD Graph
-/// activity, Entra sign-in and audit, Microsoft 365 unified audit, GCP Cloud Audit, Google
+/// prints it, its records in CloudWatch Logs events and Amazon Athena query results over it as
+/// CSV or `aws athena get-query-results` output, Microsoft Graph and Azure AD Graph activity, Entra sign-in and audit, Microsoft 365 unified audit, GCP Cloud Audit, Google
 /// Workspace activities, Okta System Log, Slack audit logs), as JSON, JSON lines, CSV, EVTX,
 /// Windows event XML or auditd text, gzip-compressed or not (the format is detected from the
 /// content), and runs Sigma detection and correlation rules over them, tuned by enumwatch.toml.

@@ -161,6 +161,8 @@ pub(crate) struct JsonDocument {
     limits: DecodeLimits,
     skipper: crate::Skipper,
     state: State,
+    /// Records of an element that held several (an Athena result page's rows), after its first.
+    pending: std::collections::VecDeque<RawRecord>,
 }
 
 impl JsonDocument {
@@ -177,6 +179,7 @@ impl JsonDocument {
             limits,
             skipper,
             state: State::TopLevel,
+            pending: std::collections::VecDeque::new(),
         }
     }
 
@@ -279,7 +282,7 @@ impl JsonDocument {
                 Some(b'}') => {
                     self.bytes.bump()?;
                     buf.push(b'}');
-                    return Ok(Some(self.parse(buf, start_line)));
+                    return Ok(self.parse(buf, start_line));
                 }
                 Some(b'"') => {}
                 Some(other) => {
@@ -363,14 +366,27 @@ impl JsonDocument {
         }
     }
 
-    fn parse(&mut self, bytes: Vec<u8>, line: u64) -> Result<RawRecord, DecodeError> {
-        let location = self.location(line);
-        match crate::error::parse_json(&bytes)
-            .and_then(|body| crate::embedded::unwrap_embedded(body, self.limits.max_depth))
-        {
-            Ok(body) => Ok(RawRecord { location, body }),
-            Err(kind) => Err(DecodeError::new(location, kind)),
+    /// The record an element holds, or the first of the rows of an Athena result page (the
+    /// others wait in `pending`; a page without rows holds no record).
+    fn parse(&mut self, bytes: Vec<u8>, line: u64) -> Option<Result<RawRecord, DecodeError>> {
+        let mut body = match crate::error::parse_json(&bytes) {
+            Ok(body) => body,
+            Err(kind) => return Some(Err(DecodeError::new(self.location(line), kind))),
+        };
+        if let Some(rows) = crate::result_set::rows(&mut body) {
+            for body in rows {
+                let location = self.location(line);
+                self.pending.push_back(RawRecord { location, body });
+            }
+            return self.pending.pop_front().map(Ok);
         }
+        let location = self.location(line);
+        Some(
+            match crate::embedded::unwrap_embedded(body, self.limits.max_depth) {
+                Ok(body) => Ok(RawRecord { location, body }),
+                Err(kind) => Err(DecodeError::new(location, kind)),
+            },
+        )
     }
 
     fn step(&mut self) -> Result<Option<Result<RawRecord, DecodeError>>, String> {
@@ -393,17 +409,21 @@ impl JsonDocument {
                                 return Ok(Some(item));
                             }
                         }
-                        _ => {
-                            return Ok(Some(match self.capture(true)? {
-                                Captured::Value(bytes) => self.parse(bytes, line),
-                                _ => Err(DecodeError::new(
+                        _ => match self.capture(true)? {
+                            Captured::Value(bytes) => {
+                                if let Some(item) = self.parse(bytes, line) {
+                                    return Ok(Some(item));
+                                }
+                            }
+                            _ => {
+                                return Ok(Some(Err(DecodeError::new(
                                     self.location(line),
                                     DecodeErrorKind::InvalidJson(
                                         "unexpected top-level value".into(),
                                     ),
-                                )),
-                            }));
-                        }
+                                ))));
+                            }
+                        },
                     }
                 }
                 State::InArray { wrapper } => {
@@ -433,7 +453,10 @@ impl JsonDocument {
                                 continue;
                             }
                             return Ok(Some(match captured {
-                                Captured::Value(bytes) => self.parse(bytes, line),
+                                Captured::Value(bytes) => match self.parse(bytes, line) {
+                                    Some(item) => item,
+                                    None => continue,
+                                },
                                 Captured::TooLarge => Err(DecodeError::new(
                                     self.location(line),
                                     DecodeErrorKind::RecordTooLarge { limit },
@@ -455,6 +478,9 @@ impl Iterator for JsonDocument {
     type Item = Result<RawRecord, DecodeError>;
 
     fn next(&mut self) -> Option<Self::Item> {
+        if let Some(record) = self.pending.pop_front() {
+            return Some(Ok(record));
+        }
         match self.step() {
             Ok(item) => item,
             Err(message) => {

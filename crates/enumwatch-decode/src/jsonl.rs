@@ -295,6 +295,9 @@ fn locate(source: &Arc<str>, record: &mut u64, line: u64) -> Location {
 /// beside up to three page tokens), or a CloudWatch Logs subscription payload (its `logEvents`
 /// beside `messageType` and four more): a record with more members keeps its own arrays.
 pub(crate) fn unwrap_container(value: &mut Value) -> Option<Vec<Value>> {
+    if let Some(rows) = crate::result_set::rows(value) {
+        return Some(rows);
+    }
     match value {
         Value::Array(items) => Some(std::mem::take(items)),
         // Most records have more members than any wrapper: no lookup for them.

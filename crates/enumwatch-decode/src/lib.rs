@@ -16,6 +16,7 @@ mod evtx_records;
 mod json;
 mod jsonl;
 mod lines;
+mod result_set;
 mod sniff;
 mod valid;
 mod value;
@@ -420,3 +421,5 @@ mod tests_batches;
 mod tests_corrupt;
 #[cfg(test)]
 mod tests_embedded;
+#[cfg(test)]
+mod tests_result_set;

@@ -254,6 +254,8 @@ impl Checker<'_> {
                 // Never sure of a CloudTrail event-history entry: its record is in a string that
                 // only the parse checks (`embedded`), and one that holds no record is reported.
                 Some(crate::embedded::QUOTED_KEY) => return None,
+                // Nor of an Athena result page: it holds many records (`result_set`).
+                Some(crate::result_set::QUOTED_KEY) => return None,
                 Some(key) => {
                     self.leading |= first && crate::is_wrapper_key(key, true);
                     wrapper = crate::is_wrapper_key(key, self.leading);

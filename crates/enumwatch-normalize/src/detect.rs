@@ -5,8 +5,8 @@ use enumwatch_event::LogSource;
 use serde_json::Value;
 
 use crate::{
-    auoms, cloudtrail, defender_process, entra_audit, entra_signin, gcp_audit, graph_activity,
-    m365_audit, okta, slack, windows, workspace,
+    auoms, cloudtrail, cloudtrail_rows, defender_process, entra_audit, entra_signin, gcp_audit,
+    graph_activity, m365_audit, okta, slack, windows, workspace,
 };
 
 /// Which log a record belongs to, or `None` when no normalizer knows its shape.
@@ -26,7 +26,7 @@ pub fn detect(body: &Value) -> Option<LogSource> {
     if body.get("auditd").is_some() || auoms::message(body).is_some() {
         return Some(LogSource::Auditd);
     }
-    if cloudtrail::record_of(body).is_some() {
+    if cloudtrail_rows::is_row(body) || cloudtrail::record_of(body).is_some() {
         return Some(LogSource::Cloudtrail);
     }
     if gcp_audit::is_entry(body) {

@@ -9,6 +9,7 @@
 mod auditd;
 mod auoms;
 mod cloudtrail;
+mod cloudtrail_rows;
 mod defender_process;
 mod detect;
 mod entra_audit;
@@ -88,6 +89,16 @@ impl Normalizer {
         if let Some(message) = auoms::message(&raw) {
             let message = message.to_owned();
             return auoms::normalize(&message, location, raw, out);
+        }
+        if let Some(record) = cloudtrail_rows::record(&raw) {
+            // The rebuilt record stands in for the row: rules read CloudTrail's names.
+            let record = Arc::new(record);
+            out.push(cloudtrail::normalize(
+                &record,
+                location,
+                Arc::clone(&record),
+            ));
+            return Disposition::Emitted(1);
         }
         if let Some(detail) = cloudtrail::record_of(&raw) {
             let event = cloudtrail::normalize(detail, location, Arc::clone(&raw));

@@ -10,7 +10,9 @@ use proptest::prelude::*;
 use serde_json::{Value, json};
 
 use crate::tests::{arb_json_of, record, snapshot, testdata, view};
-use crate::{Disposition, Normalizer, detect, gcp_audit, okta, slack, workspace};
+use crate::{
+    Disposition, Normalizer, cloudtrail, cloudtrail_rows, detect, gcp_audit, okta, slack, workspace,
+};
 
 /// The vendor records of a Panther rule-test file: each line's `log` (the wrapper is a test
 /// artifact, not a log shape).
@@ -294,6 +296,10 @@ fn shape_checks_do_not_take_other_vendors_records() {
     }
 }
 
+fn record_location() -> enumwatch_event::Location {
+    record(Value::Null, 0).location
+}
+
 fn never_panics(v: Value, direct: impl Fn(Arc<Value>, &mut Vec<Event>)) {
     let mut out = Vec::new();
     let _ = detect(&v);
@@ -332,6 +338,29 @@ proptest! {
              "/api/v1/groups/1/users", "//api//v1", "SUCCESS", "?"],
     )) {
         never_panics(v, |raw, out| { okta::normalize(record(Value::Null, 0).location, raw, out); });
+    }
+
+    #[test]
+    fn cloudtrail_rows_never_panic(v in arb_json_of(
+        vec!["eventsource", "eventname", "eventtime", "eventversion", "useridentity",
+             "sessioncontext", "sessionissuer", "attributes", "resources", "arn", "readonly",
+             "requestparameters", "tlsdetails", "type"],
+        vec!["{type=IAMUser, arn=a, sessioncontext={attributes={x=1}}}", "[{arn=b, type=c}]",
+             "{a=", "{a=b}}", "[", "{}", "null", "", "true", "{\"k\": 1}", "{a=[b, {c=d}], e=f g}"],
+    )) {
+        never_panics(v.clone(), |raw, out| {
+            if let Some(record) = cloudtrail_rows::record(&raw) {
+                let record = Arc::new(record);
+                out.push(cloudtrail::normalize(&record, record_location(), Arc::clone(&record)));
+            }
+        });
+    }
+
+    #[test]
+    fn row_texts_never_panic(text in "[{}\\[\\], =a-z]{0,40}") {
+        if let Some(value) = cloudtrail_rows::row_text(&text) {
+            prop_assert!(value.is_object() || value.is_array());
+        }
     }
 
     #[test]

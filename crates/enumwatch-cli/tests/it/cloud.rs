@@ -114,6 +114,10 @@ fn cloudtrail_event_history_and_cloudwatch_logs_alert_as_the_trail_does() {
         "testdata/logs/cloudtrail/lookup_events_invictus_entries.jsonl",
         "testdata/logs/cloudtrail/cloudwatch_firehose_invictus.gz",
         "testdata/logs/cloudtrail/cloudwatch_filter_log_events_invictus.json",
+        // And the same records queried with Athena: the console's CSV download and `aws athena
+        // get-query-results` output, lower-cased columns and `ROW` texts rebuilt.
+        "testdata/logs/cloudtrail/athena_results_invictus.csv",
+        "testdata/logs/cloudtrail/athena_get_query_results_invictus.json",
     ] {
         let history: Vec<Value> = unlocated_alerts(file);
         assert_eq!(history, trail, "{file}");
