@@ -15,10 +15,11 @@ pub(crate) struct CsvRows {
     headers: Option<Vec<String>>,
     record: u64,
     done: bool,
+    max_depth: usize,
 }
 
 impl CsvRows {
-    pub(crate) fn new(source: Arc<str>, reader: Box<dyn BufRead + Send>) -> Self {
+    pub(crate) fn new(source: Arc<str>, reader: Box<dyn BufRead + Send>, max_depth: usize) -> Self {
         let reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
@@ -29,6 +30,7 @@ impl CsvRows {
             headers: None,
             record: 0,
             done: false,
+            max_depth,
         }
     }
 }
@@ -94,6 +96,18 @@ impl Iterator for CsvRows {
                         row.len()
                     )),
                 )));
+            }
+            // A Splunk export's `_raw` column holds the vendor's record (`splunk`).
+            if let Some(raw) = headers
+                .iter()
+                .position(|h| h == "_raw")
+                .and_then(|at| row.get(at))
+                && let Some(held) = crate::splunk::held_record(raw, self.max_depth)
+            {
+                return Some(match held {
+                    Ok(body) => Ok(RawRecord { location, body }),
+                    Err(kind) => Err(DecodeError::new(location, kind)),
+                });
             }
             let mut map = Map::new();
             for (name, cell) in headers.iter().zip(row.iter()) {

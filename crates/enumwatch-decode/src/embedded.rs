@@ -46,6 +46,9 @@ pub(crate) fn unwrap_embedded(value: Value, max_depth: usize) -> Result<Value, D
     let Value::Object(map) = &value else {
         return Ok(value);
     };
+    if let Some(found) = crate::splunk::raw_record(map, max_depth) {
+        return found;
+    }
     // An entry has nine members, a log event at most five; a CloudTrail record has more.
     if map.len() > 12 {
         return Ok(value);

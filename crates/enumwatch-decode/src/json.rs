@@ -162,7 +162,7 @@ pub(crate) struct JsonDocument {
     skipper: crate::Skipper,
     state: State,
     /// Records of an element that held several (an Athena result page's rows), after its first.
-    pending: std::collections::VecDeque<RawRecord>,
+    pending: std::collections::VecDeque<Result<RawRecord, DecodeError>>,
 }
 
 impl JsonDocument {
@@ -374,11 +374,17 @@ impl JsonDocument {
             Err(kind) => return Some(Err(DecodeError::new(self.location(line), kind))),
         };
         if let Some(rows) = crate::result_set::rows(&mut body) {
-            for body in rows {
+            let mut rows = rows.into_iter().map(|row| {
                 let location = self.location(line);
-                self.pending.push_back(RawRecord { location, body });
-            }
-            return self.pending.pop_front().map(Ok);
+                match crate::embedded::unwrap_embedded(row, self.limits.max_depth) {
+                    Ok(body) => Ok(RawRecord { location, body }),
+                    Err(kind) => Err(DecodeError::new(location, kind)),
+                }
+            });
+            let first = rows.next();
+            let rest: Vec<_> = rows.collect();
+            self.pending.extend(rest);
+            return first;
         }
         let location = self.location(line);
         Some(
@@ -479,7 +485,7 @@ impl Iterator for JsonDocument {
 
     fn next(&mut self) -> Option<Self::Item> {
         if let Some(record) = self.pending.pop_front() {
-            return Some(Ok(record));
+            return Some(record);
         }
         match self.step() {
             Ok(item) => item,

@@ -18,6 +18,7 @@ mod jsonl;
 mod lines;
 mod result_set;
 mod sniff;
+mod splunk;
 mod valid;
 mod value;
 mod xml_events;
@@ -359,7 +360,7 @@ pub fn decode_seekable(
             };
         }
         Some(Format::Json) => Box::new(json::JsonDocument::new(source, reader, limits, skipper)),
-        Some(Format::Csv) => Box::new(csv_rows::CsvRows::new(source, reader)),
+        Some(Format::Csv) => Box::new(csv_rows::CsvRows::new(source, reader, limits.max_depth)),
         Some(Format::Evtx) => Box::new(evtx_records::records(source, reader, seekable, skipper)),
         Some(Format::Auditd) => Box::new(auditd::AuditGroups::new(source, reader, limits)),
         Some(Format::Xml) => Box::new(xml_events::XmlEvents::new(source, reader, &limits)),

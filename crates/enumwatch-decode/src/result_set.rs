@@ -1,4 +1,5 @@
-//! Query results as `aws athena get-query-results` prints them: a `ResultSet` whose `Rows` hold
+//! Query results as `aws athena get-query-results` prints them (and Splunk's REST `results`
+//! pages, whose results `splunk` reads): a `ResultSet` whose `Rows` hold
 //! each row's cells as `{"Data": [{"VarCharValue": …}, …]}`, named by the `ColumnInfo` of its
 //! `ResultSetMetadata`.
 //!
@@ -18,6 +19,9 @@ pub(crate) const QUOTED_KEY: &[u8] = b"\"ResultSet\"";
 /// without `VarCharValue`, SQL `NULL`, is left out); `None` when `value` is no such response.
 /// A row that is not `{"Data": [...]}` is handed out as it is, to be reported unrecognized.
 pub(crate) fn rows(value: &mut Value) -> Option<Vec<Value>> {
+    if let Some(results) = crate::splunk::results_page(value) {
+        return Some(results);
+    }
     let Value::Object(map) = value else {
         return None;
     };

@@ -85,3 +85,40 @@ fn a_page_of_only_the_header_row_holds_no_record_and_loses_none_after_it() {
     let (_, records, _) = run(format!("{header}\n{header}").as_bytes());
     assert!(records.is_empty());
 }
+
+#[test]
+fn splunk_exports_give_each_results_raw_record_located() {
+    let export = testdata("logs/cloudtrail/splunk_export_invictus.json");
+    let (format, lines, errors) = run(&export);
+    assert_eq!(format, Some(Format::JsonLines));
+    assert!(errors.is_empty(), "{errors:?}");
+    let (_, csv, errors) = run(&testdata("logs/cloudtrail/splunk_export_invictus.csv"));
+    assert!(errors.is_empty(), "{errors:?}");
+    // A REST API `results` page of the same results, as one document.
+    let results: Vec<Value> = String::from_utf8(export)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap()["result"].clone())
+        .collect();
+    let page = serde_json::json!({"preview": false, "init_offset": 0, "messages": [],
+                                  "fields": [{"name": "_raw"}], "results": results});
+    let (format, paged, errors) = run(serde_json::to_string_pretty(&page).unwrap().as_bytes());
+    assert_eq!(format, Some(Format::Json));
+    assert!(errors.is_empty(), "{errors:?}");
+    for records in [&lines, &csv, &paged] {
+        assert_eq!(records.len(), 29);
+        let numbers: Vec<u64> = records.iter().map(|r| r.location.record).collect();
+        assert_eq!(numbers, (0..29).collect::<Vec<_>>());
+        assert!(records.iter().all(|r| r.body["eventVersion"] == "1.08"));
+    }
+    let bodies = |rs: &[RawRecord]| rs.iter().map(|r| r.body.clone()).collect::<Vec<_>>();
+    assert_eq!(bodies(&lines), bodies(&csv));
+    assert_eq!(bodies(&lines), bodies(&paged));
+    // Every export line is parsed, whatever the prefilter says: `_raw` may be event XML.
+    assert!(
+        !String::from_utf8(testdata("logs/cloudtrail/splunk_export_invictus.json"))
+            .unwrap()
+            .lines()
+            .any(|l| crate::valid::certainly_well_formed(l.as_bytes()))
+    );
+}

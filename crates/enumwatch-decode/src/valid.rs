@@ -256,6 +256,8 @@ impl Checker<'_> {
                 Some(crate::embedded::QUOTED_KEY) => return None,
                 // Nor of an Athena result page: it holds many records (`result_set`).
                 Some(crate::result_set::QUOTED_KEY) => return None,
+                // Nor of a Splunk result, whose `_raw` may be event XML (`splunk`).
+                Some(key) if crate::splunk::QUOTED_RESULT_KEYS.contains(&key) => return None,
                 Some(key) => {
                     self.leading |= first && crate::is_wrapper_key(key, true);
                     wrapper = crate::is_wrapper_key(key, self.leading);

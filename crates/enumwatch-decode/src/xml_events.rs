@@ -262,7 +262,7 @@ impl Node {
 }
 
 /// One `<Event>…</Event>` span to the `evtx` crate's JSON rendering of it.
-fn to_json(span: &[u8], max_depth: usize) -> Result<Value, DecodeErrorKind> {
+pub(crate) fn to_json(span: &[u8], max_depth: usize) -> Result<Value, DecodeErrorKind> {
     let text = std::str::from_utf8(span).map_err(|_| DecodeErrorKind::InvalidUtf8)?;
     let invalid = |detail: String| DecodeErrorKind::InvalidXml(detail);
     let mut reader = Reader::from_str(text);

@@ -118,6 +118,10 @@ fn cloudtrail_event_history_and_cloudwatch_logs_alert_as_the_trail_does() {
         // get-query-results` output, lower-cased columns and `ROW` texts rebuilt.
         "testdata/logs/cloudtrail/athena_results_invictus.csv",
         "testdata/logs/cloudtrail/athena_get_query_results_invictus.json",
+        // And as a SOC hands them over from Splunk: the JSON and CSV exports of a search, each
+        // result's `_raw` the record.
+        "testdata/logs/cloudtrail/splunk_export_invictus.json",
+        "testdata/logs/cloudtrail/splunk_export_invictus.csv",
     ] {
         let history: Vec<Value> = unlocated_alerts(file);
         assert_eq!(history, trail, "{file}");

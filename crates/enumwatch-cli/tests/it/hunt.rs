@@ -269,9 +269,9 @@ fn bad_inputs_are_located_and_counted_and_good_records_survive() {
     );
     let stats: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&stats_path).unwrap()).unwrap();
-    assert_eq!(stats["inputs"], 15);
+    assert_eq!(stats["inputs"], 16);
     assert_eq!(stats["inputs_empty"], 1);
-    assert_eq!(stats["malformed"]["invalid_json"], 3);
+    assert_eq!(stats["malformed"]["invalid_json"], 4);
     assert_eq!(stats["malformed"]["invalid_utf8"], 1);
     assert_eq!(stats["malformed"]["invalid_auditd"], 1);
     assert_eq!(stats["malformed"]["invalid_xml"], 1);
@@ -380,6 +380,13 @@ fn bad_inputs_give_their_exact_error_and_summary() {
             "testdata/bad/cloudtrail_lookup_events_cut_record.json:25 (record 2): invalid_json: invalid JSON: the `CloudTrailEvent` string of this CloudTrail event-history entry does not hold a CloudTrail record: inside the string, EOF while parsing a string at line 1 column 439; the record was skipped",
         ),
         (
+            "splunk_export_truncated_raw.json",
+            &[],
+            2,
+            "events: cloudtrail 4",
+            "testdata/bad/splunk_export_truncated_raw.json:3 (record 2): invalid_json: invalid JSON: the `_raw` of this Splunk result is not whole JSON (EOF while parsing a string at line 1 column 907); an event longer than the sourcetype's TRUNCATE setting (10,000 bytes by default) is cut when indexed: raise TRUNCATE for the sourcetype, or export the logs from their source; the record was skipped",
+        ),
+        (
             "sysmon_wevtutil_bad_event.xml",
             &[],
             2,
@@ -433,6 +440,9 @@ fn windows_event_xml_alerts_as_the_evtx_log_does() {
     assert_eq!(evtx.len(), 1);
     let xml = unlocated("testdata/logs/windows_xml/wevtutil_sysmon_wmic_useraccount.xml");
     assert_eq!(xml, evtx);
+    // The same event exported from Splunk's `XmlWinEventLog` sourcetype: its `_raw` is the XML.
+    let splunk = unlocated("testdata/logs/windows_xml/splunk_export_sysmon_wmic_useraccount.json");
+    assert_eq!(splunk, evtx);
 }
 
 #[test]
