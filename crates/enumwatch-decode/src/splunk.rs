@@ -18,7 +18,9 @@ use crate::DecodeErrorKind;
 /// The keys the well-formedness check is never sure of at the top of a record, quotes
 /// included: a result's `_raw` may hold event XML, whose character references can hide a
 /// literal from the prefilter's byte search, so results are always parsed.
-pub(crate) const QUOTED_RESULT_KEYS: [&[u8]; 2] = [b"\"preview\"", b"\"_raw\""];
+pub(crate) const QUOTED_PREVIEW_KEY: &[u8] = b"\"preview\"";
+/// See `QUOTED_PREVIEW_KEY`.
+pub(crate) const QUOTED_RAW_KEY: &[u8] = b"\"_raw\"";
 
 /// Members only Splunk puts beside `_raw`.
 const SPLUNK_FIELDS: [&str; 8] = [

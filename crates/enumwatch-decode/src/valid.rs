@@ -253,11 +253,15 @@ impl Checker<'_> {
             match self.text.get(start..self.at) {
                 // Never sure of a CloudTrail event-history entry: its record is in a string that
                 // only the parse checks (`embedded`), and one that holds no record is reported.
-                Some(crate::embedded::QUOTED_KEY) => return None,
-                // Nor of an Athena result page: it holds many records (`result_set`).
-                Some(crate::result_set::QUOTED_KEY) => return None,
-                // Nor of a Splunk result, whose `_raw` may be event XML (`splunk`).
-                Some(key) if crate::splunk::QUOTED_RESULT_KEYS.contains(&key) => return None,
+                // Nor of an Athena result page, which holds many records (`result_set`), nor of
+                // a Splunk result, whose `_raw` may be event XML (`splunk`). One pattern: the
+                // match compares lengths first, so most keys cost no byte comparison.
+                Some(
+                    crate::embedded::QUOTED_KEY
+                    | crate::result_set::QUOTED_KEY
+                    | crate::splunk::QUOTED_PREVIEW_KEY
+                    | crate::splunk::QUOTED_RAW_KEY,
+                ) => return None,
                 Some(key) => {
                     self.leading |= first && crate::is_wrapper_key(key, true);
                     wrapper = crate::is_wrapper_key(key, self.leading);
