@@ -9,13 +9,13 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// Reads endpoint process telemetry (Sysmon event 1, Security 4688, PowerShell 4104, Defender
 /// DeviceProcessEvents, Linux auditd EXECVE, AUOMS execve rows of a Sentinel Syslog table) and
 /// cloud and SaaS logs (AWS CloudTrail, also its event history as `aws cloudtrail lookup-events`
-/// prints it, its records in CloudWatch Logs events and Amazon Athena query results over it as
-/// CSV or `aws athena get-query-results` output, Microsoft Graph and Azure AD Graph activity,
-/// Entra sign-in and audit, Microsoft 365 unified audit, GCP Cloud Audit, Google Workspace
-/// activities, Okta System Log, Slack audit logs), as JSON, JSON lines, CSV, EVTX, Windows event
-/// XML or auditd text, gzip-compressed or not (the format is detected from the content), also as
-/// Splunk exports them (each result's `_raw`), and runs Sigma detection and correlation rules
-/// over them, tuned by enumwatch.toml.
+/// prints it, its records in CloudWatch Logs events, Amazon Athena query results over it as CSV
+/// or `aws athena get-query-results` output and Sentinel `AWSCloudTrail` rows, Microsoft Graph
+/// and Azure AD Graph activity, Entra sign-in and audit, Microsoft 365 unified audit, GCP Cloud
+/// Audit, Google Workspace activities, Okta System Log, Slack audit logs), as JSON, JSON lines,
+/// CSV, EVTX, Windows event XML or auditd text, gzip-compressed or not (the format is detected
+/// from the content), also as Splunk exports them (each result's `_raw`), and runs Sigma
+/// detection and correlation rules over them, tuned by enumwatch.toml.
 #[derive(Debug, Parser)]
 #[command(name = "enumwatch", version, about, long_about)]
 pub(crate) struct Cli {

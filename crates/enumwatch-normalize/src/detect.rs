@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use crate::{
     auoms, cloudtrail, cloudtrail_rows, defender_process, entra_audit, entra_signin, gcp_audit,
-    graph_activity, m365_audit, okta, slack, windows, workspace,
+    graph_activity, m365_audit, okta, sentinel_cloudtrail, slack, windows, workspace,
 };
 
 /// Which log a record belongs to, or `None` when no normalizer knows its shape.
@@ -26,7 +26,10 @@ pub fn detect(body: &Value) -> Option<LogSource> {
     if body.get("auditd").is_some() || auoms::message(body).is_some() {
         return Some(LogSource::Auditd);
     }
-    if cloudtrail_rows::is_row(body) || cloudtrail::record_of(body).is_some() {
+    if cloudtrail::record_of(body).is_some()
+        || cloudtrail_rows::is_row(body)
+        || sentinel_cloudtrail::is_row(body)
+    {
         return Some(LogSource::Cloudtrail);
     }
     if gcp_audit::is_entry(body) {

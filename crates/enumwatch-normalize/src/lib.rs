@@ -25,6 +25,7 @@ mod microsoft;
 mod okta;
 mod powershell_4104;
 pub mod raw_facts;
+mod sentinel_cloudtrail;
 mod slack;
 mod time;
 mod windows;
@@ -90,19 +91,23 @@ impl Normalizer {
             let message = message.to_owned();
             return auoms::normalize(&message, location, raw, out);
         }
-        if let Some(record) = cloudtrail_rows::record(&raw) {
-            // The rebuilt record stands in for the row: rules read CloudTrail's names.
+        if let Some(detail) = cloudtrail::record_of(&raw) {
+            let event = cloudtrail::normalize(detail, location, Arc::clone(&raw));
+            out.push(event);
+            return Disposition::Emitted(1);
+        }
+        if let Some(record) =
+            cloudtrail_rows::record(&raw).or_else(|| sentinel_cloudtrail::record(&raw))
+        {
+            // A CloudTrail record as Athena, a data lake or Sentinel's `AWSCloudTrail` table
+            // returns it, rebuilt: the record stands in for the row, so rules read
+            // CloudTrail's names. (After the trail's own shape, which most records have.)
             let record = Arc::new(record);
             out.push(cloudtrail::normalize(
                 &record,
                 location,
                 Arc::clone(&record),
             ));
-            return Disposition::Emitted(1);
-        }
-        if let Some(detail) = cloudtrail::record_of(&raw) {
-            let event = cloudtrail::normalize(detail, location, Arc::clone(&raw));
-            out.push(event);
             return Disposition::Emitted(1);
         }
         if gcp_audit::is_entry(&raw) {

@@ -25,12 +25,14 @@ pub fn signature(source: LogSource) -> &'static [&'static [&'static str]] {
         // A decoded auditd group, or a Sentinel `Syslog` row of an AUOMS execve record.
         LogSource::Auditd => &[&["auditd", "auoms_execve"]],
         // `eventSource`, `eventName`, and `eventVersion` or `eventTime`, at the top or in an
-        // EventBridge `detail`. (`eventVersion` leads a CloudTrail record, so the prefilter's
-        // check that a rejected record is of some known source stops at its first bytes.)
+        // EventBridge `detail`, in any case (Athena's lower-cased columns); a Sentinel
+        // `AWSCloudTrail` row's `EventSource`, `EventName` and `EventVersion` or its
+        // `TimeGenerated`. (`eventVersion` leads a CloudTrail record, so the prefilter's check
+        // that a rejected record is of some known source stops at its first bytes.)
         LogSource::Cloudtrail => &[
             &["eventsource"],
             &["eventname"],
-            &["eventversion", "eventtime"],
+            &["eventversion", "eventtime", "timegenerated"],
         ],
         // `protoPayload` (or its lower-case spelling).
         LogSource::GcpAudit => &[&["protopayload"]],

@@ -122,6 +122,10 @@ fn cloudtrail_event_history_and_cloudwatch_logs_alert_as_the_trail_does() {
         // result's `_raw` the record.
         "testdata/logs/cloudtrail/splunk_export_invictus.json",
         "testdata/logs/cloudtrail/splunk_export_invictus.csv",
+        // And as Microsoft Sentinel's `AWSCloudTrail` table holds them: `az monitor
+        // log-analytics query` output and the portal's CSV export.
+        "testdata/logs/cloudtrail/sentinel_awscloudtrail_az_query_invictus.json",
+        "testdata/logs/cloudtrail/sentinel_awscloudtrail_portal_invictus.csv",
     ] {
         let history: Vec<Value> = unlocated_alerts(file);
         assert_eq!(history, trail, "{file}");
