@@ -35,6 +35,15 @@ impl CsvRows {
     }
 }
 
+/// The header of an Event Viewer CSV export (an English Windows).
+const EVENT_VIEWER_COLUMNS: [&str; 5] = [
+    "Level",
+    "Date and Time",
+    "Source",
+    "Event ID",
+    "Task Category",
+];
+
 fn cell_value(text: &str) -> Value {
     let trimmed = text.trim_start();
     if (trimmed.starts_with('{') || trimmed.starts_with('['))
@@ -81,6 +90,11 @@ impl Iterator for CsvRows {
                 let mut names: Vec<String> = row.iter().map(|h| h.trim().to_owned()).collect();
                 if let Some(first) = names.first_mut() {
                     *first = first.trim_start_matches('\u{feff}').to_owned();
+                }
+                // Event Viewer's "Save As… CSV" names five columns and writes each event's
+                // rendered description as an unnamed sixth.
+                if names == EVENT_VIEWER_COLUMNS {
+                    names.push("Description".to_owned());
                 }
                 self.headers = Some(names);
                 continue;

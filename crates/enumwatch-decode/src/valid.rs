@@ -10,6 +10,12 @@
 
 use wide::u8x16;
 
+/// A PowerShell `EventLogRecord` (`Get-WinEvent | ConvertTo-Json`) holds its fields only in the
+/// rendered `Message` (4688's says `Process Command Line`) or in positional `Properties`, so it
+/// need not hold the names (`EventID`, `CommandLine`) the prefilter's log-source and field
+/// literals stand for: such a record is always parsed.
+const QUOTED_PROVIDER_NAME_KEY: &[u8] = b"\"ProviderName\"";
+
 /// Whether `text` is certainly one well-formed JSON value that serde_json accepts (and, when it
 /// is a CloudTrail event-history entry, that the record its string holds is; never sure of one).
 pub fn certainly_well_formed(text: &[u8]) -> bool {
@@ -260,7 +266,8 @@ impl Checker<'_> {
                     crate::embedded::QUOTED_KEY
                     | crate::result_set::QUOTED_KEY
                     | crate::splunk::QUOTED_PREVIEW_KEY
-                    | crate::splunk::QUOTED_RAW_KEY,
+                    | crate::splunk::QUOTED_RAW_KEY
+                    | QUOTED_PROVIDER_NAME_KEY,
                 ) => return None,
                 Some(key) => {
                     self.leading |= first && crate::is_wrapper_key(key, true);

@@ -7,9 +7,9 @@ use std::fmt;
 
 use serde::Serialize;
 
-/// The vendor log a normalized event came from. One variant per normalizer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
+/// The vendor log a normalized event came from. One variant per normalizer. Serialized as
+/// `name()` (`security_4688`), the same spelling everywhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum LogSource {
     /// Sysmon event 1 (process creation).
     Sysmon,
@@ -131,6 +131,12 @@ impl LogSource {
     }
 }
 
+impl Serialize for LogSource {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
 impl fmt::Display for LogSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
@@ -226,5 +232,20 @@ impl ToolCategory {
 impl fmt::Display for ToolCategory {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_log_source_is_written_as_its_name() {
+        for source in LogSource::ALL {
+            assert_eq!(
+                serde_json::to_value(source).unwrap(),
+                serde_json::Value::from(source.name())
+            );
+        }
     }
 }

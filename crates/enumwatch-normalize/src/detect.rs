@@ -6,7 +6,8 @@ use serde_json::Value;
 
 use crate::{
     auoms, cloudtrail, cloudtrail_rows, defender_process, entra_audit, entra_signin, gcp_audit,
-    graph_activity, m365_audit, okta, sentinel_cloudtrail, slack, windows, workspace,
+    graph_activity, m365_audit, okta, sentinel_cloudtrail, slack, windows, windows_rendered,
+    workspace,
 };
 
 /// Which log a record belongs to, or `None` when no normalizer knows its shape.
@@ -53,5 +54,9 @@ pub fn detect(body: &Value) -> Option<LogSource> {
     if m365_audit::record_of(body).is_some() {
         return Some(LogSource::M365Audit);
     }
-    entra_signin::record_of(body).map(|_| LogSource::EntraSignin)
+    if entra_signin::record_of(body).is_some() {
+        return Some(LogSource::EntraSignin);
+    }
+    let expanded = windows_rendered::expand(body)?;
+    windows::WinEvent::read(&expanded).map(|win| win.source())
 }

@@ -29,6 +29,7 @@ mod sentinel_cloudtrail;
 mod slack;
 mod time;
 mod windows;
+mod windows_rendered;
 mod workspace;
 
 use std::sync::Arc;
@@ -139,6 +140,19 @@ impl Normalizer {
         if let Some(rec) = entra_signin::record_of(&raw) {
             out.push(entra_signin::normalize(rec, location, Arc::clone(&raw)));
             return Disposition::Emitted(1);
+        }
+        // Last: `Get-WinEvent` output and Event Viewer CSV rows, rebuilt as flat events.
+        if let Some(expanded) = windows_rendered::expand(&raw) {
+            let raw = Arc::new(expanded);
+            if let Some(win) = windows::WinEvent::read(&raw) {
+                return windows::normalize(
+                    win,
+                    location,
+                    Arc::clone(&raw),
+                    &mut self.script_blocks,
+                    out,
+                );
+            }
         }
         Disposition::Unrecognized
     }

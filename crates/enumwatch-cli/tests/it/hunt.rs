@@ -589,3 +589,86 @@ fn a_large_evtx_file_reads_like_the_same_bytes_on_stdin() {
     assert_eq!(stdout(&one), stdout(&three));
     assert_eq!(stderr(&one), stderr(&three));
 }
+
+#[test]
+fn windows_events_as_powershell_and_event_viewer_export_them_alert_as_the_log_does() {
+    // What an alert says of its process, whatever rendering it came from: Event Viewer's CSV
+    // has no computer column and local times, so host and time are left out.
+    let said = |path: &str, rules: &str, rule: &str| -> Vec<Value> {
+        let out = enumwatch(&[
+            "hunt", path, "--rules", rules, "--rule", rule, "--format", "jsonl",
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{path}: {}", stderr(&out));
+        alerts_of(&out)
+            .into_iter()
+            .map(|a| {
+                let explanation = a["explanation"].as_str().unwrap();
+                let process = explanation.split_once(": ").unwrap().1.to_owned();
+                serde_json::json!([
+                    a["rule"]["id"],
+                    a["actor"],
+                    a["tool_category"],
+                    a["severity"],
+                    a["log_source"],
+                    process
+                ])
+            })
+            .collect()
+    };
+    // The real Sysmon WMIC listing: its EVTX log, Event Viewer's CSV, `Get-WinEvent |
+    // ConvertTo-Json` (read from the rendered message).
+    let bench = ("bench/rules", "bench-process-account-listing");
+    let evtx = said(
+        "testdata/logs/sysmon/sigma_regression_wmic_useraccount.evtx",
+        bench.0,
+        bench.1,
+    );
+    assert_eq!(evtx.len(), 1);
+    for rendered in [
+        "testdata/logs/windows_rendered/event_viewer_save_as.csv",
+        "testdata/logs/windows_rendered/get_winevent_convertto_json.json",
+    ] {
+        assert_eq!(said(rendered, bench.0, bench.1), evtx, "{rendered}");
+    }
+    // OTRF's `net user /domain` (Sysmon 1 and Security 4688, NXLog's flat JSON): the 4688 from
+    // its message in Event Viewer's CSV and in `Export-Csv`, the Sysmon 1 from positional
+    // `Properties` (its message left out, as on a host without Sysmon's manifest).
+    let dir = tempfile::tempdir().unwrap();
+    let rule = dir.path().join("net_user_domain.yml");
+    std::fs::write(
+        &rule,
+        "title: Net User Domain\nid: 4b0e2c1d-0000-4000-8000-0000000000aa\nname: net-user-domain\n\
+         logsource:\n    category: process_creation\n    product: windows\n\
+         detection:\n    selection:\n        CommandLine|contains: 'net.exe\" user /domain'\n\
+         \x20   condition: selection\nlevel: low\n",
+    )
+    .unwrap();
+    let rules = rule.to_str().unwrap();
+    let flat = said(
+        "testdata/logs/windows/otrf_empire_net_user_domain.jsonl",
+        rules,
+        "net-user-domain",
+    );
+    assert_eq!(flat.len(), 2, "{flat:#?}");
+    let [sysmon, security] = [&flat[0], &flat[1]];
+    assert_eq!(sysmon[4], "sysmon");
+    assert_eq!(security[4], "security_4688");
+    let viewer = said(
+        "testdata/logs/windows_rendered/event_viewer_save_as.csv",
+        rules,
+        "net-user-domain",
+    );
+    assert_eq!(viewer, std::slice::from_ref(security));
+    let exported = said(
+        "testdata/logs/windows_rendered/get_winevent_export_csv.csv",
+        rules,
+        "net-user-domain",
+    );
+    assert_eq!(exported, std::slice::from_ref(security));
+    let json = said(
+        "testdata/logs/windows_rendered/get_winevent_convertto_json.json",
+        rules,
+        "net-user-domain",
+    );
+    assert_eq!(json, std::slice::from_ref(sysmon));
+}
