@@ -14,9 +14,10 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// and Azure AD Graph activity, Entra sign-in and audit, Microsoft 365 unified audit, GCP Cloud
 /// Audit, Google Workspace activities, Okta System Log, Slack audit logs), as JSON, JSON lines,
 /// CSV, EVTX, Windows event XML or auditd text, gzip-compressed or not (the format is detected
-/// from the content), also as Splunk exports them (each result's `_raw`) and Windows events as
-/// `Get-WinEvent` and Event Viewer export them (read from the rendered message), and runs Sigma
-/// detection and correlation rules over them, tuned by enumwatch.toml.
+/// from the content), also as Splunk and Elasticsearch export them (each result's `_raw`, each
+/// hit's `_source` or `event.original`) and Windows events as `Get-WinEvent` and Event Viewer
+/// export them (read from the rendered message), and runs Sigma detection and correlation rules
+/// over them, tuned by enumwatch.toml.
 #[derive(Debug, Parser)]
 #[command(name = "enumwatch", version, about, long_about)]
 pub(crate) struct Cli {

@@ -13,6 +13,8 @@ pub(crate) struct CsvRows {
     source: Arc<str>,
     reader: csv::Reader<Box<dyn BufRead + Send>>,
     headers: Option<Vec<String>>,
+    /// Per column, the path of object keys a dotted name stands for (`None`: the name as is).
+    paths: Vec<Option<Vec<String>>>,
     record: u64,
     done: bool,
     max_depth: usize,
@@ -28,6 +30,7 @@ impl CsvRows {
             source,
             reader,
             headers: None,
+            paths: Vec::new(),
             record: 0,
             done: false,
             max_depth,
@@ -43,6 +46,52 @@ const EVENT_VIEWER_COLUMNS: [&str; 5] = [
     "Event ID",
     "Task Category",
 ];
+
+/// Kibana, Splunk and Google's Logs Explorer flatten nested fields into dotted column names
+/// (`winlog.event_data.CommandLine`, `protoPayload.methodName`): such a column is put back at
+/// its path, so the record has the shape its normalizer knows. A name that is also the prefix
+/// of another column (`a` beside `a.b`), or has an empty part, stays as it is.
+fn dotted_paths(names: &[String]) -> Vec<Option<Vec<String>>> {
+    let all: std::collections::HashSet<&str> = names.iter().map(String::as_str).collect();
+    let is_prefix_of_another = |name: &str| {
+        names
+            .iter()
+            .any(|other| other.starts_with(name) && other.as_bytes().get(name.len()) == Some(&b'.'))
+    };
+    names
+        .iter()
+        .map(|name| {
+            if !name.contains('.') || is_prefix_of_another(name) {
+                return None;
+            }
+            let parts: Vec<&str> = name.split('.').collect();
+            if parts.iter().any(|p| p.is_empty()) {
+                return None;
+            }
+            // A shorter prefix that is itself a column keeps this one flat.
+            let clash = (1..parts.len())
+                .any(|n| all.contains(parts.get(..n).unwrap_or_default().join(".").as_str()));
+            (!clash).then(|| parts.iter().map(|p| (*p).to_owned()).collect())
+        })
+        .collect()
+}
+
+fn insert_at(map: &mut Map<String, Value>, path: &[String], value: Value) {
+    let Some((last, parents)) = path.split_last() else {
+        return;
+    };
+    let mut map = map;
+    for key in parents {
+        let slot = map
+            .entry(key.clone())
+            .or_insert_with(|| Value::Object(Map::new()));
+        let Value::Object(inner) = slot else {
+            return;
+        };
+        map = inner;
+    }
+    map.insert(last.clone(), value);
+}
 
 fn cell_value(text: &str) -> Value {
     let trimmed = text.trim_start();
@@ -96,6 +145,7 @@ impl Iterator for CsvRows {
                 if names == EVENT_VIEWER_COLUMNS {
                     names.push("Description".to_owned());
                 }
+                self.paths = dotted_paths(&names);
                 self.headers = Some(names);
                 continue;
             };
@@ -124,13 +174,62 @@ impl Iterator for CsvRows {
                 });
             }
             let mut map = Map::new();
-            for (name, cell) in headers.iter().zip(row.iter()) {
-                map.insert(name.clone(), cell_value(cell));
+            for ((name, path), cell) in headers.iter().zip(&self.paths).zip(row.iter()) {
+                match path {
+                    Some(path) => insert_at(&mut map, path, cell_value(cell)),
+                    None => {
+                        map.insert(name.clone(), cell_value(cell));
+                    }
+                }
             }
             return Some(Ok(RawRecord {
                 location,
                 body: Value::Object(map),
             }));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn paths(names: &[&str]) -> Vec<Option<Vec<String>>> {
+        dotted_paths(&names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn dotted_names_are_paths_unless_they_clash() {
+        let got = paths(&[
+            "winlog.event_data.CommandLine",
+            "a",
+            "a.b",
+            "x.y",
+            "x.y.z",
+            "p..q",
+            ".r",
+            "plain",
+        ]);
+        let path = |p: &[&str]| Some(p.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>());
+        assert_eq!(
+            got,
+            vec![
+                path(&["winlog", "event_data", "CommandLine"]),
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None
+            ]
+        );
+        let mut map = Map::new();
+        insert_at(&mut map, &["a".to_owned(), "b".to_owned()], Value::from(1));
+        insert_at(&mut map, &["a".to_owned(), "c".to_owned()], Value::from(2));
+        assert_eq!(
+            Value::Object(map),
+            serde_json::json!({"a": {"b": 1, "c": 2}})
+        );
     }
 }

@@ -49,6 +49,9 @@ pub(crate) fn unwrap_embedded(value: Value, max_depth: usize) -> Result<Value, D
     if let Some(found) = crate::splunk::raw_record(map, max_depth) {
         return found;
     }
+    if let Some(record) = crate::elastic::hit_record(map, max_depth) {
+        return Ok(record);
+    }
     // An entry has nine members, a log event at most five; a CloudTrail record has more.
     if map.len() > 12 {
         return Ok(value);

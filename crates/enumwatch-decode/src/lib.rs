@@ -10,6 +10,7 @@
 
 mod auditd;
 mod csv_rows;
+mod elastic;
 mod embedded;
 mod error;
 mod evtx_records;

@@ -1,5 +1,5 @@
 //! Query results as `aws athena get-query-results` prints them (and Splunk's REST `results`
-//! pages, whose results `splunk` reads): a `ResultSet` whose `Rows` hold
+//! pages and Elasticsearch `_search` responses, whose items `splunk` and `elastic` read): a `ResultSet` whose `Rows` hold
 //! each row's cells as `{"Data": [{"VarCharValue": …}, …]}`, named by the `ColumnInfo` of its
 //! `ResultSetMetadata`.
 //!
@@ -21,6 +21,9 @@ pub(crate) const QUOTED_KEY: &[u8] = b"\"ResultSet\"";
 pub(crate) fn rows(value: &mut Value) -> Option<Vec<Value>> {
     if let Some(results) = crate::splunk::results_page(value) {
         return Some(results);
+    }
+    if let Some(hits) = crate::elastic::search_hits(value) {
+        return Some(hits);
     }
     let Value::Object(map) = value else {
         return None;

@@ -267,6 +267,8 @@ impl Checker<'_> {
                     | crate::result_set::QUOTED_KEY
                     | crate::splunk::QUOTED_PREVIEW_KEY
                     | crate::splunk::QUOTED_RAW_KEY
+                    | crate::elastic::QUOTED_INDEX_KEY
+                    | crate::elastic::QUOTED_TOOK_KEY
                     | QUOTED_PROVIDER_NAME_KEY,
                 ) => return None,
                 Some(key) => {

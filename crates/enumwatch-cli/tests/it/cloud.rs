@@ -126,6 +126,9 @@ fn cloudtrail_event_history_and_cloudwatch_logs_alert_as_the_trail_does() {
         // log-analytics query` output and the portal's CSV export.
         "testdata/logs/cloudtrail/sentinel_awscloudtrail_az_query_invictus.json",
         "testdata/logs/cloudtrail/sentinel_awscloudtrail_portal_invictus.csv",
+        // And as the Elastic Agent indexed them with `preserve_original_event`, dumped from
+        // Elasticsearch: each hit's `event.original` is the record.
+        "testdata/logs/cloudtrail/elasticdump_preserved_original_invictus.jsonl",
     ] {
         let history: Vec<Value> = unlocated_alerts(file);
         assert_eq!(history, trail, "{file}");

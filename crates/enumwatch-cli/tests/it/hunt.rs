@@ -665,6 +665,14 @@ fn windows_events_as_powershell_and_event_viewer_export_them_alert_as_the_log_do
         "net-user-domain",
     );
     assert_eq!(exported, std::slice::from_ref(security));
+    // The same two events as Winlogbeat indexed them: an Elasticsearch `_search` response and
+    // Kibana's CSV export (dotted column names put back at their paths).
+    for indexed in [
+        "testdata/logs/elastic/winlogbeat_search_response_otrf.json",
+        "testdata/logs/elastic/kibana_discover_winlogbeat_otrf.csv",
+    ] {
+        assert_eq!(said(indexed, rules, "net-user-domain"), flat, "{indexed}");
+    }
     let json = said(
         "testdata/logs/windows_rendered/get_winevent_convertto_json.json",
         rules,
