@@ -47,8 +47,8 @@ const EVENT_VIEWER_COLUMNS: [&str; 5] = [
     "Task Category",
 ];
 
-/// Kibana, Splunk and Google's Logs Explorer flatten nested fields into dotted column names
-/// (`winlog.event_data.CommandLine`, `protoPayload.methodName`): such a column is put back at
+/// Kibana's and Splunk's CSV exports flatten nested fields into dotted column names
+/// (`winlog.event_data.CommandLine`, `userIdentity.arn`): such a column is put back at
 /// its path, so the record has the shape its normalizer knows. A name that is also the prefix
 /// of another column (`a` beside `a.b`), or has an empty part, stays as it is.
 fn dotted_paths(names: &[String]) -> Vec<Option<Vec<String>>> {
