@@ -10,12 +10,9 @@
 
 use serde_json::{Map, Value};
 
-/// A hit's first member, quotes included: the well-formedness check is never sure of a hit,
-/// whose `event.original` may be event XML (character references can hide a literal from the
-/// prefilter).
-pub(crate) const QUOTED_INDEX_KEY: &[u8] = b"\"_index\"";
-
-/// A search response's first member (`took`), for the same reason.
+/// A search response's first member, quotes included: the well-formedness check is never sure
+/// of a response, which holds many records. (A hit's `_source` and `event.original` hold their
+/// record's literals as `splunk` says of `_raw`.)
 pub(crate) const QUOTED_TOOK_KEY: &[u8] = b"\"took\"";
 
 /// The record a hit holds (its `event.original` when that is a vendor record, else its

@@ -15,12 +15,13 @@ use serde_json::{Map, Value};
 
 use crate::DecodeErrorKind;
 
-/// The keys the well-formedness check is never sure of at the top of a record, quotes
-/// included: a result's `_raw` may hold event XML, whose character references can hide a
-/// literal from the prefilter's byte search, so results are always parsed.
+/// The first member of an export line and of a REST `results` page, quotes included: the
+/// well-formedness check is never sure of either, as a page holds many records (one skipped
+/// page would be counted as one). A result's `_raw` holds its record's literals as they are
+/// (JSON escaping touches no character of a literal but a quote or backslash, which the
+/// prefilter searches escaped), and event XML's character references make the prefilter parse
+/// the record (`forces_parse`).
 pub(crate) const QUOTED_PREVIEW_KEY: &[u8] = b"\"preview\"";
-/// See `QUOTED_PREVIEW_KEY`.
-pub(crate) const QUOTED_RAW_KEY: &[u8] = b"\"_raw\"";
 
 /// Members only Splunk puts beside `_raw`.
 const SPLUNK_FIELDS: [&str; 8] = [

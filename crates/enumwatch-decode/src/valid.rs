@@ -10,12 +10,6 @@
 
 use wide::u8x16;
 
-/// A PowerShell `EventLogRecord` (`Get-WinEvent | ConvertTo-Json`) holds its fields only in the
-/// rendered `Message` (4688's says `Process Command Line`) or in positional `Properties`, so it
-/// need not hold the names (`EventID`, `CommandLine`) the prefilter's log-source and field
-/// literals stand for: such a record is always parsed.
-const QUOTED_PROVIDER_NAME_KEY: &[u8] = b"\"ProviderName\"";
-
 /// Whether `text` is certainly one well-formed JSON value that serde_json accepts (and, when it
 /// is a CloudTrail event-history entry, that the record its string holds is; never sure of one).
 pub fn certainly_well_formed(text: &[u8]) -> bool {
@@ -259,17 +253,15 @@ impl Checker<'_> {
             match self.text.get(start..self.at) {
                 // Never sure of a CloudTrail event-history entry: its record is in a string that
                 // only the parse checks (`embedded`), and one that holds no record is reported.
-                // Nor of an Athena result page, which holds many records (`result_set`), nor of
-                // a Splunk result, whose `_raw` may be event XML (`splunk`). One pattern: the
-                // match compares lengths first, so most keys cost no byte comparison.
+                // Nor of a page of query results, which holds many records (`result_set`): an
+                // Athena result, a Splunk export line or `results` page, an Elasticsearch
+                // search response. One pattern: the match compares lengths first, so most keys
+                // cost no byte comparison.
                 Some(
                     crate::embedded::QUOTED_KEY
                     | crate::result_set::QUOTED_KEY
                     | crate::splunk::QUOTED_PREVIEW_KEY
-                    | crate::splunk::QUOTED_RAW_KEY
-                    | crate::elastic::QUOTED_INDEX_KEY
-                    | crate::elastic::QUOTED_TOOK_KEY
-                    | QUOTED_PROVIDER_NAME_KEY,
+                    | crate::elastic::QUOTED_TOOK_KEY,
                 ) => return None,
                 Some(key) => {
                     self.leading |= first && crate::is_wrapper_key(key, true);

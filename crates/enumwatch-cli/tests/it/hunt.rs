@@ -673,6 +673,22 @@ fn windows_events_as_powershell_and_event_viewer_export_them_alert_as_the_log_do
     ] {
         assert_eq!(said(indexed, rules, "net-user-domain"), flat, "{indexed}");
     }
+    // The built-in endpoint analytic reads a 4688 command line from its rendered message.
+    let out = enumwatch(&[
+        "hunt",
+        "testdata/logs/windows_rendered/get_winevent_4688_aws_cli_emulated.jsonl",
+        "--format",
+        "jsonl",
+    ]);
+    let alerts = alerts_of(&out);
+    assert_eq!(alerts.len(), 1, "{}", stderr(&out));
+    assert_eq!(alerts[0]["analytic"], "AN1088");
+    assert_eq!(alerts[0]["platform"], "AWS");
+    assert_eq!(alerts[0]["actor"], "CORP\\dana");
+    assert_eq!(
+        alerts[0]["command_line"],
+        "aws iam list-users --output json"
+    );
     let json = said(
         "testdata/logs/windows_rendered/get_winevent_convertto_json.json",
         rules,

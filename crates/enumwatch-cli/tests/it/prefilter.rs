@@ -165,3 +165,69 @@ fn evtx_records_are_prefiltered_and_find_the_same_alerts() {
     assert_eq!(all_stats["records_prefiltered"], 0);
     assert_eq!(all_stats["records"], 4);
 }
+
+/// Records whose fields are rebuilt from text the prefilter cannot read as field names: a
+/// Splunk result whose `_raw` is event XML (a reference such as `&amp;` can hide a literal) and
+/// a PowerShell `EventLogRecord` holding its fields only in positional `Properties`. Unchecked
+/// (`--trust-json`) or not, the prefilter keeps them, and the alerts are those of a run that
+/// parses every record.
+#[test]
+fn records_rebuilt_from_rendered_text_are_never_skipped_unread() {
+    let dir = tempfile::tempdir().unwrap();
+    let xml = "<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System>\
+        <Provider Name='Microsoft-Windows-Sysmon'/><EventID>1</EventID>\
+        <TimeCreated SystemTime='2023-07-10T11:43:33.123Z'/><Channel>Microsoft-Windows-Sysmon/Operational</Channel>\
+        <Computer>WS07</Computer></System><EventData><Data Name='Image'>cmd.exe</Data>\
+        <Data Name='CommandLine'>cmd /c &quot;aws iam list-users &amp; aws iam list-roles&quot;</Data>\
+        <Data Name='User'>dana</Data></EventData></Event>";
+    let splunk = serde_json::json!({"preview": false, "offset": 0, "result": {
+        "_raw": xml, "_time": "2023-07-10T11:43:33.123+00:00", "sourcetype": "XmlWinEventLog",
+        "host": "WS07"}});
+    let mut properties: Vec<Value> = (0..23)
+        .map(|i| serde_json::json!({"Value": format!("p{i}")}))
+        .collect();
+    properties[4] = serde_json::json!({"Value": "C:\\Program Files\\Amazon\\AWSCLIV2\\aws.exe"});
+    properties[10] = serde_json::json!({"Value": "aws iam list-users --output json"});
+    let winevent = serde_json::json!({"Message": null, "Id": 1, "ProviderName": "Microsoft-Windows-Sysmon",
+        "LogName": "Microsoft-Windows-Sysmon/Operational", "MachineName": "WS08",
+        "TimeCreated": "/Date(1688989414000)/", "Properties": properties});
+    // No backslash anywhere in the Splunk line: Splunk's single-quoted XML need not have one.
+    assert!(!splunk.to_string().contains('\\'));
+    let logs = dir.path().join("logs.jsonl");
+    std::fs::write(&logs, format!("{splunk}\n{winevent}\n")).unwrap();
+    let rule = dir.path().join("ampersand.yml");
+    std::fs::write(
+        &rule,
+        "title: Two Listings In One Shell\nid: 4b0e2c1d-0000-4000-8000-0000000000ab\nname: two-listings\n\
+         logsource:\n    category: process_creation\n    product: windows\n\
+         detection:\n    selection:\n        CommandLine|contains: 'list-users & aws'\n\
+         \x20   condition: selection\nlevel: low\n",
+    )
+    .unwrap();
+    let hunt = |extra: &[&str]| {
+        let mut args = vec![
+            "hunt",
+            logs.to_str().unwrap(),
+            "--rules",
+            rule.to_str().unwrap(),
+            "--format",
+            "jsonl",
+            "--no-progress",
+        ];
+        args.extend_from_slice(extra);
+        let out = enumwatch(&args);
+        assert!(out.status.success(), "{}", stderr(&out));
+        stdout(&out)
+    };
+    // The custom rule alone on the Splunk result (the built-in rules' own literals would let
+    // the record through).
+    let all = hunt(&["--no-builtin", "--no-prefilter"]);
+    assert!(all.contains("Two Listings In One Shell"), "{all}");
+    assert_eq!(hunt(&["--no-builtin"]), all);
+    assert_eq!(hunt(&["--no-builtin", "--trust-json"]), all);
+    // The built-in endpoint analytic on both.
+    let all = hunt(&["--no-prefilter"]);
+    assert!(all.contains("WS08"), "{all}");
+    assert_eq!(hunt(&[]), all);
+    assert_eq!(hunt(&["--trust-json"]), all);
+}

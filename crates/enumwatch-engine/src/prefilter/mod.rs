@@ -694,9 +694,11 @@ impl RawPrefilter {
                 }
             }
         }
-        // The event XML is decoded only from `<Data Name="…">` elements, whose quotes a JSON
-        // text escapes: without a backslash there is none.
-        (backslash && self.xml_reference_hides_literal(text))
+        // Event XML held in a JSON text (a Sentinel `Event` row's `EventData`, a Splunk
+        // result's `_raw`, an Elasticsearch hit's `event.original`) is decoded before its fields
+        // are read. Splunk writes it with single quotes, so no backslash gives it away: every
+        // rejected record is searched for `&`.
+        self.xml_reference_hides_literal(text)
             || (non_ascii
                 && FOLDS_TO_ASCII
                     .iter()
