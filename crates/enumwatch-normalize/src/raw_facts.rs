@@ -15,11 +15,12 @@ use enumwatch_event::{LogSource, field};
 pub fn signature(source: LogSource) -> &'static [&'static [&'static str]] {
     match source {
         // `WinEvent::read`: `Event.System.EventID`, `winlog.event_id`, or a flat `EventID` /
-        // `EventId`; a PowerShell `EventLogRecord` (`windows_rendered`) has `ProviderName`.
+        // `EventId`. (A PowerShell `EventLogRecord`, which `windows_rendered` rebuilds, may hold
+        // neither: the prefilter parses every record naming a `ProviderName`.)
         LogSource::Sysmon
         | LogSource::Security4688
         | LogSource::Powershell4104
-        | LogSource::WindowsOther => &[&["eventid", "event_id", "providername"]],
+        | LogSource::WindowsOther => &[&["eventid", "event_id"]],
         // `category: AdvancedHunting-…`, else `DeviceName`.
         LogSource::DefenderProcess => &[&["advancedhunting-", "devicename"]],
         // A decoded auditd group, or a Sentinel `Syslog` row of an AUOMS execve record.
@@ -84,14 +85,14 @@ pub fn signature(source: LogSource) -> &'static [&'static [&'static str]] {
 /// field `name` (`None`: not known). Command lines are copied from a key whose name holds
 /// `CommandLine` (`ProcessCommandLine`, `InitiatingProcessCommandLine`) or from AUOMS's
 /// `cmdline=` (auditd's are joined from arguments, and the prefilter parses every auditd
-/// record); script blocks from `ScriptBlockText`; or either from the rendered message or the
-/// positional `Properties` of a PowerShell `EventLogRecord`, which names neither but always has
-/// `ProviderName`; the command-line enricher writes the `cli.*` fields only from a command line,
-/// a script block or auditd's argument vector.
+/// record); script blocks from `ScriptBlockText` (the rendered message or positional
+/// `Properties` of a PowerShell `EventLogRecord` name neither, and the prefilter parses every
+/// record naming a `ProviderName`); the command-line enricher writes the `cli.*` fields only
+/// from a command line, a script block or auditd's argument vector.
 pub fn field_literals(name: &str) -> Option<&'static [&'static str]> {
-    const COMMAND_LINE: &[&str] = &["commandline", "cmdline", "providername"];
-    const SCRIPT_BLOCK: &[&str] = &["scriptblocktext", "providername"];
-    const EITHER: &[&str] = &["commandline", "cmdline", "scriptblocktext", "providername"];
+    const COMMAND_LINE: &[&str] = &["commandline", "cmdline"];
+    const SCRIPT_BLOCK: &[&str] = &["scriptblocktext"];
+    const EITHER: &[&str] = &["commandline", "cmdline", "scriptblocktext"];
     match name {
         field::COMMAND_LINE | field::PARENT_COMMAND_LINE => Some(COMMAND_LINE),
         field::SCRIPT_BLOCK_TEXT => Some(SCRIPT_BLOCK),

@@ -155,7 +155,7 @@ impl ChunkGate {
 
     /// Whether some record of `chunk` may be admitted once rendered.
     pub(super) fn admits(&self, chunk: &[u8], lowered: &mut Vec<u8>) -> bool {
-        let (text, _, _) = lower_case_into(chunk, lowered);
+        let (text, _) = lower_case_into(chunk, lowered);
         self.literals.is_match(text)
             || self.signatures.as_ref().is_some_and(|g| !g.is_match(text))
             || self.may_hide_a_literal(chunk)

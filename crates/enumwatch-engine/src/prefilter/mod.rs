@@ -58,18 +58,20 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use enumwatch_event::{LogSource, RecordPrefilter};
 use enumwatch_rules::{ParsedRule, RuleKind, RuleSet};
-use wide::u8x16;
 
 use crate::Matcher;
 use crate::matcher::admits;
 
 mod analysis;
+mod event_log_record;
 mod evtx_chunk;
 mod keyed;
+mod lowering;
 
 use analysis::{Clause, Ctx, analyze_rule, signature_of};
 use evtx_chunk::ChunkGate;
 use keyed::KeyedGate;
+use lowering::{TextFlags, lower_case_into};
 
 /// Characters outside ASCII whose `to_lowercase` holds an ASCII character, as UTF-8. A line
 /// holding one could match an ASCII literal it does not contain, so it is always parsed.
@@ -554,47 +556,6 @@ thread_local! {
     static LOWERED: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// `text` lower-cased (ASCII) into the start of `out`, and whether it holds a backslash and a
-/// byte above 0x7f: one pass of 16-byte vector operations, where finding either flag afterwards
-/// would take a pass of its own.
-fn lower_case_into<'a>(text: &[u8], out: &'a mut Vec<u8>) -> (&'a [u8], bool, bool) {
-    // Every byte is written below, so the buffer only grows (filled once) and is never
-    // shortened: a shortened one would be filled again up to each longer record.
-    if out.len() < text.len() {
-        out.resize(text.len(), 0);
-    }
-    let out = out.get_mut(..text.len()).unwrap_or_default();
-    let (blocks, tail) = text.as_chunks::<16>();
-    let (lowered, lowered_tail) = out.as_chunks_mut::<16>();
-    let (upper_a, span, case_bit, slash) = (
-        u8x16::splat(b'A'),
-        u8x16::splat(25),
-        u8x16::splat(0x20),
-        u8x16::splat(b'\\'),
-    );
-    let (mut backslash, mut high) = (u8x16::splat(0), u8x16::splat(0));
-    for (&block, dst) in blocks.iter().zip(lowered.iter_mut()) {
-        let v = u8x16::from(block);
-        // `v - 'A'` wraps below 'A', so "at most 25" holds for 'A'..='Z' only.
-        let from_a = v - upper_a;
-        let upper = from_a.min(span).simd_eq(from_a);
-        *dst = (v | (upper & case_bit)).to_array();
-        backslash |= v.simd_eq(slash);
-        high |= v;
-    }
-    let (mut tail_backslash, mut tail_high) = (false, false);
-    for (&b, dst) in tail.iter().zip(lowered_tail.iter_mut()) {
-        tail_backslash |= b == b'\\';
-        tail_high |= b > 0x7f;
-        *dst = b.to_ascii_lowercase();
-    }
-    (
-        out,
-        tail_backslash || backslash.to_bitmask() != 0,
-        tail_high || high.to_bitmask() != 0,
-    )
-}
-
 impl RawPrefilter {
     /// Whether the literals of some rule's every clause occur in `lowered`.
     fn literals_admit(&self, lowered: &[u8]) -> bool {
@@ -663,14 +624,19 @@ impl RawPrefilter {
     /// (Python's `json.dumps`: `Microsoft\u00ae Windows`) then still get their records skipped.
     #[cfg(test)]
     fn forces_parse(&self, text: &[u8]) -> bool {
-        let (_, escapes, non_ascii) = lower_case_into(text, &mut Vec::new());
-        self.forces_parse_given(text, escapes, non_ascii)
+        let (_, flags) = lower_case_into(text, &mut Vec::new());
+        self.forces_parse_given(text, flags)
     }
 
-    /// `forces_parse`, told whether `text` holds a backslash and a byte above 0x7f (found in the
-    /// pass that lower-cased it, so that most records take no further pass here).
-    fn forces_parse_given(&self, text: &[u8], backslash: bool, non_ascii: bool) -> bool {
-        if backslash {
+    /// `forces_parse`, told what bytes `text` holds (found in the pass that lower-cased it, so
+    /// that most records take no further pass here).
+    fn forces_parse_given(&self, text: &[u8], flags: TextFlags) -> bool {
+        if flags.backslash {
+            // Always holding a backslash: its message's line breaks, or the paths and
+            // `DOMAIN\user` among the properties of the process events it stands for.
+            if event_log_record::is_event_log_record(text) {
+                return true;
+            }
             if self.in_literals(b'/') && memchr::memmem::find(text, b"\\/").is_some() {
                 return true;
             }
@@ -696,10 +662,11 @@ impl RawPrefilter {
         }
         // Event XML held in a JSON text (a Sentinel `Event` row's `EventData`, a Splunk
         // result's `_raw`, an Elasticsearch hit's `event.original`) is decoded before its fields
-        // are read. Splunk writes it with single quotes, so no backslash gives it away: every
-        // rejected record is searched for `&`.
-        self.xml_reference_hides_literal(text)
-            || (non_ascii
+        // are read, so a reference may hide a literal. The events the analytics read hold a
+        // backslash in that text: the quotes of `<Data Name=\"…\">`, or, single-quoted as Splunk
+        // writes it, the paths of a process event and the line breaks of a script block.
+        (flags.backslash && self.xml_reference_hides_literal(text))
+            || (flags.non_ascii
                 && FOLDS_TO_ASCII
                     .iter()
                     .any(|c| memchr::memmem::find(text, c.as_bytes()).is_some()))
@@ -756,9 +723,9 @@ impl RecordPrefilter for RawPrefilter {
         // prefilter: an ASCII-case-insensitive automaton over these literals scans byte by byte.
         LOWERED.with(|cell| {
             let mut buffer = cell.borrow_mut();
-            let (lowered, backslash, non_ascii) = lower_case_into(text, &mut buffer);
+            let (lowered, flags) = lower_case_into(text, &mut buffer);
             self.literals_admit(lowered)
-                || self.forces_parse_given(text, backslash, non_ascii)
+                || self.forces_parse_given(text, flags)
                 || self
                     .recognizable
                     .as_ref()
