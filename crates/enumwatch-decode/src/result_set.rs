@@ -19,6 +19,10 @@ pub(crate) const QUOTED_KEY: &[u8] = b"\"ResultSet\"";
 /// without `VarCharValue`, SQL `NULL`, is left out); `None` when `value` is no such response.
 /// A row that is not `{"Data": [...]}` is handed out as it is, to be reported unrecognized.
 pub(crate) fn rows(value: &mut Value) -> Option<Vec<Value>> {
+    // Pages have few members; records mostly have more, and every parsed record is asked.
+    if value.as_object().is_none_or(|map| map.len() > 8) {
+        return None;
+    }
     if let Some(results) = crate::splunk::results_page(value) {
         return Some(results);
     }
