@@ -57,14 +57,8 @@ pub(crate) fn search_hits(value: &mut Value) -> Option<Vec<Value>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tests::object;
     use serde_json::json;
-
-    fn object(v: Value) -> Map<String, Value> {
-        match v {
-            Value::Object(map) => map,
-            _ => unreachable!(),
-        }
-    }
 
     #[test]
     fn a_hit_gives_its_source_or_the_original_record() {

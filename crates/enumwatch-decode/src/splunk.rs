@@ -108,14 +108,8 @@ pub(crate) fn results_page(value: &mut Value) -> Option<Vec<Value>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tests::object;
     use serde_json::json;
-
-    fn object(v: Value) -> Map<String, Value> {
-        match v {
-            Value::Object(map) => map,
-            _ => unreachable!(),
-        }
-    }
 
     #[test]
     fn an_export_line_and_a_bare_result_give_the_json_raw() {

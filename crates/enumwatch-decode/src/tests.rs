@@ -33,6 +33,14 @@ fn run_with(
     (format, ok, err)
 }
 
+/// The map of a JSON object (tests build them with `json!`).
+pub(crate) fn object(v: serde_json::Value) -> serde_json::Map<String, serde_json::Value> {
+    match v {
+        serde_json::Value::Object(map) => map,
+        other => panic!("not an object: {other}"),
+    }
+}
+
 pub(super) fn testdata(rel: &str) -> Vec<u8> {
     std::fs::read(format!(
         "{}/../../testdata/{rel}",

@@ -35,7 +35,7 @@ mod workspace;
 use std::sync::Arc;
 
 use enumwatch_event::Member;
-use enumwatch_event::{Event, LogSource, RawRecord};
+use enumwatch_event::{Event, Location, LogSource, RawRecord};
 use serde_json::Value;
 
 pub use detect::detect;
@@ -73,15 +73,10 @@ impl Normalizer {
             Some(windows::EventDataText::Unreadable) => return Disposition::Unrecognized,
             None => body,
         });
-        if let Some(win) = windows::WinEvent::read(&raw) {
-            return windows::normalize(
-                win,
-                location,
-                Arc::clone(&raw),
-                &mut self.script_blocks,
-                out,
-            );
-        }
+        let location = match self.windows_event(&raw, location, out) {
+            Ok(disposition) => return disposition,
+            Err(location) => location,
+        };
         if defender_process::is_defender(&raw) {
             return defender_process::normalize(location, raw, out);
         }
@@ -142,19 +137,31 @@ impl Normalizer {
             return Disposition::Emitted(1);
         }
         // Last: `Get-WinEvent` output and Event Viewer CSV rows, rebuilt as flat events.
-        if let Some(expanded) = windows_rendered::expand(&raw) {
-            let raw = Arc::new(expanded);
-            if let Some(win) = windows::WinEvent::read(&raw) {
-                return windows::normalize(
-                    win,
-                    location,
-                    Arc::clone(&raw),
-                    &mut self.script_blocks,
-                    out,
-                );
-            }
+        if let Some(expanded) = windows_rendered::expand(&raw)
+            && let Ok(disposition) = self.windows_event(&Arc::new(expanded), location, out)
+        {
+            return disposition;
         }
         Disposition::Unrecognized
+    }
+
+    /// The Windows event `raw` renders, normalized, or `location` back when it is none.
+    fn windows_event(
+        &mut self,
+        raw: &Arc<Value>,
+        location: Location,
+        out: &mut Vec<Event>,
+    ) -> Result<Disposition, Location> {
+        match windows::WinEvent::read(raw) {
+            Some(win) => Ok(windows::normalize(
+                win,
+                location,
+                Arc::clone(raw),
+                &mut self.script_blocks,
+                out,
+            )),
+            None => Err(location),
+        }
     }
 
     /// Flush held partial script blocks as incomplete events; returns how many.
