@@ -5,9 +5,9 @@ use enumwatch_event::LogSource;
 use serde_json::Value;
 
 use crate::{
-    auoms, cloudtrail, cloudtrail_rows, defender_process, entra_audit, entra_signin, gcp_audit,
-    graph_activity, m365_audit, okta, sentinel_cloudtrail, slack, windows, windows_rendered,
-    workspace,
+    auoms, cloudtrail, cloudtrail_rows, defender_process, ecs_cloudtrail, entra_audit,
+    entra_signin, gcp_audit, graph_activity, m365_audit, okta, sentinel_cloudtrail, slack, windows,
+    windows_rendered, workspace,
 };
 
 /// Which log a record belongs to, or `None` when no normalizer knows its shape.
@@ -30,6 +30,7 @@ pub fn detect(body: &Value) -> Option<LogSource> {
     if cloudtrail::record_of(body).is_some()
         || cloudtrail_rows::is_row(body)
         || sentinel_cloudtrail::is_row(body)
+        || ecs_cloudtrail::is_document(body)
     {
         return Some(LogSource::Cloudtrail);
     }

@@ -12,6 +12,7 @@ mod cloudtrail;
 mod cloudtrail_rows;
 mod defender_process;
 mod detect;
+mod ecs_cloudtrail;
 mod entra_audit;
 mod entra_audit_csv;
 mod entra_signin;
@@ -92,11 +93,12 @@ impl Normalizer {
             out.push(event);
             return Disposition::Emitted(1);
         }
-        if let Some(record) =
-            cloudtrail_rows::record(&raw).or_else(|| sentinel_cloudtrail::record(&raw))
+        if let Some(record) = cloudtrail_rows::record(&raw)
+            .or_else(|| sentinel_cloudtrail::record(&raw))
+            .or_else(|| ecs_cloudtrail::record(&raw))
         {
-            // A CloudTrail record as Athena, a data lake or Sentinel's `AWSCloudTrail` table
-            // returns it, rebuilt: the record stands in for the row, so rules read
+            // A CloudTrail record as Athena, a data lake, Sentinel's `AWSCloudTrail` table or
+            // the Elastic Agent returns it, rebuilt: the record stands in for the row, so rules read
             // CloudTrail's names. (After the trail's own shape, which most records have.)
             let record = Arc::new(record);
             out.push(cloudtrail::normalize(

@@ -28,12 +28,13 @@ pub fn signature(source: LogSource) -> &'static [&'static [&'static str]] {
         // `eventSource`, `eventName`, and `eventVersion` or `eventTime`, at the top or in an
         // EventBridge `detail`, in any case (Athena's lower-cased columns); a Sentinel
         // `AWSCloudTrail` row's `EventSource`, `EventName` and `EventVersion` or its
-        // `TimeGenerated`. (`eventVersion` leads a CloudTrail record, so the prefilter's check
-        // that a rejected record is of some known source stops at its first bytes.)
+        // `TimeGenerated`; an Elastic Agent document's `aws.cloudtrail`. (`eventVersion` leads a
+        // CloudTrail record, so the prefilter's check that a rejected record is of some known
+        // source stops at its first bytes.)
         LogSource::Cloudtrail => &[
-            &["eventsource"],
-            &["eventname"],
-            &["eventversion", "eventtime", "timegenerated"],
+            &["eventsource", "cloudtrail"],
+            &["eventname", "cloudtrail"],
+            &["eventversion", "eventtime", "timegenerated", "cloudtrail"],
         ],
         // `protoPayload` (or its lower-case spelling).
         LogSource::GcpAudit => &[&["protopayload"]],

@@ -129,6 +129,8 @@ fn cloudtrail_event_history_and_cloudwatch_logs_alert_as_the_trail_does() {
         // And as the Elastic Agent indexed them with `preserve_original_event`, dumped from
         // Elasticsearch: each hit's `event.original` is the record.
         "testdata/logs/cloudtrail/elasticdump_preserved_original_invictus.jsonl",
+        // Without `preserve_original_event`: the ECS documents rebuilt into the records.
+        "testdata/logs/cloudtrail/elasticdump_ecs_invictus.jsonl",
     ] {
         let history: Vec<Value> = unlocated_alerts(file);
         assert_eq!(history, trail, "{file}");
