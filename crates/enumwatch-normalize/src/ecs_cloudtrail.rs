@@ -15,8 +15,9 @@ use serde_json::{Map, Value};
 
 use crate::{cloudtrail_rows, time};
 
-/// Whether `raw` is such a document: an `aws.cloudtrail` object beside `event.provider` and
-/// `event.action`.
+/// Whether `raw` is such a document: an `aws.cloudtrail` object with an `event_version` (as
+/// every CloudTrail record has; the prefilter looks for it, `raw_facts`) beside
+/// `event.provider` and `event.action`.
 pub(crate) fn is_document(raw: &Value) -> bool {
     let Some(event) = raw.member("event") else {
         return false;
@@ -26,7 +27,8 @@ pub(crate) fn is_document(raw: &Value) -> bool {
         && raw
             .member("aws")
             .and_then(|aws| aws.member("cloudtrail"))
-            .is_some_and(Value::is_object)
+            .and_then(|trail| trail.member("event_version"))
+            .is_some()
 }
 
 /// The CloudTrail record the document holds, or `None` when `raw` is none.

@@ -28,13 +28,20 @@ pub fn signature(source: LogSource) -> &'static [&'static [&'static str]] {
         // `eventSource`, `eventName`, and `eventVersion` or `eventTime`, at the top or in an
         // EventBridge `detail`, in any case (Athena's lower-cased columns); a Sentinel
         // `AWSCloudTrail` row's `EventSource`, `EventName` and `EventVersion` or its
-        // `TimeGenerated`; an Elastic Agent document's `aws.cloudtrail`. (`eventVersion` leads a
+        // `TimeGenerated`; an Elastic Agent document's `aws.cloudtrail.event_version` (every
+        // record has an `eventVersion`; the literal shares its first bytes with the others, which
+        // keeps the search cheap: `cloudtrail` cost 0.6 % on CloudTrail). (`eventVersion` leads a
         // CloudTrail record, so the prefilter's check that a rejected record is of some known
         // source stops at its first bytes.)
         LogSource::Cloudtrail => &[
-            &["eventsource", "cloudtrail"],
-            &["eventname", "cloudtrail"],
-            &["eventversion", "eventtime", "timegenerated", "cloudtrail"],
+            &["eventsource", "event_version"],
+            &["eventname", "event_version"],
+            &[
+                "eventversion",
+                "eventtime",
+                "timegenerated",
+                "event_version",
+            ],
         ],
         // `protoPayload` (or its lower-case spelling).
         LogSource::GcpAudit => &[&["protopayload"]],
