@@ -10,6 +10,9 @@
 
 use wide::u8x16;
 
+/// The member every PowerShell `EventLogRecord` has, quotes included (see `member`).
+const QUOTED_PROVIDER_NAME_KEY: &[u8] = b"\"ProviderName\"";
+
 /// Whether `text` is certainly one well-formed JSON value that serde_json accepts (and, when it
 /// is a CloudTrail event-history entry, that the record its string holds is; never sure of one).
 pub fn certainly_well_formed(text: &[u8]) -> bool {
@@ -255,13 +258,16 @@ impl Checker<'_> {
                 // only the parse checks (`embedded`), and one that holds no record is reported.
                 // Nor of a page of query results, which holds many records (`result_set`): an
                 // Athena result, a Splunk export line or `results` page, an Elasticsearch
-                // search response. One pattern: the match compares lengths first, so most keys
-                // cost no byte comparison.
+                // search response. Nor of a PowerShell `EventLogRecord`, whose fields hold no
+                // name the prefilter searches for (the prefilter itself knows only those
+                // opening with a property a user puts first). One pattern: the match compares
+                // lengths first, so most keys cost no byte comparison.
                 Some(
                     crate::embedded::QUOTED_KEY
                     | crate::result_set::QUOTED_KEY
                     | crate::splunk::QUOTED_PREVIEW_KEY
-                    | crate::elastic::QUOTED_TOOK_KEY,
+                    | crate::elastic::QUOTED_TOOK_KEY
+                    | QUOTED_PROVIDER_NAME_KEY,
                 ) => return None,
                 Some(key) => {
                     self.leading |= first && crate::is_wrapper_key(key, true);
@@ -385,6 +391,22 @@ mod tests {
         ] {
             assert!(!certainly_well_formed(unsure.as_bytes()), "{unsure}");
         }
+        // Records that are never skipped unread: an event-history entry, pages of many
+        // records, a PowerShell `EventLogRecord` whatever property opens it; a key only nested
+        // deeper does not count.
+        for held in [
+            r#"{"EventId":"1","CloudTrailEvent":"{}"}"#,
+            r#"{"UpdateCount":0,"ResultSet":{"Rows":[]}}"#,
+            r#"{"preview":false,"result":{"_raw":"{}"}}"#,
+            r#"{"took":1,"hits":{"hits":[]}}"#,
+            r#"{"Keywords":1,"Id":4688,"ProviderName":"Microsoft-Windows-Security-Auditing"}"#,
+        ] {
+            assert!(parses(held.as_bytes()), "{held}");
+            assert!(!certainly_well_formed(held.as_bytes()), "{held}");
+        }
+        assert!(certainly_well_formed(
+            br#"{"a":{"ProviderName":"x","took":1}}"#
+        ));
         assert!(!certainly_well_formed(b"{\"a\":\"\xff\"}"));
         let deep = format!("{}{}", "[".repeat(101), "]".repeat(101));
         assert!(!certainly_well_formed(deep.as_bytes()));

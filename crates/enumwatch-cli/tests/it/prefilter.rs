@@ -229,3 +229,34 @@ fn records_rebuilt_from_rendered_text_are_never_skipped_unread() {
     assert_eq!(hunt(&[]), all);
     assert_eq!(hunt(&["--trust-json"]), all);
 }
+
+/// A `Select-Object` of a PowerShell `EventLogRecord` may open with any of its properties; this
+/// one holds no literal of the built-in rules (its command caret-obfuscated, its fields named
+/// only in the message) and a word another log source is known by (`actor`). It is read and
+/// alerts (the well-formedness check is never sure of a record with a top-level
+/// `ProviderName`: `decode`'s `valid` tests).
+#[test]
+fn an_event_log_record_opening_with_any_property_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let message = "A new process has been created.\r\n\r\nCreator Subject:\r\n\tAccount Name:\t\tdana\r\n\
+        \tAccount Domain:\t\tCORP\r\n\r\nProcess Information:\r\n\tNew Process Name:\tC:\\Program Files\\Amazon\\AWSCLIV2\\aws.exe\r\n\
+        \tProcess Command Line:\tcmd /c a^w^s i^a^m l^i^s^t-u^s^e^r^s --profile actor\r\n";
+    let record = serde_json::json!({"Keywords": -9214364837600034816_i64, "Level": 0, "Id": 4688,
+        "ProviderName": "Microsoft-Windows-Security-Auditing", "MachineName": "WS09",
+        "TimeCreated": "/Date(1688989413123)/", "Message": message});
+    let logs = dir.path().join("selected.jsonl");
+    std::fs::write(&logs, format!("{record}\n")).unwrap();
+    let out = enumwatch(&[
+        "hunt",
+        logs.to_str().unwrap(),
+        "--format",
+        "jsonl",
+        "--no-progress",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let alerts = stdout(&out);
+    assert!(
+        alerts.contains("WS09") && alerts.contains("AN1088"),
+        "{alerts}"
+    );
+}
