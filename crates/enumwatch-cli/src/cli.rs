@@ -12,12 +12,13 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// prints it, its records in CloudWatch Logs events, Amazon Athena query results over it as CSV
 /// or `aws athena get-query-results` output, Sentinel `AWSCloudTrail` rows and Elastic Agent
 /// documents, Microsoft Graph and Azure AD Graph activity, Entra sign-in and audit, Microsoft 365
-/// unified audit, GCP Cloud Audit, Google Workspace activities, Okta System Log, Slack audit
-/// logs), as JSON, JSON lines, CSV, EVTX, Windows event XML or auditd text, gzip-compressed or
-/// not (the format is detected from the content), also as Splunk and Elasticsearch export them
-/// (each result's `_raw`, each hit's `_source` or `event.original`) and Windows events as
-/// `Get-WinEvent` and Event Viewer export them (read from the rendered message), and runs Sigma
-/// detection and correlation rules over them, tuned by enumwatch.toml.
+/// unified audit, GCP Cloud Audit, also in a log sink's Pub/Sub messages, Google Workspace
+/// activities, Okta System Log, Slack audit logs), as JSON, JSON lines, CSV, EVTX, Windows event
+/// XML or auditd text, gzip-compressed or not (the format is detected from the content), also as
+/// Splunk and Elasticsearch export them (each result's `_raw`, each hit's `_source` or
+/// `event.original`) and Windows events as `Get-WinEvent` and Event Viewer export them (read
+/// from the rendered message), and runs Sigma detection and correlation rules over them, tuned
+/// by enumwatch.toml.
 #[derive(Debug, Parser)]
 #[command(name = "enumwatch", version, about, long_about)]
 pub(crate) struct Cli {

@@ -46,11 +46,16 @@ pub(crate) fn unwrap_embedded(value: Value, max_depth: usize) -> Result<Value, D
     let Value::Object(map) = &value else {
         return Ok(value);
     };
+    // What a Splunk result or an Elasticsearch hit holds may itself be a Pub/Sub message (the
+    // Google Cloud add-on's, the GCP integration's preserved original).
     if let Some(found) = crate::splunk::raw_record(map, max_depth) {
-        return found;
+        return found.and_then(|record| pubsub_entry(record, max_depth));
     }
     if let Some(record) = crate::elastic::hit_record(map, max_depth) {
-        return Ok(record);
+        return pubsub_entry(record, max_depth);
+    }
+    if let Some(found) = crate::pubsub::held_entry(map, max_depth) {
+        return found;
     }
     // An entry has nine members, a log event at most five; a CloudTrail record has more.
     if map.len() > 12 {
@@ -76,6 +81,17 @@ pub(crate) fn unwrap_embedded(value: Value, max_depth: usize) -> Result<Value, D
         return Ok(map.remove("detail").unwrap_or_default());
     }
     Ok(value)
+}
+
+/// The log entry `record` holds when it is a Pub/Sub message, else `record`.
+fn pubsub_entry(record: Value, max_depth: usize) -> Result<Value, DecodeErrorKind> {
+    match &record {
+        Value::Object(map) => match crate::pubsub::held_entry(map, max_depth) {
+            Some(found) => found,
+            None => Ok(record),
+        },
+        _ => Ok(record),
+    }
 }
 
 /// Whether `map` is an Amazon EventBridge event from a SaaS partner's event source

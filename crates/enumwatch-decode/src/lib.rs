@@ -17,6 +17,7 @@ mod evtx_records;
 mod json;
 mod jsonl;
 mod lines;
+mod pubsub;
 mod result_set;
 mod sniff;
 mod splunk;

@@ -221,6 +221,11 @@ fn gcp_bigquery_sink_rows_meet_the_rules_as_gcloud_logging_read_does() {
     for file in [
         "testdata/logs/gcp_audit/emulated_gcloud_logging_read_iam.json",
         "testdata/logs/gcp_audit/emulated_bigquery_sink_rows.jsonl",
+        // As a sink to Pub/Sub delivers them: pulled with gcloud, posted to a push endpoint,
+        // kept by Splunk's Google Cloud add-on.
+        "testdata/logs/gcp_audit/emulated_pubsub_pull.json",
+        "testdata/logs/gcp_audit/emulated_pubsub_push.jsonl",
+        "testdata/logs/gcp_audit/emulated_splunk_addon_pubsub.jsonl",
     ] {
         let out = enumwatch(&[
             "hunt",

@@ -63,10 +63,10 @@ use crate::Matcher;
 use crate::matcher::admits;
 
 mod analysis;
-mod event_log_record;
 mod evtx_chunk;
 mod keyed;
 mod lowering;
+mod opaque;
 
 use analysis::{Clause, Ctx, analyze_rule, signature_of};
 use evtx_chunk::ChunkGate;
@@ -631,10 +631,14 @@ impl RawPrefilter {
     /// `forces_parse`, told what bytes `text` holds (found in the pass that lower-cased it, so
     /// that most records take no further pass here).
     fn forces_parse_given(&self, text: &[u8], flags: TextFlags) -> bool {
+        // Base64 needs no backslash.
+        if opaque::is_pubsub_message(text) {
+            return true;
+        }
         if flags.backslash {
             // Always holding a backslash: its message's line breaks, or the paths and
             // `DOMAIN\user` among the properties of the process events it stands for.
-            if event_log_record::is_event_log_record(text) {
+            if opaque::is_event_log_record(text) {
                 return true;
             }
             if self.in_literals(b'/') && memchr::memmem::find(text, b"\\/").is_some() {
