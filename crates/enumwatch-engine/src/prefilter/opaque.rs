@@ -49,6 +49,16 @@ pub(super) fn is_event_log_record(text: &[u8]) -> bool {
 /// `message`, `subscription` first, as `gcloud` and a push subscription write them; or a bare
 /// message's own members), with a message id beside it.
 pub(super) fn is_pubsub_message(text: &[u8]) -> bool {
+    // Every record rejected is asked: most are turned away by the first letter of their first
+    // key (`eventVersion`, `Event`, `@timestamp`) before it is read whole.
+    let opening = text
+        .trim_ascii_start()
+        .strip_prefix(b"{")
+        .map(<[u8]>::trim_ascii_start)
+        .and_then(|rest| rest.get(1).copied());
+    if !matches!(opening, Some(b'a' | b'm' | b's' | b'd' | b'p')) {
+        return false;
+    }
     first_key(text).is_some_and(|key| {
         matches!(
             key,
