@@ -269,9 +269,9 @@ fn bad_inputs_are_located_and_counted_and_good_records_survive() {
     );
     let stats: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&stats_path).unwrap()).unwrap();
-    assert_eq!(stats["inputs"], 16);
+    assert_eq!(stats["inputs"], 17);
     assert_eq!(stats["inputs_empty"], 1);
-    assert_eq!(stats["malformed"]["invalid_json"], 4);
+    assert_eq!(stats["malformed"]["invalid_json"], 5);
     assert_eq!(stats["malformed"]["invalid_utf8"], 1);
     assert_eq!(stats["malformed"]["invalid_auditd"], 1);
     assert_eq!(stats["malformed"]["invalid_xml"], 1);
@@ -385,6 +385,13 @@ fn bad_inputs_give_their_exact_error_and_summary() {
             2,
             "events: cloudtrail 4",
             "testdata/bad/splunk_export_truncated_raw.json:3 (record 2): invalid_json: invalid JSON: the `_raw` of this Splunk result is not whole JSON (EOF while parsing a string at line 1 column 907); an event longer than the sourcetype's TRUNCATE setting (10,000 bytes by default) is cut when indexed: raise TRUNCATE for the sourcetype, or export the logs from their source; the record was skipped",
+        ),
+        (
+            "gcp_pubsub_push_bad_base64.jsonl",
+            &[],
+            2,
+            "events: gcp_audit 3",
+            "testdata/bad/gcp_pubsub_push_bad_base64.jsonl:3 (record 2): invalid_json: invalid JSON: the `data` of this Pub/Sub message is not a log entry: not base64 (Invalid symbol 33, offset 41.); the record was skipped",
         ),
         (
             "sysmon_wevtutil_bad_event.xml",
