@@ -5,9 +5,21 @@
 //! whose log entry is base64 in their `data` (`enumwatch_decode`'s `pubsub`). Each is known by
 //! its first key, so other records pay a few comparisons.
 
-/// The first key of a JSON object's text, unescaped names only.
+/// The opening of a JSON object's text, or of its first element when it is an array of them
+/// (`ConvertTo-Json` of many records, `gcloud … --format=json`, asked about whole when it is one
+/// JSON line).
+fn object_start(text: &[u8]) -> Option<&[u8]> {
+    let text = text.trim_ascii_start();
+    let text = match text.strip_prefix(b"[") {
+        Some(rest) => rest.trim_ascii_start(),
+        None => text,
+    };
+    text.strip_prefix(b"{")
+}
+
+/// The first key of a JSON object's text (or of its first element), unescaped names only.
 fn first_key(text: &[u8]) -> Option<&[u8]> {
-    let rest = text.trim_ascii_start().strip_prefix(b"{")?;
+    let rest = object_start(text)?;
     let rest = rest.trim_ascii_start().strip_prefix(b"\"")?;
     let end = rest.iter().take(24).position(|&b| b == b'"')?;
     rest.get(..end)
@@ -51,9 +63,7 @@ pub(super) fn is_event_log_record(text: &[u8]) -> bool {
 pub(super) fn is_pubsub_message(text: &[u8]) -> bool {
     // Every record rejected is asked: most are turned away by the first letter of their first
     // key (`eventVersion`, `Event`, `@timestamp`) before it is read whole.
-    let opening = text
-        .trim_ascii_start()
-        .strip_prefix(b"{")
+    let opening = object_start(text)
         .map(<[u8]>::trim_ascii_start)
         .and_then(|rest| rest.get(1).copied());
     if !matches!(opening, Some(b'a' | b'm' | b's' | b'd' | b'p')) {
@@ -88,11 +98,8 @@ mod tests {
             r#"{"message":{"data":"eyJ9","message_id":"1"},"subscription":"s"}"#,
             r#"{"data":"eyJ9","messageId":"1"}"#,
         ] {
-            assert_eq!(
-                is_pubsub_message(message.as_bytes()),
-                !message.starts_with('['),
-                "{message}"
-            );
+            // An array of them too: asked about whole when it is one JSON line.
+            assert!(is_pubsub_message(message.as_bytes()), "{message}");
         }
         for other in [
             r#"{"message":"hello","level":"info"}"#,
@@ -105,6 +112,7 @@ mod tests {
     #[test]
     fn an_event_log_record_is_known_by_its_first_key_and_provider_name() {
         for record in [
+            r#"[{"Message":"Process Create:\r\n","Id":1,"ProviderName":"Microsoft-Windows-Sysmon"}]"#,
             r#"{"Message":"Process Create:\r\n","Id":1,"ProviderName":"Microsoft-Windows-Sysmon"}"#,
             "{\r\n    \"TimeCreated\":  \"\\/Date(1688989413123)\\/\",\r\n    \"ProviderName\":  \"x\"\r\n}",
             r#"{"Id":4688,"ProviderName":"Microsoft-Windows-Security-Auditing","Message":null}"#,
