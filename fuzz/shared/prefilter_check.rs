@@ -1,10 +1,11 @@
 //! The `prefilter` fuzz property, shared by the fuzz target and the corpus replay test: for any
-//! input, if a record decoded from it matches a rule once normalized, the raw-text prefilter
-//! built from the same rules admits the input's text. Checked for two rule sets: plain Sigma
-//! over raw vendor fields, and the built-in analytics (normalized and derived fields, routed by
-//! log source) with what the normalizers guarantee (`raw_facts`) and the enrichers applied.
-//! An EVTX input's records are asked about inside the decoder (as the JSON text the `evtx`
-//! crate renders): there the hits with the prefilter must be those without it.
+//! input, decoded with the raw-text prefilter built from a rule set (the records it rejects
+//! skipped, checked or not), the records give the rule hits they give without it. Checked for
+//! two rule sets: plain Sigma over raw vendor fields, and the built-in analytics (normalized and
+//! derived fields, routed by log source) with what the normalizers guarantee (`raw_facts`) and
+//! the enrichers applied. The decoder asks about each JSON line, array element and top-level
+//! value, and about each EVTX chunk and record (as the JSON text the `evtx` crate renders); for
+//! a JSON input that is one record, the prefilter must also admit its whole text.
 
 use std::io::Cursor;
 use std::sync::{Arc, OnceLock};
@@ -95,14 +96,24 @@ pub(crate) fn check(data: &[u8]) {
         ("fuzz", compiled(), None),
         ("built-in", &pack.compiled, Some(pack)),
     ] {
-        if let Some(hit) = hits_of(data, compiled, enrich, None, true).first() {
+        let lent: Arc<dyn RecordPrefilter> = Arc::new(Lent(&compiled.prefilter));
+        let (json, records) = json_hits(data, compiled, enrich, None, true);
+        if records == 1
+            && let Some(hit) = json.first()
+        {
             assert!(
                 compiled.prefilter.admits(data),
                 "the prefilter rejects a text whose record matches {set} rule {}",
-                hit.rule
+                hit.0
             );
         }
-        let lent: Arc<dyn RecordPrefilter> = Arc::new(Lent(&compiled.prefilter));
+        for check in [true, false] {
+            assert_eq!(
+                json_hits(data, compiled, enrich, Some(Arc::clone(&lent)), check).0,
+                json,
+                "with the prefilter (checked: {check}), JSON records match {set} rules differently"
+            );
+        }
         let without = evtx_hits(data, compiled, enrich, None, true);
         assert_eq!(
             evtx_hits(data, compiled, enrich, Some(Arc::clone(&lent)), true),
@@ -141,16 +152,49 @@ fn evtx_hits(
     enrich: Option<&Pack>,
     prefilter: Option<Arc<dyn RecordPrefilter>>,
     check: bool,
-) -> Vec<(usize, Vec<(String, String)>)> {
+) -> RuleHits {
     hits_of(data, compiled, enrich, Some(prefilter), check)
         .into_iter()
         .map(|hit| (hit.rule, hit.matched_fields))
         .collect()
 }
 
+/// Per hit, the rule's index and the fields it matched.
+type RuleHits = Vec<(usize, Vec<(String, String)>)>;
+
+/// The rules and fields each record of a JSON or JSON-lines input matches, decoded with
+/// `prefilter`, what it skips checked or not; and how many records were decoded.
+fn json_hits(
+    data: &[u8],
+    compiled: &Compiled,
+    enrich: Option<&Pack>,
+    prefilter: Option<Arc<dyn RecordPrefilter>>,
+    check: bool,
+) -> (RuleHits, usize) {
+    let mut records = 0;
+    let hits = hits_counted(
+        data,
+        compiled,
+        enrich,
+        Formats::Json(prefilter),
+        check,
+        &mut records,
+    )
+    .into_iter()
+    .map(|hit| (hit.rule, hit.matched_fields))
+    .collect();
+    (hits, records)
+}
+
+/// Which inputs `hits_counted` decodes, with the prefilter their decoder is lent.
+enum Formats {
+    Json(Option<Arc<dyn RecordPrefilter>>),
+    Evtx(Option<Arc<dyn RecordPrefilter>>),
+}
+
 /// The hits of the records decoded from `data`: with `evtx` unset, when it is JSON or JSON
-/// lines (whose text the prefilter is asked about whole; auditd text and CSV never are); with
-/// it set, when it is EVTX, decoded with the prefilter it holds.
+/// lines, decoded without a prefilter (auditd text and CSV never have one); with it set, when
+/// it is EVTX, decoded with the prefilter it holds.
 fn hits_of(
     data: &[u8],
     compiled: &Compiled,
@@ -158,18 +202,37 @@ fn hits_of(
     evtx: Option<Option<Arc<dyn RecordPrefilter>>>,
     check: bool,
 ) -> Vec<enumwatch_engine::Hit> {
+    let formats = match evtx {
+        Some(prefilter) => Formats::Evtx(prefilter),
+        None => Formats::Json(None),
+    };
+    hits_counted(data, compiled, enrich, formats, check, &mut 0)
+}
+
+/// `hits_of`, over the `formats` asked for, counting the records decoded into `records`.
+fn hits_counted(
+    data: &[u8],
+    compiled: &Compiled,
+    enrich: Option<&Pack>,
+    formats: Formats,
+    check: bool,
+    records: &mut usize,
+) -> Vec<enumwatch_engine::Hit> {
+    let prefilter = match &formats {
+        Formats::Json(p) | Formats::Evtx(p) => p.clone(),
+    };
     let decoder = enumwatch_decode::decode(
         Arc::from("fuzz"),
         Box::new(Cursor::new(data.to_vec())),
         &enumwatch_decode::DecodeLimits {
-            prefilter: evtx.clone().flatten(),
+            prefilter,
             check_skipped: check,
             ..enumwatch_decode::DecodeLimits::default()
         },
     );
-    let wanted = match evtx {
-        Some(_) => matches!(decoder.format(), Some(enumwatch_decode::Format::Evtx)),
-        None => matches!(
+    let wanted = match formats {
+        Formats::Evtx(_) => matches!(decoder.format(), Some(enumwatch_decode::Format::Evtx)),
+        Formats::Json(_) => matches!(
             decoder.format(),
             Some(enumwatch_decode::Format::Json | enumwatch_decode::Format::JsonLines)
         ),
@@ -179,8 +242,11 @@ fn hits_of(
     }
     let mut normalizer = enumwatch_normalize::Normalizer::new();
     let mut events = Vec::new();
-    for record in decoder.flatten() {
-        normalizer.push(record, &mut events);
+    for record in decoder {
+        *records += 1;
+        if let Ok(record) = record {
+            normalizer.push(record, &mut events);
+        }
     }
     normalizer.finish(&mut events);
     let mut hits = Vec::new();
