@@ -6,9 +6,10 @@
 //! line), a `results` page of the REST API (`{"preview": false, "results": [{…}]}`), or the CSV
 //! export with a `_raw` column. The fields Splunk extracted beside `_raw` are its own renaming;
 //! `_raw` is the vendor's record: a JSON object (`aws:cloudtrail`, `azure:monitor:aad`,
-//! `OktaIM2:log`, `google:gcp:pubsub:message`) or a Windows event's XML (`XmlWinEventLog`).
-//! Either is handed out in the result's place, so the normalizers see the vendor's record. A
-//! `_raw` of plain text (a syslog line, classic `WinEventLog` key=value text) leaves the result
+//! `OktaIM2:log`, `google:gcp:pubsub:message`), a Windows event's XML (`XmlWinEventLog`), or
+//! the classic `WinEventLog` text (`LogName=…`, `EventCode=…`, the rendered `Message=`), handed
+//! out as an object of its members. Each is handed out in the result's place, so the
+//! normalizers see the vendor's record. A `_raw` of other text (a syslog line) leaves the result
 //! as it is, to be reported unrecognized.
 
 use serde_json::{Map, Value};
@@ -87,7 +88,31 @@ pub(crate) fn held_record(raw: &str, max_depth: usize) -> Option<Result<Value, D
     if text.starts_with("<Event") {
         return Some(crate::xml_events::to_json(text.as_bytes(), max_depth));
     }
-    None
+    classic_event(text).map(Ok)
+}
+
+/// A Windows event as Splunk's classic `WinEventLog` sourcetype writes it: a time line, then
+/// `Key=Value` lines (`LogName`, `EventCode`, `SourceName`, `ComputerName`, …) and the rendered
+/// `Message=` to the end. Its members as an object, the message whole, for the normalizers'
+/// reader of rendered Windows events; `None` for any other text.
+fn classic_event(text: &str) -> Option<Value> {
+    let (head, message) = text.split_once("\nMessage=")?;
+    let mut event = Map::new();
+    for line in head.lines().skip(1) {
+        let (key, value) = line.split_once('=')?;
+        if key.is_empty() || !key.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return None;
+        }
+        event.insert(key.to_owned(), Value::String(value.trim_end().to_owned()));
+    }
+    if !event.contains_key("EventCode") || !event.contains_key("LogName") {
+        return None;
+    }
+    let time = head.lines().next().unwrap_or_default().trim();
+    event.insert("Time".to_owned(), Value::String(time.to_owned()));
+    let message = message.replace("\r\n", "\n");
+    event.insert("Message".to_owned(), Value::String(message));
+    Some(Value::Object(event))
 }
 
 /// The results of a REST API `results` page (`{"preview": …, "results": [...]}`), each to be
@@ -153,6 +178,33 @@ mod tests {
             )
             .is_none()
         );
+    }
+
+    #[test]
+    fn classic_winevent_text_gives_its_members_and_message() {
+        let raw = "07/10/2023 11:43:33 AM\nLogName=Security\nEventCode=4688\nEventType=0\n\
+                   ComputerName=WS07.corp.example\nSourceName=Microsoft Windows security auditing.\n\
+                   Type=Information\nRecordNumber=918273\nKeywords=Audit Success\n\
+                   TaskCategory=Process Creation\nOpCode=Info\n\
+                   Message=A new process has been created.\r\n\r\nProcess Information:\r\n\
+                   \tProcess Command Line:\taws iam list-users\r\n";
+        let event = held_record(raw, 64).unwrap().unwrap();
+        assert_eq!(event["EventCode"], "4688");
+        assert_eq!(event["ComputerName"], "WS07.corp.example");
+        assert_eq!(event["Time"], "07/10/2023 11:43:33 AM");
+        assert!(
+            event["Message"]
+                .as_str()
+                .unwrap()
+                .contains("\n\tProcess Command Line:\taws iam list-users")
+        );
+        for other in [
+            "Jan 25 sshd[1]: Failed password",
+            "x\nkey with space=1\nMessage=m",
+            "t\nLogName=S\nMessage=m",
+        ] {
+            assert!(held_record(other, 64).is_none(), "{other}");
+        }
     }
 
     #[test]

@@ -116,6 +116,17 @@ pub(crate) fn expand(raw: &Value) -> Option<Value> {
                 text(obj.member("TimeCreated")),
                 text(obj.member("Message")),
             )
+        } else if obj.member("EventCode").is_some() && obj.member("LogName").is_some() {
+            // Splunk's classic `WinEventLog` text, its members read by `decode`: the source as
+            // Windows words it for Security ("Microsoft Windows security auditing.").
+            (
+                text(obj.member("EventCode"))?,
+                text(obj.member("SourceName")).map(|s| classic_source(&s))?,
+                text(obj.member("LogName")),
+                text(obj.member("ComputerName")),
+                text(obj.member("Time")),
+                text(obj.member("Message")),
+            )
         } else if obj.member("Event ID").is_some() && obj.member("Date and Time").is_some() {
             (
                 text(obj.member("Event ID"))?,
@@ -158,6 +169,15 @@ pub(crate) fn expand(raw: &Value) -> Option<Value> {
     }
     event.insert("EventData".to_owned(), Value::Object(data));
     Some(Value::Object(event))
+}
+
+/// A source as the classic event text names it, as the providers are named elsewhere.
+fn classic_source(name: &str) -> String {
+    if name.eq_ignore_ascii_case("Microsoft Windows security auditing.") {
+        "Microsoft-Windows-Security-Auditing".to_owned()
+    } else {
+        name.to_owned()
+    }
 }
 
 /// `/Date(1688989413123)/` (PowerShell 5's JSON dates) or a time with its offset.

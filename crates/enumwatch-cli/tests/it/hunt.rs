@@ -634,6 +634,8 @@ fn windows_events_as_powershell_and_event_viewer_export_them_alert_as_the_log_do
     for rendered in [
         "testdata/logs/windows_rendered/event_viewer_save_as.csv",
         "testdata/logs/windows_rendered/get_winevent_convertto_json.json",
+        // Splunk's classic `WinEventLog` text in `_raw` (the file's other event is OTRF's 4688).
+        "testdata/logs/windows_rendered/splunk_export_wineventlog.json",
     ] {
         assert_eq!(said(rendered, bench.0, bench.1), evtx, "{rendered}");
     }
@@ -666,6 +668,12 @@ fn windows_events_as_powershell_and_event_viewer_export_them_alert_as_the_log_do
         "net-user-domain",
     );
     assert_eq!(viewer, std::slice::from_ref(security));
+    let splunk = said(
+        "testdata/logs/windows_rendered/splunk_export_wineventlog.json",
+        rules,
+        "net-user-domain",
+    );
+    assert_eq!(splunk, std::slice::from_ref(security));
     let exported = said(
         "testdata/logs/windows_rendered/get_winevent_export_csv.csv",
         rules,

@@ -637,8 +637,9 @@ impl RawPrefilter {
         }
         if flags.backslash {
             // Always holding a backslash: its message's line breaks, or the paths and
-            // `DOMAIN\user` among the properties of the process events it stands for.
-            if opaque::is_event_log_record(text) {
+            // `DOMAIN\user` among the properties of the process events it stands for; and
+            // the escaped line breaks of classic event text.
+            if opaque::is_event_log_record(text) || opaque::is_splunk_classic_event(text) {
                 return true;
             }
             if self.in_literals(b'/') && memchr::memmem::find(text, b"\\/").is_some() {

@@ -2,8 +2,9 @@
 //! PowerShell `EventLogRecord`s (`Get-WinEvent | ConvertTo-Json`), which the normalizers rebuild
 //! into Windows events (`windows_rendered`) from a rendered `Message` or positional
 //! `Properties` that do not name `EventID` or `CommandLine`, and Google Cloud Pub/Sub messages,
-//! whose log entry is base64 in their `data` (`enumwatch_decode`'s `pubsub`). Each is known by
-//! its first key, so other records pay a few comparisons.
+//! whose log entry is base64 in their `data` (`enumwatch_decode`'s `pubsub`), and Splunk results
+//! whose `_raw` is classic `WinEventLog` text (`EventCode=`, a rendered message). Each is known
+//! by its first key, so other records pay a few comparisons.
 
 /// The opening of a JSON object's text, or of its first element when it is an array of them
 /// (`ConvertTo-Json` of many records, `gcloud … --format=json`, asked about whole when it is one
@@ -86,6 +87,17 @@ pub(super) fn is_pubsub_message(text: &[u8]) -> bool {
         || memchr::memmem::find(text, b"\"message_id\"").is_some())
 }
 
+/// Whether `text` is a Splunk result (an export line, `preview` first, or a bare result, `_`
+/// first) whose `_raw` is classic `WinEventLog` text, whose line breaks JSON escapes.
+pub(super) fn is_splunk_classic_event(text: &[u8]) -> bool {
+    let opening = object_start(text)
+        .map(<[u8]>::trim_ascii_start)
+        .and_then(|rest| rest.get(1).copied());
+    matches!(opening, Some(b'p' | b'_'))
+        && first_key(text).is_some_and(|key| key == b"preview" || key.starts_with(b"_"))
+        && memchr::memmem::find(text, b"\\nEventCode=").is_some()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -107,6 +119,21 @@ mod tests {
         ] {
             assert!(!is_pubsub_message(other.as_bytes()), "{other}");
         }
+    }
+
+    #[test]
+    fn a_splunk_result_of_classic_event_text_is_known() {
+        let line = r#"{"preview":false,"result":{"_raw":"07/10/2023 11:43:33 AM\nLogName=Security\nEventCode=4688\nMessage=m"}}"#;
+        assert!(is_splunk_classic_event(line.as_bytes()));
+        let bare = r#"{"_raw":"t\nLogName=Security\nEventCode=1\nMessage=m","_time":"t"}"#;
+        assert!(is_splunk_classic_event(bare.as_bytes()));
+        assert!(!is_splunk_classic_event(
+            br#"{"preview":false,"result":{"_raw":"{}"}}"#
+        ));
+        assert!(!is_splunk_classic_event(
+            br#"{"eventVersion":"
+EventCode=1"}"#
+        ));
     }
 
     #[test]
