@@ -31,6 +31,19 @@ impl Severity {
         }
     }
 
+    /// Parse `name()` back.
+    pub fn from_name(name: &str) -> Option<Self> {
+        [
+            Severity::Informational,
+            Severity::Low,
+            Severity::Medium,
+            Severity::High,
+            Severity::Critical,
+        ]
+        .into_iter()
+        .find(|s| s.name() == name)
+    }
+
     /// One step up, capped at critical.
     #[must_use]
     pub fn raised(self) -> Self {

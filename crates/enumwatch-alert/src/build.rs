@@ -203,14 +203,15 @@ fn base(rule: &RuleMeta, event: &Event, id_extra: &[&str]) -> Alert {
 pub fn sort_alerts(alerts: &mut [Alert]) {
     let mut keys: Vec<(&Alert, usize)> = alerts.iter().zip(0..).collect();
     // The index makes keys unique, so the unstable sort gives the stable order.
-    keys.sort_unstable_by(|(a, i), (b, j)| order(a, b).then(i.cmp(j)));
+    keys.sort_unstable_by(|(a, i), (b, j)| alert_order(a, b).then(i.cmp(j)));
     let mut source: Vec<usize> = keys.into_iter().map(|(_, i)| i).collect();
     permute(alerts, &mut source);
 }
 
-/// `(time, first evidence, rule id)`, where evidence from the same input (the same shared
-/// path) compares its record numbers without comparing the path's text.
-fn order(a: &Alert, b: &Alert) -> std::cmp::Ordering {
+/// The order alerts are written in: `(time, first evidence, rule id)`, ties kept in the order
+/// the alerts were made. Evidence from the same input (the same shared path) compares its record
+/// numbers without comparing the path's text.
+pub fn alert_order(a: &Alert, b: &Alert) -> std::cmp::Ordering {
     a.time
         .cmp(&b.time)
         .then_with(|| match (a.evidence.first(), b.evidence.first()) {

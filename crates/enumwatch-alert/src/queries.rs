@@ -278,6 +278,12 @@ impl HuntingQueries {
         self.0.is_none()
     }
 
+    /// What the queries are made of (log, actor as the SIEM tables name it, time): `at` of
+    /// these gives them back.
+    pub fn parts(&self) -> Option<(LogSource, &str, Timestamp)> {
+        self.0.as_ref().map(|p| (p.source, &*p.actor, p.at))
+    }
+
     /// The queries: KQL, SPL and ES|QL, or none.
     pub fn to_vec(&self) -> Vec<HuntingQuery> {
         self.0.as_ref().map(Pivot::render).unwrap_or_default()

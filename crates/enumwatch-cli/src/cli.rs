@@ -140,6 +140,12 @@ pub(crate) struct HuntArgs {
     /// Raise it to avoid the disk, lower it to bound memory against millions of principals.
     #[arg(long, default_value_t = enumwatch_pipeline::DEFAULT_MAX_HELD_BYTES >> 20, value_name = "MIB")]
     pub(crate) max_held_mib: u64,
+    /// Memory for the detection alerts awaiting their sort, in MiB (estimated). Alerts are
+    /// written in event-time order once every input is read; past this budget they are sorted
+    /// into a temporary file in TMPDIR and merged back as they are written (same output, counted
+    /// in the summary), so a broad hunting pack over a large input does not grow memory.
+    #[arg(long, default_value_t = enumwatch_pipeline::DEFAULT_MAX_ALERT_BYTES >> 20, value_name = "MIB")]
+    pub(crate) max_alerts_mib: u64,
     /// Parse every JSON record and render every EVTX record. By default each selected rule is
     /// reduced to literals a matching record's raw text must hold (values of raw vendor fields,
     /// the keys a field is read from, the keys that identify its log sources), and JSON lines,

@@ -67,6 +67,11 @@ pub struct RunStats {
     /// passed, whatever the thread count. Absent from the JSON when none were.
     #[serde(skip_serializing_if = "is_zero")]
     pub correlation_events_spilled: u64,
+    /// Alerts that were written to temporary files to be sorted because their estimated size
+    /// passed the in-memory budget (`--max-alerts-mib`): all detection alerts once it is passed.
+    /// Absent from the JSON when none were.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub alerts_spilled: u64,
     /// Detection rule hits.
     pub hits: u64,
     /// Alerts produced.
@@ -132,6 +137,7 @@ impl RunStats {
         }
         self.correlation_state_evictions += other.correlation_state_evictions;
         self.correlation_events_spilled += other.correlation_events_spilled;
+        self.alerts_spilled += other.alerts_spilled;
         self.alerts += other.alerts;
         for problem in other.problems {
             if self.problems.len() < MAX_PROBLEMS {

@@ -9,17 +9,17 @@
 //! rsigma's window state, bounded per group (`MAX_GROUP_ENTRIES`) and in total
 //! (`MAX_STATE_ENTRIES`).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
-use enumwatch_alert::{Alert, AlertBuilder};
+use enumwatch_alert::{Alert, AlertBuilder, Severity};
 use enumwatch_engine::Correlator;
 use enumwatch_event::RunStats;
 use enumwatch_rules::{ParsedRule, RuleSet};
 
 use crate::PipelineError;
 use crate::evidence::{self, Firing};
-use crate::held::HeldEvents;
+use crate::spool::HeldEvents;
 
 /// Rules a correlation aggregates without `generate: true`: building blocks that only feed
 /// correlations (Sigma's default) and never alert by themselves.
@@ -100,62 +100,112 @@ pub(crate) fn correlate(
     Ok(alerts.into_iter().flatten().collect())
 }
 
-/// Drop each detection alert whose event is evidence of a correlation alert of the same
-/// analytic, naming it on the correlation alert instead (and keeping the higher severity).
-///
-/// The correlation alerts holding each evidence record are indexed first, so a hunt with many
-/// detections and many correlation alerts does not compare every pair.
-pub(crate) fn fold_into_correlations(
-    detections: Vec<Alert>,
-    mut correlated: Vec<Alert>,
-) -> Vec<Alert> {
-    // Only the records some detection alert starts from can be looked up: a correlation alert
-    // lists up to 200 evidence records, and a burst rule firing all day lists millions.
-    let mut holders: HashMap<(Arc<str>, u64), Vec<usize>> = detections
-        .iter()
-        .filter_map(|d| d.evidence.first())
-        .map(|e| ((Arc::clone(&e.source), e.record), Vec::new()))
-        .collect();
-    for (i, c) in correlated.iter().enumerate() {
-        for e in &c.evidence {
-            if let Some(list) = holders.get_mut(&(Arc::clone(&e.source), e.record))
-                && list.last() != Some(&i)
-            {
-                list.push(i);
+/// Which correlation alert each detection alert folds into: the first, in the correlation
+/// alerts' order, of the same analytic that lists the detection's first evidence record. The
+/// index is built from the correlation alerts (in memory anyway), so the detections can be
+/// streamed past it, from memory or from disk.
+pub(crate) struct Folds {
+    holders: HashMap<(Arc<str>, u64), Vec<usize>>,
+}
+
+impl Folds {
+    pub(crate) fn new(correlated: &[Alert]) -> Self {
+        let mut holders: HashMap<(Arc<str>, u64), Vec<usize>> = HashMap::new();
+        for (i, c) in correlated.iter().enumerate() {
+            for e in &c.evidence {
+                let list = holders
+                    .entry((Arc::clone(&e.source), e.record))
+                    .or_default();
+                if list.last() != Some(&i) {
+                    list.push(i);
+                }
             }
         }
+        Self { holders }
     }
-    let mut out = Vec::with_capacity(detections.len() + correlated.len());
-    for alert in detections {
-        let Some(evidence) = alert.evidence.first() else {
-            out.push(alert);
-            continue;
-        };
-        // The first correlation alert in order that holds the event, as a scan would find.
-        let host = holders
-            .get(&(Arc::clone(&evidence.source), evidence.record))
-            .into_iter()
-            .flatten()
+
+    /// The correlation alert `alert` folds into, if any.
+    pub(crate) fn host(&self, correlated: &[Alert], alert: &Alert) -> Option<usize> {
+        if self.holders.is_empty() {
+            return None;
+        }
+        let evidence = alert.evidence.first()?;
+        self.holders
+            .get(&(Arc::clone(&evidence.source), evidence.record))?
+            .iter()
             .copied()
             .find(|&i| {
                 correlated
                     .get(i)
                     .is_some_and(|c| c.analytic == alert.analytic && c.evidence.contains(evidence))
             })
-            .and_then(|i| correlated.get_mut(i));
-        match host {
-            Some(c) => {
-                let note = format!("includes \"{}\"", alert.rule.title);
+    }
+}
+
+/// What folded detections add to their correlation alerts (an `includes "<rule title>"` factor
+/// each, and a severity at least theirs), gathered in any order and applied as if the
+/// detections came in the order they were made (`position`): a rule's note goes where its
+/// first detection would have put it.
+#[derive(Default)]
+pub(crate) struct FoldNotes {
+    hosts: BTreeMap<usize, HostNotes>,
+}
+
+/// Per correlation alert: each folded rule's title at its first detection's position, and the
+/// highest severity.
+struct HostNotes {
+    titles: HashMap<String, (u32, u64)>,
+    severity: Severity,
+}
+
+impl FoldNotes {
+    pub(crate) fn add(&mut self, host: usize, position: (u32, u64), alert: &Alert) {
+        let notes = self.hosts.entry(host).or_insert_with(|| HostNotes {
+            titles: HashMap::new(),
+            severity: alert.severity,
+        });
+        let first = notes
+            .titles
+            .entry(alert.rule.title.clone())
+            .or_insert(position);
+        *first = (*first).min(position);
+        notes.severity = notes.severity.max(alert.severity);
+    }
+
+    pub(crate) fn apply(self, correlated: &mut [Alert]) {
+        for (host, notes) in self.hosts {
+            let Some(c) = correlated.get_mut(host) else {
+                continue;
+            };
+            let mut titles: Vec<(String, (u32, u64))> = notes.titles.into_iter().collect();
+            titles.sort_by_key(|(_, position)| *position);
+            for (title, _) in titles {
+                let note = format!("includes \"{title}\"");
                 if !c.factors.contains(&note) {
                     c.factors.push(note);
                 }
-                if alert.severity > c.severity {
-                    c.severity = alert.severity;
-                }
             }
+            if notes.severity > c.severity {
+                c.severity = notes.severity;
+            }
+        }
+    }
+}
+
+/// The detections that fold nowhere, then the correlation alerts with what the folded ones
+/// added: the whole fold over alerts in memory.
+#[cfg(test)]
+fn fold_into_correlations(detections: Vec<Alert>, mut correlated: Vec<Alert>) -> Vec<Alert> {
+    let folds = Folds::new(&correlated);
+    let mut notes = FoldNotes::default();
+    let mut out = Vec::new();
+    for (seq, alert) in detections.into_iter().enumerate() {
+        match folds.host(&correlated, &alert) {
+            Some(host) => notes.add(host, (0, seq as u64), &alert),
             None => out.push(alert),
         }
     }
+    notes.apply(&mut correlated);
     out.extend(correlated);
     out
 }

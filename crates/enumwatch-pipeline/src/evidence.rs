@@ -14,7 +14,7 @@ use std::sync::Arc;
 use enumwatch_engine::CorrelationHit;
 use enumwatch_event::Event;
 
-use crate::held::{HeldError, HeldEvents};
+use crate::spool::{HeldEvents, SpillError};
 
 /// Most evidence events kept on one correlation alert (the count is in the explanation).
 pub(crate) const MAX_EVIDENCE: usize = 200;
@@ -31,7 +31,7 @@ pub(crate) fn gather<T>(
     held: &HeldEvents,
     firings: &[Firing],
     mut build: impl FnMut(&Firing, &[&Event]) -> Option<T>,
-) -> Result<Vec<Option<T>>, HeldError> {
+) -> Result<Vec<Option<T>>, SpillError> {
     let mut out: Vec<Option<T>> = firings.iter().map(|_| None).collect();
     if firings.is_empty() {
         return Ok(out);
@@ -192,8 +192,8 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::held::HeldStore;
     use crate::hunt::Matched;
+    use crate::spool::HeldStore;
 
     fn event(n: usize, second: Option<i64>, actor: u8, rule: usize) -> Matched {
         let raw = Arc::new(serde_json::json!({ "n": n }));
@@ -271,7 +271,7 @@ mod tests {
                 })
                 .collect();
             let dir = tempfile::tempdir().unwrap();
-            let store = HeldStore::new(budget, dir.path().to_owned());
+            let store = HeldStore::new(budget, dir.path().to_owned(), crate::spool::Purpose::Correlation, ());
             let mut buffer = store.buffer(0);
             for m in &matched {
                 buffer.push(m.clone());

@@ -4,14 +4,19 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use enumwatch_alert::{Alert, AlertBuilder, sort_alerts};
+use enumwatch_alert::{Alert, AlertBuilder, alert_order};
 use enumwatch_decode::{
     DecodeLimits, Format, LineBatch, LineBatches, LineDecoder, LineOutcome, SeekRead,
     decode_seekable,
 };
 use enumwatch_engine::{EngineError, Hit, Matcher, NoPrefilter, RawFacts, RawPrefilter};
 
-use crate::held::{DEFAULT_MAX_HELD_BYTES, HeldBuffer, HeldError, HeldStore};
+use crate::correlate::{FoldNotes, Folds};
+use crate::ordered::Ordered;
+use crate::spool::{
+    DEFAULT_MAX_ALERT_BYTES, DEFAULT_MAX_HELD_BYTES, HeldBuffer, HeldStore, Item, Purpose,
+    SpillError, Spool, SpoolBuffer, Steps,
+};
 use crate::tuning::{TuningView, TuningViews};
 use crate::{correlate, tuning};
 use enumwatch_config::Config;
@@ -35,7 +40,7 @@ pub enum PipelineError {
     #[error("cannot start {threads} worker threads: {message}")]
     Threads { threads: usize, message: String },
     #[error(transparent)]
-    Held(#[from] HeldError),
+    Spill(#[from] SpillError),
 }
 
 /// Knobs of a hunt.
@@ -60,6 +65,9 @@ pub struct HuntOptions {
     /// Estimated bytes of the events held for the correlation pass kept in memory; past it they
     /// go to sorted runs in a temporary file. `None`: `DEFAULT_MAX_HELD_BYTES`.
     pub max_held_bytes: Option<u64>,
+    /// Estimated bytes of detection alerts kept in memory until they are sorted; past it they go
+    /// to sorted runs in a temporary file. `None`: `DEFAULT_MAX_ALERT_BYTES`.
+    pub max_alert_bytes: Option<u64>,
     /// Where those runs go; `None`: the system's temporary directory (`TMPDIR`).
     pub spill_dir: Option<std::path::PathBuf>,
 }
@@ -82,13 +90,10 @@ pub(crate) struct Matched {
 }
 
 /// One input's share of the work, merged in input order. Only what the whole-hunt stages need
-/// outlives the input: an event is dropped once its alerts are built, unless a correlation rule
-/// aggregates one of its hits.
+/// outlives the input: an event is dropped once its alerts are built (they go to the alert
+/// spool), unless a correlation rule aggregates one of its hits.
 #[derive(Default)]
 struct InputOutcome {
-    /// Alerts of the detection rules that alert by themselves, in the order their events were
-    /// matched and, per event, of its hits.
-    alerts: Vec<Alert>,
     /// What tuning reads of each matched event, by location, in match order; only when a live
     /// tuning entry exists.
     tuning: Vec<(Arc<str>, u64, TuningView)>,
@@ -111,6 +116,9 @@ struct InputState<'h> {
     /// Events with a hit of a rule some correlation aggregates (the correlation pass
     /// re-evaluates them and builds evidence from them), pruned to the raw paths rules read.
     held: HeldBuffer<'h>,
+    /// Alerts of the detection rules that alert by themselves, in the order their events were
+    /// matched and, per event, of its hits.
+    alerts: SpoolBuffer<'h, Alert>,
 }
 
 /// Bytes of JSON lines read per batch when an input's lines are decoded in parallel: enough
@@ -183,6 +191,7 @@ impl Consumer {
                         &mut self.hits,
                         &mut state.out,
                         &mut state.held,
+                        &mut state.alerts,
                         stats,
                     );
                 }
@@ -208,6 +217,7 @@ impl Consumer {
             &mut self.hits,
             &mut state.out,
             &mut state.held,
+            &mut state.alerts,
             &mut state.stats,
         );
         report_progress(&hunter.options.progress, bytes_read, &mut self.reported);
@@ -309,8 +319,36 @@ impl Hunter {
     }
 
     /// Hunt through `inputs`; unreadable inputs and malformed records are counted in the stats
-    /// with their locations, and everything readable is still processed.
+    /// with their locations, and everything readable is still processed. Every alert is kept in
+    /// memory: `hunt_each` hands them over one by one instead.
     pub fn hunt(&self, inputs: &[Input]) -> Result<HuntOutput, PipelineError> {
+        let (mut alerts, mut suppressed) = (Vec::new(), Vec::new());
+        let stats = self.hunt_each(inputs, true, &mut |alert: &Alert| {
+            match alert.suppressed_by {
+                Some(_) => suppressed.push(alert.clone()),
+                None => alerts.push(alert.clone()),
+            }
+            true
+        })?;
+        Ok(HuntOutput {
+            alerts,
+            suppressed,
+            stats,
+        })
+    }
+
+    /// Hunt through `inputs` and hand each alert to `emit` in output order (event time,
+    /// evidence, rule), with those tuning suppressed too when `show_suppressed` (marked, each
+    /// after the shown alerts it ties with). `emit` returns false to stop (the caller keeps its
+    /// error); the stats are still returned. Detection alerts wait for their sort in memory up
+    /// to `max_alert_bytes` and past it in sorted runs on disk, so memory stays bounded however
+    /// many alerts a hunt raises.
+    pub fn hunt_each(
+        &self,
+        inputs: &[Input],
+        show_suppressed: bool,
+        emit: &mut dyn FnMut(&Alert) -> bool,
+    ) -> Result<RunStats, PipelineError> {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(self.options.threads)
             .build()
@@ -323,55 +361,95 @@ impl Hunter {
         // but EVTX's (whose chunks render in parallel on the pool anyway) runs on a thread of its
         // own, ahead of the rest of its pipeline.
         let pipelined = pool.current_num_threads() > inputs.len();
+        let spill_dir = || {
+            self.options
+                .spill_dir
+                .clone()
+                .unwrap_or_else(std::env::temp_dir)
+        };
         let held = HeldStore::new(
             self.options
                 .max_held_bytes
                 .unwrap_or(DEFAULT_MAX_HELD_BYTES),
+            spill_dir(),
+            Purpose::Correlation,
+            (),
+        );
+        let alerts = Spool::<Alert>::new(
             self.options
-                .spill_dir
-                .clone()
-                .unwrap_or_else(std::env::temp_dir),
+                .max_alert_bytes
+                .unwrap_or(DEFAULT_MAX_ALERT_BYTES),
+            spill_dir(),
+            Purpose::Alerts,
+            Steps::of(&self.rules),
         );
         let outcomes: Vec<InputOutcome> = pool.install(|| {
             inputs
                 .par_iter()
                 .enumerate()
-                .map(|(n, i)| self.hunt_input(i, n, pipelined, &held))
+                .map(|(n, i)| self.hunt_input(i, n, pipelined, &held, &alerts))
                 .collect()
         });
 
         let mut stats = RunStats::default();
-        let mut alerts = Vec::new();
         let mut events = TuningViews::default();
         for outcome in outcomes {
             stats.merge(outcome.stats);
-            alerts.extend(outcome.alerts);
             // The correlation pass puts matched events in (stable) event-time order.
             events.extend(outcome.tuning, self.correlation_rules);
         }
         let held = held.finish()?;
+        let mut correlated = Vec::new();
         if self.correlation_rules {
-            let correlated = correlate::correlate(&self.rules, &self.builder, &held, &mut stats)?;
-            alerts = correlate::fold_into_correlations(alerts, correlated);
+            correlated = correlate::correlate(&self.rules, &self.builder, &held, &mut stats)?;
         }
         drop(held);
-        let tuned = tuning::apply(
+        let detections = alerts.finish()?;
+        stats.alerts_spilled = detections.spilled();
+        let folds = Folds::new(&correlated);
+        if !correlated.is_empty() {
+            let mut notes = FoldNotes::default();
+            detections.scan(|item| {
+                let alert = item.get()?;
+                if let Some(host) = folds.host(&correlated, &alert) {
+                    notes.add(host, item.position(), &alert);
+                }
+                Ok(())
+            })?;
+            notes.apply(&mut correlated);
+        }
+        stats.prefilter = self.prefilter_status();
+        let tuner = tuning::Tuner::new(
             &self.options.config.tuning,
             self.options.today,
-            alerts,
             &events,
             &mut stats,
         );
-        stats.prefilter = self.prefilter_status();
-        let (mut alerts, mut suppressed) = (tuned.shown, tuned.suppressed);
-        sort_alerts(&mut alerts);
-        sort_alerts(&mut suppressed);
-        stats.alerts = alerts.len() as u64;
-        Ok(HuntOutput {
-            alerts,
-            suppressed,
-            stats,
-        })
+        let mut out = Ordered::new(&tuner, show_suppressed, emit, &mut stats);
+        // Correlation alerts in output order; they follow the detections they tie with, as
+        // they followed every detection before the sort.
+        let mut order: Vec<usize> = (0..correlated.len()).collect();
+        order.sort_by(|&i, &j| alert_order(&correlated[i], &correlated[j]).then(i.cmp(&j)));
+        let mut next = order.iter().map(|&i| &correlated[i]).peekable();
+        detections.scan(|item: Item<'_, Alert>| {
+            if out.stopped() {
+                return Ok(());
+            }
+            let alert = item.get()?;
+            if folds.host(&correlated, &alert).is_some() {
+                return Ok(());
+            }
+            while let Some(c) = next.next_if(|c| alert_order(c, &alert).is_lt()) {
+                out.put(c);
+            }
+            out.put(&alert);
+            Ok(())
+        })?;
+        for c in next {
+            out.put(c);
+        }
+        out.finish();
+        Ok(stats)
     }
 
     fn hunt_input(
@@ -380,6 +458,7 @@ impl Hunter {
         number: usize,
         pipelined: bool,
         held: &HeldStore,
+        alerts: &Spool<Alert>,
     ) -> InputOutcome {
         let mut state = InputState {
             stats: RunStats {
@@ -389,6 +468,7 @@ impl Hunter {
             out: InputOutcome::default(),
             noted_unrecognized: false,
             held: held.buffer(number),
+            alerts: alerts.buffer(number),
         };
         let opened = match open(input, &self.options.limits) {
             Ok(opened) => opened,
@@ -400,6 +480,7 @@ impl Hunter {
                     err.to_string(),
                 );
                 state.held.finish();
+                state.alerts.finish();
                 state.out.stats = state.stats;
                 return state.out;
             }
@@ -473,9 +554,11 @@ impl Hunter {
             mut stats,
             mut out,
             held,
+            alerts,
             ..
         } = state;
         held.finish();
+        alerts.finish();
         stats.bytes = bytes_read.load(Ordering::Relaxed);
         stats.records_prefiltered = prefiltered;
         match format {
@@ -550,6 +633,7 @@ impl Hunter {
         hits: &mut Vec<Hit>,
         out: &mut InputOutcome,
         held: &mut HeldBuffer<'_>,
+        alerts: &mut SpoolBuffer<'_, Alert>,
         stats: &mut RunStats,
     ) {
         for mut event in events.drain(..) {
@@ -578,7 +662,7 @@ impl Hunter {
                     && matches!(rule.kind, RuleKind::Detection)
                     && !self.building_blocks.contains(&hit.rule)
                 {
-                    out.alerts.push(self.builder.from_hit(rule, hit, &event));
+                    alerts.push(self.builder.from_hit(rule, hit, &event));
                 }
             }
             if self.tuning {

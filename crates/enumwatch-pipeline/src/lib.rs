@@ -9,13 +9,14 @@ mod baseline;
 mod correlate;
 mod coverage;
 mod evidence;
-mod held;
 mod hunt;
+mod ordered;
 mod rules_io;
+mod spool;
 mod tuning;
 
 pub use baseline::{Baseline, BaselineError, Learned, learn};
 pub use coverage::{Coverage, Requirement, survey};
-pub use held::{DEFAULT_MAX_HELD_BYTES, HeldError};
 pub use hunt::{HuntOptions, HuntOutput, Hunter, PipelineError};
 pub use rules_io::{RulesIoError, read_rule_dir};
+pub use spool::{DEFAULT_MAX_ALERT_BYTES, DEFAULT_MAX_HELD_BYTES, Purpose, SpillError};

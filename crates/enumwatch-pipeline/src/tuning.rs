@@ -109,62 +109,59 @@ pub(crate) fn any_live(entries: &[TuningEntry], today: Option<(i16, i8, i8)>) ->
         .any(|e| !today.is_some_and(|t| e.expired_on(t)))
 }
 
-/// Alerts split into those shown and those a tuning entry suppressed.
-pub(crate) struct Tuned {
-    pub(crate) shown: Vec<Alert>,
-    pub(crate) suppressed: Vec<Alert>,
+/// The live tuning entries and the views of the events they judge alerts by.
+pub(crate) struct Tuner<'a> {
+    live: Vec<&'a TuningEntry>,
+    events: &'a TuningViews,
 }
 
-/// Apply `entries` (those expired on `today` are skipped and reported in `stats`).
-pub(crate) fn apply(
-    entries: &[TuningEntry],
-    today: Option<(i16, i8, i8)>,
-    alerts: Vec<Alert>,
-    events: &TuningViews,
-    stats: &mut RunStats,
-) -> Tuned {
-    let live: Vec<&TuningEntry> = entries
-        .iter()
-        .filter(|e| {
-            let expired = today.is_some_and(|t| e.expired_on(t));
-            if expired {
-                stats.tuning_expired.push(format!(
-                    "{} (owner {}, expired {})",
-                    e.name,
-                    e.owner,
-                    e.expires.as_deref().unwrap_or("?")
-                ));
-            }
-            !expired
-        })
-        .collect();
-    let mut out = Tuned {
-        shown: Vec::with_capacity(alerts.len()),
-        suppressed: Vec::new(),
-    };
-    for mut alert in alerts {
+impl<'a> Tuner<'a> {
+    /// The entries not expired on `today` (those expired are reported in `stats`).
+    pub(crate) fn new(
+        entries: &'a [TuningEntry],
+        today: Option<(i16, i8, i8)>,
+        events: &'a TuningViews,
+        stats: &mut RunStats,
+    ) -> Self {
+        let live = entries
+            .iter()
+            .filter(|e| {
+                let expired = today.is_some_and(|t| e.expired_on(t));
+                if expired {
+                    stats.tuning_expired.push(format!(
+                        "{} (owner {}, expired {})",
+                        e.name,
+                        e.owner,
+                        e.expires.as_deref().unwrap_or("?")
+                    ));
+                }
+                !expired
+            })
+            .collect();
+        Self { live, events }
+    }
+
+    /// The first live entry that suppresses `alert`, counted in `stats`.
+    pub(crate) fn judge(&self, alert: &Alert, stats: &mut RunStats) -> Option<Suppression> {
+        if self.live.is_empty() {
+            return None;
+        }
         let evidence: Vec<&TuningView> = alert
             .evidence
             .iter()
-            .filter_map(|e| events.get(&e.source, e.record))
+            .filter_map(|e| self.events.get(&e.source, e.record))
             .collect();
-        match live
+        let entry = self
+            .live
             .iter()
-            .find(|entry| suppresses(entry, &alert, &evidence))
-        {
-            Some(entry) => {
-                *stats.suppressed.entry(entry.name.clone()).or_default() += 1;
-                alert.suppressed_by = Some(Suppression {
-                    entry: entry.name.clone(),
-                    owner: entry.owner.clone(),
-                    reason: entry.reason.clone(),
-                });
-                out.suppressed.push(alert);
-            }
-            None => out.shown.push(alert),
-        }
+            .find(|entry| suppresses(entry, alert, &evidence))?;
+        *stats.suppressed.entry(entry.name.clone()).or_default() += 1;
+        Some(Suppression {
+            entry: entry.name.clone(),
+            owner: entry.owner.clone(),
+            reason: entry.reason.clone(),
+        })
     }
-    out
 }
 
 fn suppresses(entry: &TuningEntry, alert: &Alert, events: &[&TuningView]) -> bool {

@@ -1,4 +1,6 @@
-//! CSV output: one row per alert with the triage columns; list fields joined with ` | `.
+//! CSV output: one row per alert with the triage columns; list fields joined with ` | `. The
+//! last column names the tuning entry that suppressed the alert (with `--show-suppressed`),
+//! empty for the alerts shown.
 
 use std::io::Write;
 
@@ -6,7 +8,7 @@ use enumwatch_alert::Alert;
 
 use crate::{Sink, SinkError};
 
-const HEADER: [&str; 20] = [
+const HEADER: [&str; 21] = [
     "id",
     "time",
     "rule_id",
@@ -27,6 +29,7 @@ const HEADER: [&str; 20] = [
     "command",
     "explanation",
     "evidence",
+    "suppressed_by",
 ];
 
 pub struct CsvSink<W: Write> {
@@ -91,6 +94,11 @@ impl<W: Write> Sink for CsvSink<W> {
             opt(&alert.command),
             alert.explanation.clone(),
             evidence,
+            alert
+                .suppressed_by
+                .as_ref()
+                .map(|s| s.entry.clone())
+                .unwrap_or_default(),
         ])?;
         Ok(())
     }

@@ -119,6 +119,15 @@ pub fn render_summary(stats: &RunStats) -> String {
             ),
         );
     }
+    if stats.alerts_spilled > 0 {
+        line(
+            &mut out,
+            format!(
+                "alerts: the {} detection alert(s) went past the in-memory budget (--max-alerts-mib) and were sorted through a temporary file (same output, bounded memory)",
+                stats.alerts_spilled
+            ),
+        );
+    }
     for problem in stats.problems.iter().take(MAX_LISTED) {
         line(
             &mut out,

@@ -10,27 +10,34 @@ use enumwatch_config::Config;
 use enumwatch_event::RunStats;
 use enumwatch_ingest::{Input, InputKind, Limits, expand};
 use enumwatch_pipeline::{HuntOptions, HuntOutput, Hunter};
-use enumwatch_sinks::{
-    CsvSink, JsonArraySink, JsonlSink, Sink, TableSink, render_summary, write_all,
-};
+use enumwatch_sinks::{CsvSink, JsonArraySink, JsonlSink, Sink, TableSink, render_summary};
 
 use crate::cli::{ColorChoice, HuntArgs, OutputFormat};
 use crate::commands::load_rules;
 use crate::progress::Progress;
 
 pub(crate) fn run(args: &HuntArgs) -> Result<ExitCode> {
-    let (output, stats) = execute(args)?;
-    if args.show_suppressed {
-        let mut all = output.alerts.clone();
-        all.extend(output.suppressed.iter().cloned());
-        enumwatch_alert::sort_alerts(&mut all);
-        write_alerts(args, &all)?;
-    } else {
-        write_alerts(args, &output.alerts)?;
+    let (hunter, inputs, early, progress) = prepare(args)?;
+    let mut sink = open_sink(args)?;
+    let mut failed = None;
+    let hunted = hunter.hunt_each(&inputs, args.show_suppressed, &mut |alert| match sink
+        .write(alert)
+    {
+        Ok(()) => true,
+        Err(e) => {
+            failed = Some(e);
+            false
+        }
+    });
+    if let Some(progress) = progress {
+        progress.finish();
     }
-    // The process ends next, and its memory with it: freeing a broad pack's hundred thousand
-    // alerts one allocation at a time only delayed the exit (3 % of such a run).
-    std::mem::forget(output);
+    let mut stats = early;
+    stats.merge(hunted?);
+    if let Some(e) = failed {
+        return Err(e).context("writing alerts");
+    }
+    sink.finish().context("writing alerts")?;
     finish(args, &stats)
 }
 
@@ -55,6 +62,20 @@ pub(crate) fn finish(args: &HuntArgs, stats: &RunStats) -> Result<ExitCode> {
 /// Load the configuration and rules, hunt through the inputs, and return the alerts (shown and
 /// suppressed) with the run's stats (including unreadable paths).
 pub(crate) fn execute(args: &HuntArgs) -> Result<(HuntOutput, RunStats)> {
+    let (hunter, inputs, early, progress) = prepare(args)?;
+    let output = hunter.hunt(&inputs);
+    if let Some(progress) = progress {
+        progress.finish();
+    }
+    let output = output?;
+    let mut stats = early;
+    stats.merge(output.stats.clone());
+    Ok((output, stats))
+}
+
+/// The hunter of `args`, its inputs, the stats of the paths that could not be read, and the
+/// progress display.
+fn prepare(args: &HuntArgs) -> Result<(Hunter, Vec<Input>, RunStats, Option<Progress>)> {
     let mut config = match &args.config {
         Some(path) => Config::load(path)?,
         None => Config::default(),
@@ -125,19 +146,13 @@ pub(crate) fn execute(args: &HuntArgs) -> Result<(HuntOutput, RunStats)> {
         baseline,
         prefilter: !args.no_prefilter,
         max_held_bytes: Some(args.max_held_mib.saturating_mul(1024 * 1024)),
+        max_alert_bytes: Some(args.max_alerts_mib.saturating_mul(1024 * 1024)),
         ..HuntOptions::default()
     };
     options.decode_limits.max_record_bytes = args.max_record_mib.saturating_mul(1024 * 1024);
     options.decode_limits.check_skipped = !args.trust_json;
     let hunter = Hunter::new(rules, options)?;
-    let output = hunter.hunt(&inputs);
-    if let Some(progress) = progress {
-        progress.finish();
-    }
-    let output = output?;
-    let mut stats = early;
-    stats.merge(output.stats.clone());
-    Ok((output, stats))
+    Ok((hunter, inputs, early, progress))
 }
 
 /// Bytes of alerts gathered before each write: a hunt can write hundreds of megabytes, and with
@@ -145,7 +160,9 @@ pub(crate) fn execute(args: &HuntArgs) -> Result<(HuntOutput, RunStats)> {
 /// (a 1 MiB buffer took 31,000 writes down to 220 and a tenth of a second off a 225 MB output).
 const OUTPUT_BUFFER: usize = 1 << 20;
 
-fn write_alerts(args: &HuntArgs, alerts: &[enumwatch_alert::Alert]) -> Result<()> {
+/// The sink `args` ask for, its file created (before the hunt: a path that cannot be written
+/// is reported before the inputs are read).
+fn open_sink(args: &HuntArgs) -> Result<Box<dyn Sink>> {
     let to_terminal = args.output.is_none() && io::stdout().is_terminal();
     let out: Box<dyn Write> = match &args.output {
         Some(path) => Box::new(BufWriter::with_capacity(
@@ -160,14 +177,12 @@ fn write_alerts(args: &HuntArgs, alerts: &[enumwatch_alert::Alert]) -> Result<()
         ColorChoice::Never => false,
         ColorChoice::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none(),
     };
-    let mut sink: Box<dyn Sink> = match args.format {
+    Ok(match args.format {
         OutputFormat::Table => Box::new(TableSink::new(out, color, terminal_width(to_terminal))),
         OutputFormat::Jsonl => Box::new(JsonlSink::new(out)),
         OutputFormat::Json => Box::new(JsonArraySink::new(out)),
         OutputFormat::Csv => Box::new(CsvSink::new(out)),
-    };
-    write_all(sink.as_mut(), alerts).context("writing alerts")?;
-    Ok(())
+    })
 }
 
 fn terminal_width(to_terminal: bool) -> Option<u16> {

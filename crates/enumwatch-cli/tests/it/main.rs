@@ -10,12 +10,12 @@ mod cloud;
 mod coverage;
 mod emulate;
 mod fuzz_corpus;
-mod held;
 mod hunt;
 mod limits;
 mod prefilter;
 mod report;
 mod rules;
+mod spool;
 mod tidy;
 
 use std::path::{Path, PathBuf};

@@ -1,5 +1,5 @@
-//! Reading the held events back in the correlation pass's order: the sorted in-memory set as
-//! it is, or the sorted runs on disk through a k-way merge, as often as a pass needs.
+//! Reading a spool's items back in order: the sorted in-memory set as it is, or the sorted runs
+//! on disk through a k-way merge, as often as a pass needs.
 //!
 //! Runs share one file and are read with positional reads, so the number of runs never costs
 //! file descriptors; past `MAX_FAN_IN` runs, groups of them are first merged into longer runs
@@ -9,13 +9,12 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::fs::File;
 use std::ops::{Deref, Range};
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use jiff::Timestamp;
 
-use super::codec::{self, Damaged, Key};
-use super::{Held, HeldError, Run};
+use super::codec::{self, Damaged};
+use super::{Place, Run, SpillError, Spilled, Stored};
 use crate::hunt::Matched;
 
 /// Most runs merged at once.
@@ -23,41 +22,43 @@ const MAX_FAN_IN: usize = 64;
 /// Bytes a run's reader fetches at a time.
 const READ_CHUNK: usize = 64 << 10;
 
-/// Every held event, sorted, in memory or on disk.
-pub(crate) struct HeldEvents {
-    kind: Kind,
-    /// Events written to disk (all of them, or none).
+/// Every item of a spool, sorted, in memory or on disk.
+pub(crate) struct Sorted<T: Spilled> {
+    kind: Kind<T>,
+    place: Place,
+    ctx: T::Context,
+    /// Items written to disk (all of them, or none).
     spilled: u64,
 }
 
-enum Kind {
-    Memory(Vec<Held>),
+enum Kind<T: Spilled> {
+    Memory(Vec<Stored<T>>),
     Disk {
         file: Option<Arc<File>>,
         runs: Vec<Run>,
-        dir: PathBuf,
     },
 }
 
-/// One event of a pass: in memory, or a record on disk decoded only when asked.
-pub(crate) enum Item<'a> {
-    Memory(&'a Matched),
+/// One item of a pass: in memory, or a record on disk decoded only when asked.
+pub(crate) enum Item<'a, T: Spilled> {
+    Memory(&'a Stored<T>),
     Disk {
-        key: &'a Key,
+        key: &'a T::Key,
         body: &'a [u8],
-        dir: &'a Path,
+        place: &'a Place,
+        ctx: &'a T::Context,
     },
 }
 
-/// A held event, borrowed from memory or decoded from disk.
-pub(crate) enum Decoded<'a> {
-    Borrowed(&'a Matched),
-    Owned(Matched),
+/// An item, borrowed from memory or decoded from disk.
+pub(crate) enum Decoded<'a, T> {
+    Borrowed(&'a T),
+    Owned(T),
 }
 
-impl Deref for Decoded<'_> {
-    type Target = Matched;
-    fn deref(&self) -> &Matched {
+impl<T> Deref for Decoded<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
         match self {
             Decoded::Borrowed(m) => m,
             Decoded::Owned(m) => m,
@@ -65,32 +66,53 @@ impl Deref for Decoded<'_> {
     }
 }
 
-impl<'a> Item<'a> {
-    pub(crate) fn time(&self) -> Option<Timestamp> {
+impl<'a, T: Spilled> Item<'a, T> {
+    /// The item, decoded if it is on disk.
+    pub(crate) fn get(&self) -> Result<Decoded<'a, T>, SpillError> {
         match self {
-            Item::Memory(m) => m.event.time,
-            Item::Disk { key, .. } => key.time,
-        }
-    }
-
-    pub(crate) fn matched(&self) -> Result<Decoded<'a>, HeldError> {
-        match self {
-            Item::Memory(m) => Ok(Decoded::Borrowed(m)),
-            Item::Disk { key, body, dir } => codec::decode_body(body, key)
+            Item::Memory(s) => Ok(Decoded::Borrowed(&s.item)),
+            Item::Disk {
+                key,
+                body,
+                place,
+                ctx,
+            } => T::decode_body(ctx, body, key)
                 .map(Decoded::Owned)
-                .map_err(|Damaged(what)| HeldError::Damaged {
-                    dir: dir.to_path_buf(),
-                    what,
-                }),
+                .map_err(|Damaged(what)| place.damaged(what)),
         }
     }
 }
 
-impl HeldEvents {
-    pub(crate) fn in_memory(mut items: Vec<Held>) -> Self {
-        items.sort_unstable_by(Held::order);
+impl<T: Spilled> Item<'_, T> {
+    /// The item's input and sequence in it: where it was made.
+    pub(crate) fn position(&self) -> (u32, u64) {
+        match self {
+            Item::Memory(s) => (s.input, s.seq),
+            Item::Disk { key, .. } => T::position(key),
+        }
+    }
+}
+
+impl<'a> Item<'a, Matched> {
+    pub(crate) fn time(&self) -> Option<Timestamp> {
+        match self {
+            Item::Memory(s) => s.item.event.time,
+            Item::Disk { key, .. } => key.time,
+        }
+    }
+
+    pub(crate) fn matched(&self) -> Result<Decoded<'a, Matched>, SpillError> {
+        self.get()
+    }
+}
+
+impl<T: Spilled> Sorted<T> {
+    pub(crate) fn in_memory(mut items: Vec<Stored<T>>, place: Place, ctx: T::Context) -> Self {
+        items.sort_unstable_by(T::order);
         Self {
             kind: Kind::Memory(items),
+            place,
+            ctx,
             spilled: 0,
         }
     }
@@ -100,14 +122,15 @@ impl HeldEvents {
         file: Option<Arc<File>>,
         mut runs: Vec<Run>,
         spilled: u64,
-        dir: PathBuf,
-    ) -> Result<Self, HeldError> {
+        place: Place,
+        ctx: T::Context,
+    ) -> Result<Self, SpillError> {
         if let Some(file) = &file {
             let mut end = runs.iter().map(|r| r.start + r.len).max().unwrap_or(0);
             while runs.len() > MAX_FAN_IN {
                 let mut merged = Vec::with_capacity(runs.len() / MAX_FAN_IN + 1);
                 for group in runs.chunks(MAX_FAN_IN) {
-                    let run = copy_merged(file, group, end, &dir)?;
+                    let run = copy_merged::<T>(file, group, end, &place)?;
                     end += run.len;
                     merged.push(run);
                 }
@@ -115,42 +138,43 @@ impl HeldEvents {
             }
         }
         Ok(Self {
-            kind: Kind::Disk { file, runs, dir },
+            kind: Kind::Disk { file, runs },
+            place,
+            ctx,
             spilled,
         })
     }
 
-    /// Held events written to disk.
+    /// Items written to disk.
     pub(crate) fn spilled(&self) -> u64 {
         self.spilled
     }
 
-    /// Visit every held event in the pass's order.
+    /// Visit every item in order.
     pub(crate) fn scan(
         &self,
-        mut visit: impl FnMut(Item<'_>) -> Result<(), HeldError>,
-    ) -> Result<(), HeldError> {
+        mut visit: impl FnMut(Item<'_, T>) -> Result<(), SpillError>,
+    ) -> Result<(), SpillError> {
         match &self.kind {
-            Kind::Memory(items) => items
-                .iter()
-                .try_for_each(|h| visit(Item::Memory(&h.matched))),
+            Kind::Memory(items) => items.iter().try_for_each(|s| visit(Item::Memory(s))),
             Kind::Disk { file: None, .. } => Ok(()),
             Kind::Disk {
                 file: Some(file),
                 runs,
-                dir,
             } => {
-                let mut merge = Merge::new(file, runs, dir)?;
+                let place = &self.place;
+                let mut merge = Merge::<T>::new(file, runs, place)?;
                 while let Some((key, run)) = merge.pop() {
                     let reader = &merge.readers[run];
                     let body = reader
                         .buf
                         .get(reader.body.clone())
-                        .ok_or_else(|| damaged(dir, "merge"))?;
+                        .ok_or_else(|| place.damaged("merge"))?;
                     visit(Item::Disk {
                         key: &key,
                         body,
-                        dir,
+                        place,
+                        ctx: &self.ctx,
                     })?;
                     merge.advance(run)?;
                 }
@@ -160,16 +184,14 @@ impl HeldEvents {
     }
 }
 
-fn damaged(dir: &Path, what: &'static str) -> HeldError {
-    HeldError::Damaged {
-        dir: dir.to_path_buf(),
-        what,
-    }
-}
-
 /// Merge `runs` into one run written at `at`, copying the records as they are.
-fn copy_merged(file: &Arc<File>, runs: &[Run], at: u64, dir: &Path) -> Result<Run, HeldError> {
-    let mut merge = Merge::new(file, runs, dir)?;
+fn copy_merged<T: Spilled>(
+    file: &Arc<File>,
+    runs: &[Run],
+    at: u64,
+    place: &Place,
+) -> Result<Run, SpillError> {
+    let mut merge = Merge::<T>::new(file, runs, place)?;
     let mut out = Vec::with_capacity(READ_CHUNK * 2);
     let mut written = 0u64;
     while let Some((_, run)) = merge.pop() {
@@ -177,16 +199,16 @@ fn copy_merged(file: &Arc<File>, runs: &[Run], at: u64, dir: &Path) -> Result<Ru
         let record = reader
             .buf
             .get(reader.record.clone())
-            .ok_or_else(|| damaged(dir, "merge"))?;
+            .ok_or_else(|| place.damaged("merge"))?;
         out.extend_from_slice(record);
         if out.len() >= READ_CHUNK {
-            write_all_at(file, &out, at + written, dir)?;
+            write_all_at(file, &out, at + written, place)?;
             written += out.len() as u64;
             out.clear();
         }
         merge.advance(run)?;
     }
-    write_all_at(file, &out, at + written, dir)?;
+    write_all_at(file, &out, at + written, place)?;
     written += out.len() as u64;
     Ok(Run {
         start: at,
@@ -195,14 +217,14 @@ fn copy_merged(file: &Arc<File>, runs: &[Run], at: u64, dir: &Path) -> Result<Ru
 }
 
 /// The runs' current records, smallest key first.
-struct Merge<'a> {
+struct Merge<'a, T: Spilled> {
     readers: Vec<RunReader>,
-    heap: BinaryHeap<Reverse<(Key, usize)>>,
-    dir: &'a Path,
+    heap: BinaryHeap<Reverse<(T::Key, usize)>>,
+    place: &'a Place,
 }
 
-impl<'a> Merge<'a> {
-    fn new(file: &Arc<File>, runs: &[Run], dir: &'a Path) -> Result<Self, HeldError> {
+impl<'a, T: Spilled> Merge<'a, T> {
+    fn new(file: &Arc<File>, runs: &[Run], place: &'a Place) -> Result<Self, SpillError> {
         let mut merge = Merge {
             readers: runs
                 .iter()
@@ -218,7 +240,7 @@ impl<'a> Merge<'a> {
                 })
                 .collect(),
             heap: BinaryHeap::with_capacity(runs.len()),
-            dir,
+            place,
         };
         for run in 0..runs.len() {
             merge.advance(run)?;
@@ -227,16 +249,16 @@ impl<'a> Merge<'a> {
     }
 
     /// The smallest current record's key and run; the record stays readable until `advance`.
-    fn pop(&mut self) -> Option<(Key, usize)> {
+    fn pop(&mut self) -> Option<(T::Key, usize)> {
         self.heap.pop().map(|Reverse(entry)| entry)
     }
 
     /// Read the run's next record and queue it.
-    fn advance(&mut self, run: usize) -> Result<(), HeldError> {
+    fn advance(&mut self, run: usize) -> Result<(), SpillError> {
         let Some(reader) = self.readers.get_mut(run) else {
             return Ok(());
         };
-        if let Some(key) = reader.next_record(self.dir)? {
+        if let Some(key) = reader.next_record::<T>(self.place)? {
             // The heap orders by key and then run; keys are unique, so the run never decides.
             self.heap.push(Reverse((key, run)));
         }
@@ -261,26 +283,26 @@ struct RunReader {
 
 impl RunReader {
     /// Decode the next record's key; `None` at the end of the run.
-    fn next_record(&mut self, dir: &Path) -> Result<Option<Key>, HeldError> {
-        if !self.fill(4, dir)? {
+    fn next_record<T: Spilled>(&mut self, place: &Place) -> Result<Option<T::Key>, SpillError> {
+        if !self.fill(4, place)? {
             return Ok(None);
         }
         let prefix: [u8; 4] = self
             .buf
             .get(self.at..self.at + 4)
             .and_then(|b| b.try_into().ok())
-            .ok_or_else(|| damaged(dir, "record length"))?;
+            .ok_or_else(|| place.damaged("record length"))?;
         let len = codec::record_len(prefix);
-        if !self.fill(4 + len, dir)? {
-            return Err(damaged(dir, "truncated run"));
+        if !self.fill(4 + len, place)? {
+            return Err(place.damaged("truncated run"));
         }
         let start = self.at;
         let payload = self
             .buf
             .get(start + 4..start + 4 + len)
-            .ok_or_else(|| damaged(dir, "truncated run"))?;
-        let (key, body_at) = codec::decode_key(payload, &mut self.last_source)
-            .map_err(|Damaged(what)| damaged(dir, what))?;
+            .ok_or_else(|| place.damaged("truncated run"))?;
+        let (key, body_at) = T::decode_key(payload, &mut self.last_source)
+            .map_err(|Damaged(what)| place.damaged(what))?;
         self.record = start..start + 4 + len;
         self.body = start + 4 + body_at..start + 4 + len;
         self.at = start + 4 + len;
@@ -288,7 +310,7 @@ impl RunReader {
     }
 
     /// Make `need` unread bytes available; false when the run ended cleanly before them.
-    fn fill(&mut self, need: usize, dir: &Path) -> Result<bool, HeldError> {
+    fn fill(&mut self, need: usize, place: &Place) -> Result<bool, SpillError> {
         let have = self.buf.len() - self.at;
         if have >= need {
             return Ok(true);
@@ -302,12 +324,13 @@ impl RunReader {
         let want = (need - have).max(READ_CHUNK) as u64;
         let take = want.min(left) as usize;
         if have + take < need {
-            return Err(damaged(dir, "truncated run"));
+            return Err(place.damaged("truncated run"));
         }
         self.buf.resize(have + take, 0);
         read_exact_at(&self.file, &mut self.buf[have..], self.next).map_err(|source| {
-            HeldError::Read {
-                dir: dir.to_path_buf(),
+            SpillError::Read {
+                what: place.what,
+                dir: place.dir.clone(),
                 source,
             }
         })?;
@@ -361,10 +384,11 @@ pub(super) fn write_all_at(
     file: &File,
     buf: &[u8],
     offset: u64,
-    dir: &Path,
-) -> Result<(), HeldError> {
-    write_at(file, buf, offset).map_err(|source| HeldError::Write {
-        dir: dir.to_path_buf(),
+    place: &Place,
+) -> Result<(), SpillError> {
+    write_at(file, buf, offset).map_err(|source| SpillError::Write {
+        what: place.what,
+        dir: place.dir.clone(),
         source,
     })
 }

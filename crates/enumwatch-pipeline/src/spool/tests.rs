@@ -9,7 +9,8 @@ use jiff::Timestamp;
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
-use super::codec::{decode_body, decode_key, encode, record_len};
+use super::codec::record_len;
+use super::held::{decode_body, decode_key, encode, estimate};
 use super::*;
 
 /// Everything about a held event, field order and float bits included.
@@ -151,7 +152,7 @@ proptest! {
 /// interleaved and the inputs finished last to first; return what a scan visits.
 fn through_store(inputs: &[Vec<Matched>], budget: u64) -> (Vec<String>, u64) {
     let dir = tempfile::tempdir().unwrap();
-    let store = HeldStore::new(budget, dir.path().to_owned());
+    let store = HeldStore::new(budget, dir.path().to_owned(), Purpose::Correlation, ());
     let mut buffers: Vec<HeldBuffer<'_>> = (0..inputs.len()).map(|i| store.buffer(i)).collect();
     let longest = inputs.iter().map(Vec::len).max().unwrap_or(0);
     for n in 0..longest {
@@ -254,7 +255,7 @@ fn an_unwritable_spill_directory_is_a_clear_error() {
     let not_a_dir = dir.path().join("file");
     std::fs::write(&not_a_dir, "x").unwrap();
     let spill_dir = not_a_dir.join("spill");
-    let store = HeldStore::new(0, spill_dir.clone());
+    let store = HeldStore::new(0, spill_dir.clone(), Purpose::Correlation, ());
     let mut buffer = store.buffer(0);
     buffer.push(matched("a", 0, Some(1), "x"));
     buffer.push(matched("a", 1, Some(2), "x"));
@@ -263,7 +264,7 @@ fn an_unwritable_spill_directory_is_a_clear_error() {
         panic!("the spill directory is not a directory");
     };
     let text = err.to_string();
-    assert!(matches!(err, HeldError::Create { .. }), "{text}");
+    assert!(matches!(err, SpillError::Create { .. }), "{text}");
     assert!(text.contains(&spill_dir.display().to_string()), "{text}");
     assert!(text.contains("TMPDIR"), "{text}");
 }
