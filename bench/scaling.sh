@@ -7,7 +7,10 @@
 # whose alert absorbs six detection alerts (bursts), and one principal making 100k-1M IAM listings
 # within one hour, which keeps its correlation windows full (flood), and one identity making
 # AzureHound's Microsoft Graph requests (13 endpoints, fresh object ids) over one hour (graph),
-# and one EVTX log of 64 MiB to 1 GiB (evtx: the real Sysmon samples' chunks, gen_evtx_spliced.py).
+# and one EVTX log of 64 MiB to 1 GiB (evtx: the real Sysmon samples' chunks, gen_evtx_spliced.py),
+# and a broad hunting pack (pack: the 787 AWS rules in AWS_RULES, an alert for most records) over
+# the 256 MiB CloudTrail corpus once, twice and four times (not in the default sections: it needs
+# the third-party rules and bench/corpus/cloudtrail-256mb.jsonl from compare.sh).
 # Usage: bench/scaling.sh            (needs bench/corpus/cloudtrail-1024mb.jsonl, from run.sh)
 #        SECTIONS=principals bench/scaling.sh   (only the distinct-principals section; PRINCIPALS
 #        and HELD_MIB override its counts and the --max-held-mib budget; BURSTS the bursts' counts, FLOOD the flood's, GRAPH the Graph requests')
@@ -46,6 +49,24 @@ for mb in 64 256 1024; do
   rm -f "$f"
 done
 
+echo
+fi
+
+if want pack; then
+AWS_RULES=${AWS_RULES:-/work/peers/rules-aws}
+CT256=bench/corpus/cloudtrail-256mb.jsonl
+echo "### input size with a broad hunting pack ($AWS_RULES, one thread, --max-alerts-mib ${ALERTS_MIB:-256})"
+echo
+echo "| input | alerts | s | peak MiB | alerts through the disk |"
+echo "|---|---|---|---|---|"
+for copies in 1 2 4; do
+  f=$OUT/pack.jsonl
+  for _ in $(seq "$copies"); do cat "$CT256"; done >"$f"
+  read -r s m < <(timed "$EW" hunt "$f" --no-builtin --rules "$AWS_RULES" --threads 1 --format jsonl -o "$OUT/res" -q --max-alerts-mib "${ALERTS_MIB:-256}" --stats-json "$OUT/stats.json")
+  spilled=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("alerts_spilled", 0))' "$OUT/stats.json")
+  echo "| $((copies * 256)) MiB | $(wc -l <"$OUT/res") | $s | $m | $spilled |"
+  rm -f "$f" "$OUT/res"
+done
 echo
 fi
 
