@@ -124,6 +124,32 @@ fn table_without_color_is_plain_text() {
 }
 
 #[test]
+fn a_long_table_is_written_in_blocks_each_with_its_header() {
+    let count = |n: usize| {
+        let mut buf = Vec::new();
+        render(
+            &mut TableSink::new(&mut buf, false, None),
+            &vec![sample_alert(); n],
+        );
+        let text = String::from_utf8(buf).unwrap();
+        let headers = text.lines().filter(|l| l.contains("│ time ")).count();
+        let rows = text
+            .lines()
+            .filter(|l| l.contains("2024-03-01T10:00:00Z"))
+            .count();
+        (headers, rows)
+    };
+    assert_eq!(
+        count(crate::table::BLOCK_ROWS),
+        (1, crate::table::BLOCK_ROWS)
+    );
+    assert_eq!(
+        count(crate::table::BLOCK_ROWS * 2 + 1),
+        (3, crate::table::BLOCK_ROWS * 2 + 1)
+    );
+}
+
+#[test]
 fn summary_lists_counts_and_located_problems() {
     let mut stats = RunStats {
         inputs: 2,
