@@ -172,10 +172,7 @@ fn base(rule: &RuleMeta, event: &Event, id_extra: &[&str]) -> Alert {
         confidence,
         factors,
         log_source: event.source,
-        actor: event
-            .get_str(field::USER)
-            .or_else(|| event.fields.get_str(field::ACTOR))
-            .map(str::to_owned),
+        actor: actor(event).map(str::to_owned),
         actor_id: event.fields.get_str(field::ACTOR_ID).map(str::to_owned),
         host: event.get_str(field::COMPUTER).map(str::to_owned),
         process: event.get_str(field::IMAGE).map(str::to_owned),
@@ -237,6 +234,30 @@ fn permute<T>(items: &mut [T], source: &mut [usize]) {
             at = from;
         }
     }
+}
+
+/// The fields an alert may read from an event's raw record when no normalized field has them:
+/// events held for the correlation pass keep these raw paths, so a correlation alert says of
+/// its events what their own detection alerts say.
+pub const RAW_FIELDS_READ: [&str; 6] = [
+    field::USER,
+    field::COMPUTER,
+    field::IMAGE,
+    field::FILE_NAME,
+    field::COMMAND_LINE,
+    field::SCRIPT_BLOCK_TEXT,
+];
+
+/// Who acted: the user an endpoint normalizer names, else the normalized actor, else a `User`
+/// member of the raw record. Normalized fields first: an export's `User` column (the Entra
+/// admin center's sign-in CSV) holds a display name, where the actor is the principal name the
+/// hunting queries search for.
+fn actor(event: &Event) -> Option<&str> {
+    event
+        .fields
+        .get_str(field::USER)
+        .or_else(|| event.fields.get_str(field::ACTOR))
+        .or_else(|| event.get_str(field::USER))
 }
 
 fn classify(rule: &RuleMeta, event: &Event) -> (Platform, ToolCategory) {
@@ -346,10 +367,7 @@ fn grade(
 }
 
 fn explain(rule: &RuleMeta, hit: &Hit, event: &Event, platform: Platform) -> String {
-    let who = event
-        .get_str(field::USER)
-        .or_else(|| event.fields.get_str(field::ACTOR))
-        .unwrap_or("an unknown user");
+    let who = actor(event).unwrap_or("an unknown user");
     let host = event
         .get_str(field::COMPUTER)
         .map(|h| format!(" on {h}"))

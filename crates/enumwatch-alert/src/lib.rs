@@ -11,7 +11,7 @@ mod id;
 mod queries;
 
 pub use alert::{Alert, AlertRule, Confidence, Evidence, Severity, Suppression, TECHNIQUE};
-pub use build::{AlertBuilder, alert_order, sort_alerts};
+pub use build::{AlertBuilder, RAW_FIELDS_READ, alert_order, sort_alerts};
 pub use queries::{HuntingQueries, HuntingQuery, hunting_queries};
 
 #[cfg(test)]

@@ -20,6 +20,7 @@ use enumwatch_rules::{ParsedRule, RuleSet};
 use crate::PipelineError;
 use crate::evidence::{self, Firing};
 use crate::spool::HeldEvents;
+use crate::tuning::{Tuner, TuningView};
 
 /// Rules a correlation aggregates without `generate: true`: building blocks that only feed
 /// correlations (Sigma's default) and never alert by themselves.
@@ -63,6 +64,7 @@ fn referenced(rules: &RuleSet, silent_only: bool) -> HashSet<usize> {
 pub(crate) fn correlate(
     rules: &RuleSet,
     builder: &AlertBuilder,
+    tuner: &Tuner,
     held: &HeldEvents,
     stats: &mut RunStats,
 ) -> Result<Vec<Alert>, PipelineError> {
@@ -95,7 +97,12 @@ pub(crate) fn correlate(
     drop(correlator);
     let alerts = evidence::gather(held, &firings, |firing, events| {
         let rule = rules.rules().get(firing.hit.rule)?;
-        builder.from_correlation(rule, &firing.hit, events)
+        let mut alert = builder.from_correlation(rule, &firing.hit, events)?;
+        if tuner.is_live() {
+            let views: Vec<TuningView<'_>> = events.iter().map(|e| TuningView::of(e)).collect();
+            tuner.judge(&mut alert, &views);
+        }
+        Some(alert)
     })?;
     Ok(alerts.into_iter().flatten().collect())
 }

@@ -11,14 +11,14 @@ use enumwatch_decode::{
 };
 use enumwatch_engine::{EngineError, Hit, Matcher, NoPrefilter, RawFacts, RawPrefilter};
 
+use crate::correlate;
 use crate::correlate::{FoldNotes, Folds};
 use crate::ordered::Ordered;
 use crate::spool::{
     DEFAULT_MAX_ALERT_BYTES, DEFAULT_MAX_HELD_BYTES, HeldBuffer, HeldStore, Item, Purpose,
     SpillError, Spool, SpoolBuffer, Steps,
 };
-use crate::tuning::{TuningView, TuningViews};
-use crate::{correlate, tuning};
+use crate::tuning::{Tuner, TuningView, VIEW_FIELDS};
 use enumwatch_config::Config;
 use enumwatch_enrich::{CloudEnricher, CommandLineEnricher};
 use enumwatch_event::{Event, RunStats};
@@ -94,9 +94,6 @@ pub(crate) struct Matched {
 /// spool), unless a correlation rule aggregates one of its hits.
 #[derive(Default)]
 struct InputOutcome {
-    /// What tuning reads of each matched event, by location, in match order; only when a live
-    /// tuning entry exists.
-    tuning: Vec<(Arc<str>, u64, TuningView)>,
     stats: RunStats,
 }
 
@@ -189,7 +186,6 @@ impl Consumer {
                     hunter.match_events(
                         &mut self.events,
                         &mut self.hits,
-                        &mut state.out,
                         &mut state.held,
                         &mut state.alerts,
                         stats,
@@ -215,7 +211,6 @@ impl Consumer {
         hunter.match_events(
             &mut self.events,
             &mut self.hits,
-            &mut state.out,
             &mut state.held,
             &mut state.alerts,
             &mut state.stats,
@@ -233,8 +228,8 @@ pub struct Hunter {
     building_blocks: HashSet<usize>,
     /// Rules some correlation aggregates: their events are kept for the correlation pass.
     correlated: HashSet<usize>,
-    /// Some tuning entry is live, so matched events keep a `TuningView`.
-    tuning: bool,
+    /// The tuning entries live on the hunt's date: alerts are judged as they are built.
+    tuner: Tuner,
     enricher: CommandLineEnricher,
     cloud: CloudEnricher,
     builder: AlertBuilder,
@@ -273,13 +268,23 @@ impl Hunter {
             let shared: Arc<dyn enumwatch_event::RecordPrefilter> = Arc::clone(p) as _;
             options.decode_limits.prefilter = Some(shared);
         }
-        let raw_paths = enumwatch_engine::raw_fields(&rules).map(Arc::from);
+        let tuner = Tuner::new(&options.config.tuning, options.today);
+        // Held events become correlation alerts, judged by tuning: they keep the raw paths
+        // alerts and tuning read too, so they say what the events said when matched.
+        let raw_paths = enumwatch_engine::raw_fields(&rules).map(|mut paths| {
+            for name in enumwatch_alert::RAW_FIELDS_READ.iter().chain(&VIEW_FIELDS) {
+                if !paths.iter().any(|p| p == name) {
+                    paths.push((*name).to_owned());
+                }
+            }
+            Arc::from(paths)
+        });
         Ok(Self {
             prefilter,
             raw_paths,
             building_blocks: correlate::building_blocks(&rules),
             correlated: correlate::members(&rules),
-            tuning: tuning::any_live(&options.config.tuning, options.today),
+            tuner,
             rules,
             matcher,
             correlation_rules,
@@ -392,16 +397,14 @@ impl Hunter {
         });
 
         let mut stats = RunStats::default();
-        let mut events = TuningViews::default();
         for outcome in outcomes {
             stats.merge(outcome.stats);
-            // The correlation pass puts matched events in (stable) event-time order.
-            events.extend(outcome.tuning, self.correlation_rules);
         }
         let held = held.finish()?;
         let mut correlated = Vec::new();
         if self.correlation_rules {
-            correlated = correlate::correlate(&self.rules, &self.builder, &held, &mut stats)?;
+            correlated =
+                correlate::correlate(&self.rules, &self.builder, &self.tuner, &held, &mut stats)?;
         }
         drop(held);
         let detections = alerts.finish()?;
@@ -419,13 +422,10 @@ impl Hunter {
             notes.apply(&mut correlated);
         }
         stats.prefilter = self.prefilter_status();
-        let tuner = tuning::Tuner::new(
-            &self.options.config.tuning,
-            self.options.today,
-            &events,
-            &mut stats,
-        );
-        let mut out = Ordered::new(&tuner, show_suppressed, emit, &mut stats);
+        stats
+            .tuning_expired
+            .extend(self.tuner.expired().iter().cloned());
+        let mut out = Ordered::new(show_suppressed, emit, &mut stats);
         // Correlation alerts in output order; they follow the detections they tie with, as
         // they followed every detection before the sort.
         let mut order: Vec<usize> = (0..correlated.len()).collect();
@@ -631,7 +631,6 @@ impl Hunter {
         &self,
         events: &mut Vec<Event>,
         hits: &mut Vec<Hit>,
-        out: &mut InputOutcome,
         held: &mut HeldBuffer<'_>,
         alerts: &mut SpoolBuffer<'_, Alert>,
         stats: &mut RunStats,
@@ -657,22 +656,20 @@ impl Hunter {
                 continue;
             }
             stats.hits += hits.len() as u64;
+            let view = self.tuner.is_live().then(|| [TuningView::of(&event)]);
             for hit in hits.iter() {
                 if let Some(rule) = self.rules.rules().get(hit.rule)
                     && matches!(rule.kind, RuleKind::Detection)
                     && !self.building_blocks.contains(&hit.rule)
                 {
-                    alerts.push(self.builder.from_hit(rule, hit, &event));
+                    let mut alert = self.builder.from_hit(rule, hit, &event);
+                    if let Some(view) = &view {
+                        self.tuner.judge(&mut alert, view);
+                    }
+                    alerts.push(alert);
                 }
             }
-            if self.tuning {
-                let location = &event.location;
-                out.tuning.push((
-                    Arc::clone(&location.source),
-                    location.record,
-                    TuningView::of(&event),
-                ));
-            }
+            drop(view);
             if hits.iter().any(|h| self.correlated.contains(&h.rule)) {
                 if let Some(paths) = &self.raw_paths {
                     event.raw = Arc::new(enumwatch_engine::prune(&event.raw, paths));

@@ -1,5 +1,6 @@
-//! The last stage of a hunt: alerts arrive in output order, tuning judges each, and the shown
-//! ones (and, when asked, the suppressed ones, marked) go to the caller.
+//! The last stage of a hunt: alerts arrive in output order, marked by tuning when they were
+//! built; the shown ones (and, when asked, the suppressed ones) go to the caller, and the
+//! suppressed ones are counted by entry.
 //!
 //! With `--show-suppressed` the output is the shown alerts and the suppressed ones sorted
 //! together, the shown first among alerts that tie in the order (same time, evidence and
@@ -8,10 +9,7 @@
 use enumwatch_alert::{Alert, alert_order};
 use enumwatch_event::RunStats;
 
-use crate::tuning::Tuner;
-
 pub(crate) struct Ordered<'a, 'e> {
-    tuner: &'a Tuner<'a>,
     show_suppressed: bool,
     emit: &'e mut dyn FnMut(&Alert) -> bool,
     stats: &'a mut RunStats,
@@ -22,14 +20,12 @@ pub(crate) struct Ordered<'a, 'e> {
 
 impl<'a, 'e> Ordered<'a, 'e> {
     pub(crate) fn new(
-        tuner: &'a Tuner<'a>,
         show_suppressed: bool,
         emit: &'e mut dyn FnMut(&Alert) -> bool,
         stats: &'a mut RunStats,
     ) -> Self {
         stats.alerts = 0;
         Self {
-            tuner,
             show_suppressed,
             emit,
             stats,
@@ -55,17 +51,21 @@ impl<'a, 'e> Ordered<'a, 'e> {
         {
             self.release();
         }
-        match self.tuner.judge(alert, self.stats) {
+        match &alert.suppressed_by {
             None => {
                 self.stats.alerts += 1;
                 self.hand(alert);
             }
-            Some(suppression) if self.show_suppressed => {
-                let mut marked = alert.clone();
-                marked.suppressed_by = Some(suppression);
-                self.waiting.push(marked);
+            Some(suppression) => {
+                *self
+                    .stats
+                    .suppressed
+                    .entry(suppression.entry.clone())
+                    .or_default() += 1;
+                if self.show_suppressed {
+                    self.waiting.push(alert.clone());
+                }
             }
-            Some(_) => {}
         }
     }
 

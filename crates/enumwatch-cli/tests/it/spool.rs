@@ -217,3 +217,60 @@ fn an_unwritable_temporary_directory_is_a_clear_error() {
         assert!(!err.contains("panicked"), "{err}");
     }
 }
+
+/// Tuning judges each alert by its own events as it is built; entries that match nothing must
+/// leave every alert as it was, correlation alerts (built from events held, pruned) included,
+/// and entries that match must only mark alerts: the same alerts in the same order.
+#[test]
+fn tuning_only_marks_alerts_and_keeps_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let nothing = dir.path().join("nothing.toml");
+    std::fs::write(
+        &nothing,
+        "[[tuning]]\nname = \"no-one\"\nowner = \"it\"\nreason = \"r\"\nprincipals = [\"no-such-principal\"]\n",
+    )
+    .unwrap();
+    let everything = dir.path().join("everything.toml");
+    std::fs::write(
+        &everything,
+        "[[tuning]]\nname = \"hosts\"\nowner = \"it\"\nreason = \"r\"\nhosts = [\"*\"]\n[[tuning]]\nname = \"agents\"\nowner = \"it\"\nreason = \"r\"\nuser_agents = [\"*\"]\n",
+    )
+    .unwrap();
+    let hunt = |profile: Option<&Path>| {
+        let mut args = vec!["hunt", "testdata", "--format", "jsonl", "--show-suppressed"];
+        if let Some(p) = profile {
+            args.extend(["--profile", p.to_str().unwrap(), "--today", "2026-11-30"]);
+        }
+        let out = enumwatch(&args);
+        stdout(&out)
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .collect::<Vec<_>>()
+    };
+    let plain = hunt(None);
+    assert!(
+        correlation_alerts(&stdout(&enumwatch(&[
+            "hunt", "testdata", "--format", "jsonl"
+        ]))) > 0
+    );
+    assert_eq!(hunt(Some(&nothing)), plain);
+    let marked = hunt(Some(&everything));
+    let unmarked: Vec<serde_json::Value> = marked
+        .iter()
+        .cloned()
+        .map(|mut a| {
+            a.as_object_mut().unwrap().remove("suppressed_by");
+            a
+        })
+        .collect();
+    assert_eq!(unmarked, plain);
+    let suppressed = marked
+        .iter()
+        .filter(|a| a.get("suppressed_by").is_some())
+        .count();
+    assert!(
+        suppressed > 0 && suppressed < marked.len(),
+        "{suppressed} of {}",
+        marked.len()
+    );
+}
