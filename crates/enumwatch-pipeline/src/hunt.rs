@@ -409,8 +409,13 @@ impl Hunter {
         drop(held);
         let detections = alerts.finish()?;
         stats.alerts_spilled = detections.spilled();
-        let folds = Folds::new(&correlated);
-        if !correlated.is_empty() {
+        // The fold's index is of the correlation alerts' evidence: built only when some
+        // detection alert could fold (a correlation rule selected alone raises none).
+        let folds = match detections.is_empty() {
+            true => Folds::new(&[]),
+            false => Folds::new(&correlated),
+        };
+        if !correlated.is_empty() && !detections.is_empty() {
             let mut notes = FoldNotes::default();
             detections.scan(|item| {
                 let alert = item.get()?;

@@ -150,6 +150,14 @@ impl<T: Spilled> Sorted<T> {
         self.spilled
     }
 
+    /// No item at all.
+    pub(crate) fn is_empty(&self) -> bool {
+        match &self.kind {
+            Kind::Memory(items) => items.is_empty(),
+            Kind::Disk { .. } => self.spilled == 0,
+        }
+    }
+
     /// Visit every item in order.
     pub(crate) fn scan(
         &self,
