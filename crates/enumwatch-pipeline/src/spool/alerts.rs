@@ -186,6 +186,19 @@ fn source(r: &mut Reader<'_>) -> Result<LogSource, Damaged> {
         .ok_or(Damaged("log source"))
 }
 
+/// The optional texts of an alert's body, in their order on disk (`decode_body` reads them so).
+fn optional_texts(a: &Alert) -> [&Option<String>; 7] {
+    [
+        &a.actor,
+        &a.actor_id,
+        &a.host,
+        &a.process,
+        &a.command_line,
+        &a.tool,
+        &a.command,
+    ]
+}
+
 /// Append one record (length, key, body) to `out`.
 pub(crate) fn encode(steps: &Steps, out: &mut Vec<u8>, input: u32, seq: u64, a: &Alert) {
     let start = begin(out);
@@ -213,15 +226,7 @@ pub(crate) fn encode(steps: &Steps, out: &mut Vec<u8>, input: u32, seq: u64, a: 
     put_str(out, a.confidence.name());
     put_strs(out, a.factors.iter());
     put_source(out, a.log_source);
-    for text in [
-        &a.actor,
-        &a.actor_id,
-        &a.host,
-        &a.process,
-        &a.command_line,
-        &a.tool,
-        &a.command,
-    ] {
+    for text in optional_texts(a) {
         put_opt_str(out, text.as_deref());
     }
     put_str(out, &a.explanation);
@@ -364,15 +369,7 @@ pub(crate) fn estimate(a: &Alert) -> u64 {
     let mut bytes = size_of::<Stored<Alert>>() as u64;
     bytes += text(&a.id) + opt(&a.time) + text(&a.rule.id) + text(&a.rule.title);
     bytes += text(&a.rule.level) + opt(&a.analytic) + text(&a.explanation);
-    for s in [
-        &a.actor,
-        &a.actor_id,
-        &a.host,
-        &a.process,
-        &a.command_line,
-        &a.tool,
-        &a.command,
-    ] {
+    for s in optional_texts(a) {
         bytes += opt(s);
     }
     bytes += ALLOCATION + a.factors.len() as u64 * size_of::<String>() as u64;
