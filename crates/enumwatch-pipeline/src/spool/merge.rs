@@ -32,7 +32,8 @@ pub(crate) struct Sorted<T: Spilled> {
 }
 
 enum Kind<T: Spilled> {
-    Memory(Vec<Stored<T>>),
+    /// The items as they came, and their positions in order.
+    Memory(Vec<Stored<T>>, Vec<usize>),
     Disk {
         file: Option<Arc<File>>,
         runs: Vec<Run>,
@@ -107,10 +108,10 @@ impl<'a> Item<'a, Matched> {
 }
 
 impl<T: Spilled> Sorted<T> {
-    pub(crate) fn in_memory(mut items: Vec<Stored<T>>, place: Place, ctx: T::Context) -> Self {
-        items.sort_unstable_by(T::order);
+    pub(crate) fn in_memory(items: Vec<Stored<T>>, place: Place, ctx: T::Context) -> Self {
+        let order = super::sorted_positions(&items);
         Self {
-            kind: Kind::Memory(items),
+            kind: Kind::Memory(items, order),
             place,
             ctx,
             spilled: 0,
@@ -153,7 +154,7 @@ impl<T: Spilled> Sorted<T> {
     /// No item at all.
     pub(crate) fn is_empty(&self) -> bool {
         match &self.kind {
-            Kind::Memory(items) => items.is_empty(),
+            Kind::Memory(items, _) => items.is_empty(),
             Kind::Disk { .. } => self.spilled == 0,
         }
     }
@@ -164,7 +165,10 @@ impl<T: Spilled> Sorted<T> {
         mut visit: impl FnMut(Item<'_, T>) -> Result<(), SpillError>,
     ) -> Result<(), SpillError> {
         match &self.kind {
-            Kind::Memory(items) => items.iter().try_for_each(|s| visit(Item::Memory(s))),
+            Kind::Memory(items, order) => order
+                .iter()
+                .filter_map(|&i| items.get(i))
+                .try_for_each(|s| visit(Item::Memory(s))),
             Kind::Disk { file: None, .. } => Ok(()),
             Kind::Disk {
                 file: Some(file),
