@@ -26,19 +26,62 @@ pub trait Sink {
     fn finish(&mut self) -> Result<(), SinkError>;
 }
 
+/// Why alerts could not be written. The cause is part of each message (and not also a
+/// `source`, which would print it twice in an error chain).
 #[derive(Debug, Error)]
 #[non_exhaustive]
 pub enum SinkError {
     #[error(
         "cannot write alerts: {0}; check that the output path is writable and the disk is not full"
     )]
-    Io(#[from] io::Error),
+    Io(io::Error),
     #[error("cannot encode an alert as JSON: {0}")]
-    Json(#[from] serde_json::Error),
+    Json(serde_json::Error),
     #[error("cannot encode an alert as JSON: {0}")]
-    Encode(#[from] sonic_rs::Error),
+    Encode(sonic_rs::Error),
     #[error("cannot write CSV: {0}")]
-    Csv(#[from] csv::Error),
+    Csv(csv::Error),
+}
+
+impl SinkError {
+    /// The reader of the output went away (`enumwatch hunt … | head`): not a failure of the
+    /// hunt, the rest of the output is simply not wanted.
+    pub fn is_broken_pipe(&self) -> bool {
+        let kind = match self {
+            SinkError::Io(e) => Some(e.kind()),
+            SinkError::Json(e) => e.io_error_kind(),
+            SinkError::Csv(e) => match e.kind() {
+                csv::ErrorKind::Io(e) => Some(e.kind()),
+                _ => None,
+            },
+            SinkError::Encode(_) => None,
+        };
+        kind == Some(io::ErrorKind::BrokenPipe)
+    }
+}
+
+impl From<io::Error> for SinkError {
+    fn from(e: io::Error) -> Self {
+        SinkError::Io(e)
+    }
+}
+
+impl From<serde_json::Error> for SinkError {
+    fn from(e: serde_json::Error) -> Self {
+        SinkError::Json(e)
+    }
+}
+
+impl From<sonic_rs::Error> for SinkError {
+    fn from(e: sonic_rs::Error) -> Self {
+        SinkError::Encode(e)
+    }
+}
+
+impl From<csv::Error> for SinkError {
+    fn from(e: csv::Error) -> Self {
+        SinkError::Csv(e)
+    }
 }
 
 /// Output formats the CLI offers.

@@ -34,10 +34,16 @@ pub(crate) fn run(args: &HuntArgs) -> Result<ExitCode> {
     }
     let mut stats = early;
     stats.merge(hunted?);
-    if let Some(e) = failed {
-        return Err(e).context("writing alerts");
+    // A reader that went away (`| head`) wanted no more alerts: like other filters, stop
+    // writing without an error.
+    let finished = match failed {
+        Some(e) => Err(e),
+        None => sink.finish(),
+    };
+    match finished {
+        Err(e) if e.is_broken_pipe() => {}
+        other => other.context("writing alerts")?,
     }
-    sink.finish().context("writing alerts")?;
     finish(args, &stats)
 }
 

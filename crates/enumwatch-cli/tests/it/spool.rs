@@ -274,3 +274,55 @@ fn tuning_only_marks_alerts_and_keeps_nothing_else() {
         marked.len()
     );
 }
+
+/// Alerts are streamed: a reader that stops early (`| head`) ends the output without an error,
+/// and a full disk is one clear error.
+#[test]
+fn a_closed_reader_ends_the_output_quietly_and_a_full_disk_is_an_error() {
+    use std::io::Read;
+    use std::process::Stdio;
+    // Both outputs are larger than a pipe holds (64 KiB), so the writes after the close fail.
+    for format in ["jsonl", "json"] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_enumwatch"))
+            .args([
+                "hunt",
+                "testdata",
+                "--format",
+                format,
+                "-q",
+                "--max-alerts-mib",
+                "0",
+            ])
+            .current_dir(repo_root())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = [0u8; 16];
+        child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+        // The pipe's read end is closed here; the rest of the output has nowhere to go.
+        let out = child.wait_with_output().unwrap();
+        let err = stderr(&out);
+        assert_ne!(out.status.code(), Some(1), "{format}: {err}");
+        assert!(!err.contains("error"), "{format}: {err}");
+    }
+    if Path::new("/dev/full").exists() {
+        let out = enumwatch(&[
+            "hunt",
+            "testdata",
+            "--format",
+            "jsonl",
+            "-q",
+            "-o",
+            "/dev/full",
+        ]);
+        assert_eq!(out.status.code(), Some(1));
+        let err = stderr(&out);
+        assert_eq!(
+            err.matches("No space left on device").count(),
+            1,
+            "the cause once: {err}"
+        );
+        assert!(err.contains("disk is not full"), "{err}");
+    }
+}
