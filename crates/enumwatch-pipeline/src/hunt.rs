@@ -411,9 +411,10 @@ impl Hunter {
         stats.alerts_spilled = detections.spilled();
         // The fold's index is of the correlation alerts' evidence: built only when some
         // detection alert could fold (a correlation rule selected alone raises none).
-        let folds = match detections.is_empty() {
-            true => Folds::new(&[]),
-            false => Folds::new(&correlated),
+        let folds = if detections.is_empty() {
+            Folds::new(&[])
+        } else {
+            Folds::new(&correlated)
         };
         if !correlated.is_empty() && !detections.is_empty() {
             let mut notes = FoldNotes::default();
