@@ -17,16 +17,20 @@ use crate::commands::load_rules;
 use crate::progress::Progress;
 
 pub(crate) fn run(args: &HuntArgs) -> Result<ExitCode> {
-    let (hunter, inputs, early, progress) = prepare(args)?;
+    let (hunter, inputs, early, mut progress) = prepare(args)?;
     let mut sink = open_sink(args)?;
     let mut failed = None;
-    let hunted = hunter.hunt_each(&inputs, args.show_suppressed, &mut |alert| match sink
-        .write(alert)
-    {
-        Ok(()) => true,
-        Err(e) => {
-            failed = Some(e);
-            false
+    let hunted = hunter.hunt_each(&inputs, args.show_suppressed, &mut |alert| {
+        // Every input is read once alerts come: the bar goes before they are written.
+        if let Some(progress) = progress.take() {
+            progress.finish();
+        }
+        match sink.write(alert) {
+            Ok(()) => true,
+            Err(e) => {
+                failed = Some(e);
+                false
+            }
         }
     });
     if let Some(progress) = progress {
