@@ -87,8 +87,9 @@ pub(crate) struct RuleArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct HuntArgs {
-    /// Files or directories to read; `-` reads standard input. Directories are walked
-    /// recursively in sorted order, leaving out documentation and rule files (.md, .yml, .yaml).
+    /// Files, directories or named pipes (`<(zcat trail.json.gz)`) to read; `-` reads standard
+    /// input. Directories are walked recursively in sorted order, leaving out documentation and
+    /// rule files (.md, .yml, .yaml) and, with a message, pipes and devices.
     #[arg(value_name = "PATH", required = true)]
     pub(crate) paths: Vec<PathBuf>,
     #[command(flatten)]

@@ -133,13 +133,21 @@ pub enum IngestError {
     NotFound { path: String },
     #[error("{path}: cannot read: {source}; check permissions")]
     Unreadable { path: String, source: io::Error },
+    /// A pipe, socket or device met inside a directory: opening it could block the walk
+    /// forever, so only one named on the command line is read.
+    #[error(
+        "{path}: is a {kind}, not a regular file: left out of the directory walk; name it on the command line to read it"
+    )]
+    NotRegular { path: String, kind: &'static str },
 }
 
 impl IngestError {
     /// The path the error is about, as the user gave it.
     pub fn path_display(&self) -> String {
         match self {
-            IngestError::NotFound { path } | IngestError::Unreadable { path, .. } => path.clone(),
+            IngestError::NotFound { path }
+            | IngestError::Unreadable { path, .. }
+            | IngestError::NotRegular { path, .. } => path.clone(),
         }
     }
 }
@@ -185,10 +193,19 @@ fn walk(
             return;
         }
     };
-    if meta.is_file() {
+    // A path named on the command line that is not a directory is read whatever it is: a
+    // process substitution (`<(zcat trail.json.gz)`) is a pipe, and so is a named FIFO.
+    if meta.is_file() || (depth == 0 && !meta.is_dir()) {
         inputs.push(Input {
             name: Arc::from(name.as_str()),
             kind: InputKind::Path(path.to_owned()),
+        });
+        return;
+    }
+    if !meta.is_dir() {
+        errors.push(IngestError::NotRegular {
+            path: name,
+            kind: special_kind(&meta),
         });
         return;
     }
@@ -214,6 +231,26 @@ fn walk(
     for child in children {
         walk(&child, inputs, errors, visited, depth + 1);
     }
+}
+
+/// What kind of special file a path is, for the message that leaves it out.
+fn special_kind(meta: &fs::Metadata) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let kind = meta.file_type();
+        if kind.is_fifo() {
+            return "named pipe (FIFO)";
+        }
+        if kind.is_socket() {
+            return "socket";
+        }
+        if kind.is_block_device() || kind.is_char_device() {
+            return "device";
+        }
+    }
+    let _ = meta;
+    "special file"
 }
 
 /// Documentation and rule files found inside a directory (`.md`, `.yml`, `.yaml`) are not
@@ -532,6 +569,45 @@ mod tests {
             .map(|i| i.name.rsplit('/').next().unwrap().to_owned())
             .collect();
         assert_eq!(names, [".hidden.json", "x.json"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_named_pipe_is_read_when_named_and_left_out_of_a_directory_walk() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("trail.fifo");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        fs::write(dir.path().join("events.jsonl"), b"{}").unwrap();
+
+        let (inputs, errors) = expand(&[dir.path().to_owned()]);
+        let names: Vec<_> = inputs
+            .iter()
+            .map(|i| i.name.rsplit('/').next().unwrap().to_owned())
+            .collect();
+        assert_eq!(names, ["events.jsonl"]);
+        let [error] = errors.as_slice() else {
+            panic!("one error expected: {errors:?}")
+        };
+        let message = error.to_string();
+        assert!(message.contains("named pipe (FIFO)"), "{message}");
+        assert!(message.contains("name it on the command line"), "{message}");
+        assert_eq!(error.path_display(), fifo.display().to_string());
+
+        let (inputs, errors) = expand(std::slice::from_ref(&fifo));
+        assert!(errors.is_empty(), "{errors:?}");
+        assert!(matches!(&inputs[..], [Input { kind: InputKind::Path(p), .. }] if *p == fifo));
+        let writer = std::thread::spawn({
+            let fifo = fifo.clone();
+            move || fs::write(fifo, b"{\"a\":1}\n").unwrap()
+        });
+        let (bytes, err) = read_all(open(&inputs[0], &Limits::default()).unwrap());
+        writer.join().unwrap();
+        assert!(err.is_none(), "{err:?}");
+        assert_eq!(bytes, b"{\"a\":1}\n");
     }
 
     #[test]

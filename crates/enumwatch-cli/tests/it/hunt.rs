@@ -5,7 +5,7 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
-use crate::{enumwatch, repo_root, stderr, stdout};
+use crate::{enumwatch, repo_root, stderr, stdout, without_locations};
 
 fn alerts_of(out: &std::process::Output) -> Vec<Value> {
     stdout(out)
@@ -469,6 +469,44 @@ fn stdin_is_read_like_a_file() {
     let alerts = alerts_of(&out);
     assert_eq!(alerts.len(), 2);
     assert_eq!(alerts[0]["evidence"][0]["source"], "-");
+}
+
+/// `enumwatch hunt <(aws s3 cp s3://trail/object.json.gz -)` names a pipe, not a file: it is
+/// read like the file it carries (gzip included), while a pipe met in a directory walk is left
+/// out with a message, since opening it could block the walk.
+#[cfg(unix)]
+#[test]
+fn a_named_pipe_is_read_like_the_file_it_carries() {
+    let object =
+        "testdata/demo/218007301253_CloudTrail_us-east-1_20230710T1145Z_7xgocspSowgK0Gto.json.gz";
+    let bytes = std::fs::read(repo_root().join(object)).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("trail.pipe");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let writer = std::thread::spawn({
+        let fifo = fifo.clone();
+        move || std::fs::write(fifo, bytes).unwrap()
+    });
+    let piped = enumwatch(&["hunt", fifo.to_str().unwrap(), "--format", "jsonl"]);
+    writer.join().unwrap();
+    assert_eq!(piped.status.code(), Some(0), "{}", stderr(&piped));
+    let file = enumwatch(&["hunt", object, "--format", "jsonl"]);
+    let alerts =
+        |out: &Output| -> Vec<_> { alerts_of(out).into_iter().map(without_locations).collect() };
+    assert!(!alerts(&file).is_empty());
+    assert_eq!(alerts(&piped), alerts(&file));
+
+    let walked = enumwatch(&["hunt", dir.path().to_str().unwrap(), "--format", "jsonl"]);
+    assert_eq!(walked.status.code(), Some(2), "{}", stderr(&walked));
+    assert!(
+        stderr(&walked).contains("is a named pipe (FIFO), not a regular file"),
+        "{}",
+        stderr(&walked)
+    );
 }
 
 #[test]
