@@ -21,6 +21,7 @@ mod pubsub;
 mod result_set;
 mod sniff;
 mod splunk;
+mod utf16;
 mod valid;
 mod value;
 mod xml_events;
@@ -288,33 +289,23 @@ pub fn decode_seekable(
         let tail: Box<dyn BufRead + Send> = Box::new(std::io::BufReader::new(Failing(Some(err))));
         reader = tail;
     }
-    // UTF-16 exports (PowerShell 5.1 `Out-File`) are transcoded whole; they are rare and small.
-    let utf16 = match prefix.get(..2) {
-        Some([0xff, 0xfe]) => Some(true),
-        Some([0xfe, 0xff]) => Some(false),
-        _ => None,
-    };
-    let (prefix, reader): (Vec<u8>, Box<dyn BufRead + Send>) = match utf16 {
-        Some(little) => {
-            let mut all = prefix;
-            if let Err(err) = reader.read_to_end(&mut all) {
-                let error = DecodeError::new(
-                    Location::new(Arc::clone(&source), 0),
-                    DecodeErrorKind::Truncated(err.to_string()),
-                );
-                return Decoder {
-                    format: None,
-                    inner: Inner::Other(Box::new(std::iter::once(Err(error)))),
-                    skipped: Arc::default(),
-                };
+    // UTF-16 exports (PowerShell 5.1 `Out-File`) are transcoded to UTF-8 as they are read.
+    let (prefix, reader): (Vec<u8>, Box<dyn BufRead + Send>) = match utf16::detect(&prefix) {
+        Some(found) => {
+            let units = Cursor::new(prefix.get(found.bom_len..).unwrap_or_default().to_vec());
+            let mut text: Box<dyn BufRead + Send> = Box::new(std::io::BufReader::with_capacity(
+                READ_BUFFER,
+                utf16::Utf16Reader::new(units.chain(reader), found.little_endian),
+            ));
+            let mut head = Vec::with_capacity(SNIFF_BYTES);
+            if let Err(err) = read_prefix(&mut text, &mut head) {
+                text = Box::new(std::io::BufReader::new(Failing(Some(err))));
             }
-            let text = transcode_utf16(all.get(2..).unwrap_or_default(), little);
-            let bytes = text.into_bytes();
-            let head = bytes
-                .get(..SNIFF_BYTES.min(bytes.len()))
-                .unwrap_or_default()
-                .to_vec();
-            (head, Box::new(Cursor::new(bytes)))
+            let body = Cursor::new(head.clone()).chain(text);
+            (
+                head,
+                Box::new(std::io::BufReader::with_capacity(READ_BUFFER, body)),
+            )
         }
         None => {
             let skip_bom = prefix.starts_with(&[0xef, 0xbb, 0xbf]);
@@ -403,17 +394,6 @@ impl Read for Failing {
             None => Ok(0),
         }
     }
-}
-
-fn transcode_utf16(bytes: &[u8], little: bool) -> String {
-    let units = bytes.chunks_exact(2).map(|pair| match pair {
-        [a, b] if little => u16::from_le_bytes([*a, *b]),
-        [a, b] => u16::from_be_bytes([*a, *b]),
-        _ => 0xfffd,
-    });
-    char::decode_utf16(units)
-        .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
-        .collect()
 }
 
 #[cfg(test)]

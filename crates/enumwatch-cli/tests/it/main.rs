@@ -9,6 +9,7 @@
 mod cloud;
 mod coverage;
 mod emulate;
+mod encodings;
 mod fuzz_corpus;
 mod hunt;
 mod limits;
