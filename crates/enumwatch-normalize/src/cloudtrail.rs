@@ -26,6 +26,15 @@ pub(crate) fn record_of(raw: &Value) -> Option<&Value> {
     (raw.member("detail-type").is_some() && is_record(detail)).then_some(detail)
 }
 
+/// A CloudTrail digest file (`AWSLogs/…/CloudTrail-Digest/…json.gz`): the trail's integrity
+/// record, one per hour and region beside the log files, listing their hashes and holding no
+/// event. A copy of a trail's bucket has thousands; they are known, not unrecognized.
+pub(crate) fn is_digest(v: &Value) -> bool {
+    v.member("digestStartTime").is_some()
+        && v.member("digestS3Object").is_some()
+        && v.member("logFiles").is_some()
+}
+
 pub(crate) fn normalize(record: &Value, location: Location, raw: Arc<Value>) -> Event {
     let get = |path: &[&str]| {
         let mut v = record;

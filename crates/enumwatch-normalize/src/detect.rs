@@ -28,6 +28,7 @@ pub fn detect(body: &Value) -> Option<LogSource> {
         return Some(LogSource::Auditd);
     }
     if cloudtrail::record_of(body).is_some()
+        || cloudtrail::is_digest(body)
         || cloudtrail_rows::is_row(body)
         || sentinel_cloudtrail::is_row(body)
         || ecs_cloudtrail::is_document(body)

@@ -93,6 +93,12 @@ impl Normalizer {
             out.push(event);
             return Disposition::Emitted(1);
         }
+        if cloudtrail::is_digest(&raw) {
+            return Disposition::Ignored {
+                source: LogSource::Cloudtrail,
+                reason: "digest file (no events)",
+            };
+        }
         if let Some(record) = cloudtrail_rows::record(&raw)
             .or_else(|| sentinel_cloudtrail::record(&raw))
             .or_else(|| ecs_cloudtrail::record(&raw))

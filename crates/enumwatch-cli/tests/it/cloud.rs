@@ -91,6 +91,46 @@ fn invictus_boto3_burst_is_one_alert_and_the_terraform_stratus_background_is_qui
 }
 
 /// The alerts of a hunt over `path` (default configuration), without their locations.
+/// A copy of a trail's bucket holds a digest file per hour and region beside the log files
+/// (log file validation). Digests hold no event: they are counted as known and ignored, not
+/// reported as records of an unknown shape, and change no alert.
+#[test]
+fn a_trails_digest_files_are_known_and_ignored() {
+    let digest = "testdata/logs/cloudtrail/210987654321_CloudTrail-Digest_eu-west-1_org-trail_eu-west-1_20261130T150412Z.json.gz";
+    let dir = tempfile::tempdir().unwrap();
+    let stats = dir.path().join("stats.json");
+    let run = |paths: &[&str]| {
+        let mut args = vec![
+            "hunt",
+            "--format",
+            "jsonl",
+            "--stats-json",
+            stats.to_str().unwrap(),
+        ];
+        args.extend(paths);
+        let out = enumwatch(&args);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let summary: Value = serde_json::from_slice(&std::fs::read(&stats).unwrap()).unwrap();
+        let alerts: Vec<Value> = stdout(&out)
+            .lines()
+            .map(|l| without_locations(serde_json::from_str(l).unwrap()))
+            .collect();
+        (alerts, summary, stderr(&out))
+    };
+    let (alone, summary, text) = run(&[digest]);
+    assert!(alone.is_empty());
+    assert_eq!(summary["records"], 1);
+    assert_eq!(summary["unrecognized"], 0, "{text}");
+    assert_eq!(summary["ignored"]["cloudtrail: digest file (no events)"], 1);
+    assert_eq!(summary["problems"], serde_json::json!([]));
+
+    let (logs, ..) = run(&["testdata/logs/cloudtrail/invictus"]);
+    let (both, summary, _) = run(&["testdata/logs/cloudtrail/invictus", digest]);
+    assert!(!logs.is_empty());
+    assert_eq!(both, logs);
+    assert_eq!(summary["unrecognized"], 0);
+}
+
 fn unlocated_alerts(path: &str) -> Vec<Value> {
     hunt(path, None)
         .into_iter()
