@@ -294,6 +294,7 @@ fn platform_for_source(source: LogSource) -> Platform {
         LogSource::OktaSystemLog => Platform::Okta,
         LogSource::SlackAudit => Platform::Slack,
         LogSource::Sysmon
+        | LogSource::SysmonLinux
         | LogSource::Security4688
         | LogSource::Powershell4104
         | LogSource::DefenderProcess

@@ -194,6 +194,7 @@ fn target(source: LogSource) -> Target {
             "event.action",
         ),
         LogSource::Sysmon
+        | LogSource::SysmonLinux
         | LogSource::Security4688
         | LogSource::Powershell4104
         | LogSource::DefenderProcess
@@ -260,6 +261,7 @@ impl HuntingQueries {
         // Endpoint events name the user as DOMAIN\user; the SIEM tables keep the bare name.
         let actor = match source {
             LogSource::Sysmon
+            | LogSource::SysmonLinux
             | LogSource::Security4688
             | LogSource::Powershell4104
             | LogSource::DefenderProcess

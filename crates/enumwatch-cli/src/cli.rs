@@ -7,14 +7,16 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// Detect cloud account enumeration (MITRE ATT&CK T1087.004) in security logs.
 ///
 /// Reads endpoint process telemetry (Sysmon event 1, Security 4688, PowerShell 4104, Defender
-/// DeviceProcessEvents, Linux auditd EXECVE, AUOMS execve rows of a Sentinel Syslog table) and
+/// DeviceProcessEvents, Sysmon for Linux event 1, Linux auditd EXECVE, AUOMS execve rows of a
+/// Sentinel Syslog table) and
 /// cloud and SaaS logs (AWS CloudTrail, also its event history as `aws cloudtrail lookup-events`
 /// prints it, its records in CloudWatch Logs events, Amazon Athena query results over it as CSV
 /// or `aws athena get-query-results` output, Sentinel `AWSCloudTrail` rows and Elastic Agent
 /// documents, Microsoft Graph and Azure AD Graph activity, Entra sign-in and audit, Microsoft 365
 /// unified audit, GCP Cloud Audit, also in a log sink's Pub/Sub messages, Google Workspace
 /// activities, Okta System Log, Slack audit logs), as JSON, JSON lines, CSV, EVTX, Windows event
-/// XML or auditd text, gzip-compressed or not (the format is detected from the content), also as
+/// XML, auditd text or syslog text, in UTF-8 or UTF-16, gzip-compressed or not (the format is
+/// detected from the content), also as
 /// Splunk and Elasticsearch export them (each result's `_raw`, each hit's `_source` or
 /// `event.original`) and Windows events as `Get-WinEvent` and Event Viewer export them (read
 /// from the rendered message), and runs Sigma detection and correlation rules over them, tuned

@@ -82,7 +82,7 @@ impl fmt::Display for DecodeError {
             DecodeErrorKind::Truncated(detail) => write!(f, "input ends early: {detail}"),
             DecodeErrorKind::UnknownFormat => write!(
                 f,
-                "unknown format: expected JSON, JSON lines, CSV with a header, EVTX, Windows event XML or auditd text (optionally gzip-compressed)"
+                "unknown format: expected JSON, JSON lines, CSV with a header, EVTX, Windows event XML, auditd text or syslog text (optionally gzip-compressed)"
             ),
             DecodeErrorKind::EvtxRecord(detail) => {
                 write!(

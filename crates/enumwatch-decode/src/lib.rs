@@ -21,6 +21,7 @@ mod pubsub;
 mod result_set;
 mod sniff;
 mod splunk;
+mod syslog;
 mod utf16;
 mod valid;
 mod value;
@@ -357,6 +358,7 @@ pub fn decode_seekable(
         Some(Format::Evtx) => Box::new(evtx_records::records(source, reader, seekable, skipper)),
         Some(Format::Auditd) => Box::new(auditd::AuditGroups::new(source, reader, limits)),
         Some(Format::Xml) => Box::new(xml_events::XmlEvents::new(source, reader, &limits)),
+        Some(Format::Syslog) => Box::new(syslog::SyslogEvents::new(source, reader, &limits)),
         None if prefix.iter().all(u8::is_ascii_whitespace) => Box::new(std::iter::empty()),
         None => Box::new(std::iter::once(Err(DecodeError::new(
             Location::new(source, 0),

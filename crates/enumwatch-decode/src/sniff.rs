@@ -13,6 +13,8 @@ pub enum Format {
     Auditd,
     /// Windows events as XML (`wevtutil qe … /f:xml`, Event Viewer's "Save As XML").
     Xml,
+    /// Syslog text, where Sysmon for Linux writes its events as XML.
+    Syslog,
 }
 
 impl Format {
@@ -24,6 +26,7 @@ impl Format {
             Format::Evtx => "evtx",
             Format::Auditd => "auditd",
             Format::Xml => "xml",
+            Format::Syslog => "syslog",
         }
     }
 }
@@ -70,6 +73,9 @@ pub fn sniff(prefix: &[u8]) -> Option<Format> {
     let line = String::from_utf8_lossy(first_line);
     if line.contains("type=") && line.contains("msg=audit(") {
         return Some(Format::Auditd);
+    }
+    if crate::syslog::looks_like_syslog(text) {
+        return Some(Format::Syslog);
     }
     if looks_like_csv_header(&line, text.get(first_line_end..).unwrap_or_default()) {
         return Some(Format::Csv);

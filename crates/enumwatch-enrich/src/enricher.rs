@@ -76,6 +76,7 @@ impl CommandLineEnricher {
                 (recognize_script(text), changed)
             }
             LogSource::Sysmon
+            | LogSource::SysmonLinux
             | LogSource::Security4688
             | LogSource::DefenderProcess
             | LogSource::Auditd => {

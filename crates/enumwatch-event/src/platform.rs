@@ -13,6 +13,8 @@ use serde::Serialize;
 pub enum LogSource {
     /// Sysmon event 1 (process creation).
     Sysmon,
+    /// Sysmon for Linux event 1 (process creation), as it writes it to syslog.
+    SysmonLinux,
     /// Windows Security event 4688 (a new process has been created).
     Security4688,
     /// PowerShell/Operational event 4104 (script block logging), multi-part blocks reassembled.
@@ -55,8 +57,9 @@ pub struct SigmaLogSource {
 
 impl LogSource {
     /// Every log source, in documentation order.
-    pub const ALL: [LogSource; 16] = [
+    pub const ALL: [LogSource; 17] = [
         LogSource::Sysmon,
+        LogSource::SysmonLinux,
         LogSource::WindowsOther,
         LogSource::Security4688,
         LogSource::Powershell4104,
@@ -78,6 +81,7 @@ impl LogSource {
     pub fn name(self) -> &'static str {
         match self {
             LogSource::Sysmon => "sysmon",
+            LogSource::SysmonLinux => "sysmon_linux",
             LogSource::Security4688 => "security_4688",
             LogSource::Powershell4104 => "powershell_4104",
             LogSource::DefenderProcess => "defender_process",
@@ -100,6 +104,8 @@ impl LogSource {
     pub fn sigma(self) -> SigmaLogSource {
         let (product, category, service) = match self {
             LogSource::Sysmon => (Some("windows"), Some("process_creation"), Some("sysmon")),
+            // SigmaHQ's `proc_creation_lnx_*` rules are written against Sysmon for Linux.
+            LogSource::SysmonLinux => (Some("linux"), Some("process_creation"), Some("sysmon")),
             LogSource::Security4688 => {
                 (Some("windows"), Some("process_creation"), Some("security"))
             }

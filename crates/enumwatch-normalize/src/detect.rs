@@ -27,6 +27,9 @@ pub fn detect(body: &Value) -> Option<LogSource> {
     if body.get("auditd").is_some() || auoms::message(body).is_some() {
         return Some(LogSource::Auditd);
     }
+    if crate::is_other_syslog_line(body) {
+        return Some(LogSource::SysmonLinux);
+    }
     if cloudtrail::record_of(body).is_some()
         || cloudtrail::is_digest(body)
         || cloudtrail_rows::is_row(body)

@@ -84,6 +84,12 @@ impl Normalizer {
         if raw.member("auditd").is_some() {
             return auditd::normalize(location, raw, out);
         }
+        if is_other_syslog_line(&raw) {
+            return Disposition::Ignored {
+                source: LogSource::SysmonLinux,
+                reason: "syslog line of another program",
+            };
+        }
         if let Some(message) = auoms::message(&raw) {
             let message = message.to_owned();
             return auoms::normalize(&message, location, raw, out);
@@ -176,6 +182,13 @@ impl Normalizer {
     pub fn finish(&mut self, out: &mut Vec<Event>) -> usize {
         self.script_blocks.flush_all(out)
     }
+}
+
+/// A syslog line without an event, as the decoder gives it beside Sysmon for Linux's events:
+/// `{"syslog": {"program": …}}` and nothing else.
+pub(crate) fn is_other_syslog_line(raw: &Value) -> bool {
+    raw.as_object()
+        .is_some_and(|o| o.len() == 1 && o.get("syslog").is_some_and(Value::is_object))
 }
 
 /// Last path component, for either separator.

@@ -18,6 +18,7 @@ pub fn signature(source: LogSource) -> &'static [&'static [&'static str]] {
         // `EventId`. (A PowerShell `EventLogRecord`, which `windows_rendered` rebuilds, may hold
         // neither: the prefilter parses every record naming a `ProviderName`.)
         LogSource::Sysmon
+        | LogSource::SysmonLinux
         | LogSource::Security4688
         | LogSource::Powershell4104
         | LogSource::WindowsOther => &[&["eventid", "event_id"]],

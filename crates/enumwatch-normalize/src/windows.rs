@@ -181,7 +181,9 @@ impl<'a> WinEvent<'a> {
 
     /// Which analyzed log this is, by provider or channel (NXLog writes `security` lowercase).
     pub(crate) fn source(&self) -> LogSource {
-        if self.is("Sysmon") {
+        if self.is("Linux-Sysmon") {
+            LogSource::SysmonLinux
+        } else if self.is("Sysmon") {
             LogSource::Sysmon
         } else if self.is("Security-Auditing") || self.channel.eq_ignore_ascii_case("Security") {
             LogSource::Security4688
@@ -212,7 +214,7 @@ pub(crate) fn normalize(
 ) -> Disposition {
     let source = win.source();
     let supported = match source {
-        LogSource::Sysmon => win.event_id == 1,
+        LogSource::Sysmon | LogSource::SysmonLinux => win.event_id == 1,
         LogSource::Security4688 => win.event_id == 4688,
         LogSource::Powershell4104 => win.event_id == 4104,
         _ => {
@@ -238,7 +240,7 @@ pub(crate) fn normalize(
     let f = &mut event.fields;
     f.insert_opt(field::COMPUTER, win.computer.clone());
     match source {
-        LogSource::Sysmon => {
+        LogSource::Sysmon | LogSource::SysmonLinux => {
             for (name, key) in [
                 (field::IMAGE, "Image"),
                 (field::COMMAND_LINE, "CommandLine"),

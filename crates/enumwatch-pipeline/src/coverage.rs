@@ -148,6 +148,7 @@ fn facts(event: &Event, out: &mut BTreeMap<&'static str, u64>) {
     let f = &event.fields;
     match event.source {
         LogSource::Sysmon
+        | LogSource::SysmonLinux
         | LogSource::Security4688
         | LogSource::DefenderProcess
         | LogSource::Auditd => {

@@ -93,6 +93,7 @@ fn normalize_corpus_replays() {
         "okta_system_log",
         "slack_audit",
         "sysmon",
+        "sysmon_linux",
         "security_4688",
         "powershell_4104",
         "defender_process",

@@ -269,12 +269,13 @@ fn bad_inputs_are_located_and_counted_and_good_records_survive() {
     );
     let stats: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&stats_path).unwrap()).unwrap();
-    assert_eq!(stats["inputs"], 17);
+    assert_eq!(stats["inputs"], 18);
     assert_eq!(stats["inputs_empty"], 1);
     assert_eq!(stats["malformed"]["invalid_json"], 5);
     assert_eq!(stats["malformed"]["invalid_utf8"], 1);
     assert_eq!(stats["malformed"]["invalid_auditd"], 1);
-    assert_eq!(stats["malformed"]["invalid_xml"], 1);
+    // The misspelt end tag of the wevtutil export and the Sysmon event rsyslog cut.
+    assert_eq!(stats["malformed"]["invalid_xml"], 2);
     assert_eq!(stats["malformed"]["unknown_format"], 1);
     assert_eq!(stats["malformed"]["record_too_large"], 1);
     // The cut CloudTrail object, the cut gzip member and the cut EVTX log (the gzip bomb is
@@ -399,6 +400,13 @@ fn bad_inputs_give_their_exact_error_and_summary() {
             2,
             "events: sysmon 2",
             "testdata/bad/sysmon_wevtutil_bad_event.xml:2 (record 1): invalid_xml: invalid event XML: ill-formed document: expected `</Computer>`, but `</Computr>` was found at byte 521; the event was skipped",
+        ),
+        (
+            "sysmon_linux_syslog_cut_event.log",
+            &[],
+            2,
+            "events: sysmon_linux 4",
+            "testdata/bad/sysmon_linux_syslog_cut_event.log:8 (record 7): invalid_xml: invalid event XML: the <Event> element is cut short: the syslog message was truncated (rsyslog cuts messages longer than $MaxMessageSize, 8 KiB by default; raise it on the host to keep whole events); the event was skipped",
         ),
         (
             "cloudtrail_gzip_bomb.jsonl.gz",

@@ -70,6 +70,7 @@ fn family(source: LogSource) -> Option<Family> {
             Family::Saas
         }
         LogSource::Sysmon
+        | LogSource::SysmonLinux
         | LogSource::Security4688
         | LogSource::Powershell4104
         | LogSource::DefenderProcess

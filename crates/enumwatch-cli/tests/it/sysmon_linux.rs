@@ -1,0 +1,103 @@
+//! Sysmon for Linux in syslog: a host's `/var/log/syslog` (as collected in triage) read as it
+//! is, the Sysmon events among other programs' lines, in every header style rsyslog and
+//! collectors write, compressed or not; events answer to Sigma's `product: linux` rules.
+
+use std::io::Write;
+
+use serde_json::Value;
+
+use crate::{enumwatch, stderr, stdout, without_locations};
+
+const SAMPLE: &str = "testdata/logs/sysmon_linux/syslog_sysmon_linux_emulated.log";
+
+fn alerts(out: &std::process::Output) -> Vec<Value> {
+    stdout(out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn cloud_clis_in_a_hosts_syslog_alert_and_every_line_is_counted() {
+    let out = enumwatch(&["hunt", SAMPLE, "--format", "jsonl"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let found = alerts(&out);
+    let tools: Vec<_> = found
+        .iter()
+        .map(|a| (a["actor"].as_str().unwrap(), a["tool"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        tools,
+        [
+            ("ubuntu", "aws-cli"),
+            ("ubuntu", "azure-cli"),
+            ("ubuntu", "gcloud")
+        ],
+        "{found:?}"
+    );
+    assert_eq!(found[0]["log_source"], "sysmon_linux");
+    assert_eq!(found[0]["evidence"][0]["line"], 6);
+    let summary = stderr(&out);
+    for line in [
+        "read 1 input(s), 10056 bytes (syslog 1)",
+        "records: 11 decoded, 0 malformed, 0 unrecognized",
+        "events: sysmon_linux 5",
+        "ignored (not used by any analytic): sysmon_linux: event id not analyzed 1, sysmon_linux: syslog line of another program 5",
+    ] {
+        assert!(summary.lines().any(|l| l == line), "{line}\n{summary}");
+    }
+
+    // The same lines with an RFC 3339 timestamp (rsyslog's default file format since Ubuntu
+    // 24.04), with a priority as a collector receives them, and rotated and compressed.
+    let text = std::fs::read_to_string(crate::repo_root().join(SAMPLE)).unwrap();
+    let iso: String = text
+        .lines()
+        .map(|l| format!("2026-11-30T{}.000000+00:00{}\n", &l[7..15], &l[15..]))
+        .collect();
+    let pri: String = text.lines().map(|l| format!("<134>{l}\n")).collect();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(text.as_bytes()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let expected: Vec<Value> = found.into_iter().map(without_locations).collect();
+    for (name, bytes) in [
+        ("syslog", iso.into_bytes()),
+        ("syslog.1", pri.into_bytes()),
+        ("syslog.2.gz", gz.finish().unwrap()),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let out = enumwatch(&["hunt", path.to_str().unwrap(), "--format", "jsonl"]);
+        assert_eq!(out.status.code(), Some(0), "{name}: {}", stderr(&out));
+        let got: Vec<Value> = alerts(&out).into_iter().map(without_locations).collect();
+        assert_eq!(got, expected, "{name}");
+    }
+}
+
+#[test]
+fn sysmon_for_linux_events_answer_to_linux_rules_not_windows_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let rule = |product: &str, id: &str| {
+        format!(
+            "title: ls of a home directory ({product})\nid: {id}\nlogsource:\n  product: {product}\n  category: process_creation\ndetection:\n  selection:\n    Image|endswith: '/ls'\n    CommandLine|contains: '.aws'\n  condition: selection\nlevel: low\n"
+        )
+    };
+    std::fs::write(
+        dir.path().join("linux.yml"),
+        rule("linux", "0c5d7a52-2f0e-4d53-9a51-6a8f6b1c0001"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("windows.yml"),
+        rule("windows", "0c5d7a52-2f0e-4d53-9a51-6a8f6b1c0002"),
+    )
+    .unwrap();
+    let rules = dir.path().to_str().unwrap();
+    let out = enumwatch(&["hunt", SAMPLE, "--rules", rules, "--format", "jsonl"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let titles: Vec<_> = alerts(&out)
+        .iter()
+        .filter_map(|a| a["rule"]["title"].as_str().map(str::to_owned))
+        .filter(|t| t.starts_with("ls of"))
+        .collect();
+    assert_eq!(titles, ["ls of a home directory (linux)"]);
+}

@@ -1,0 +1,264 @@
+//! Syslog text holding Windows-event XML: Sysmon for Linux writes each event as one syslog
+//! message (`Nov 18 14:33:22 host sysmon: <Event><System><Provider Name="Linux-Sysmon" …`), so
+//! its events are found in `/var/log/syslog` (or `messages`, or `journalctl` output) among every
+//! other program's lines.
+//!
+//! Each line holding an `<Event>` element gives that event (parsed as `xml_events` parses a
+//! Windows event, so the Windows normalizers read it); every other line gives a small `syslog`
+//! record naming its program, which the normalizer counts as ignored, so the summary accounts
+//! for every line.
+
+use std::sync::Arc;
+
+use enumwatch_event::{Location, RawRecord};
+use serde_json::{Map, Value};
+
+use crate::lines::{LineError, LineReader};
+use crate::{DecodeError, DecodeErrorKind, DecodeLimits, xml_events};
+
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// The program (tag) of a syslog line, when the line opens with a syslog header: an optional
+/// `<PRI>` (and RFC 5424's version `1`), a BSD (`Nov 18 14:33:22`, `Dec  3 06:12:01`) or
+/// RFC 3339 (`2026-04-07T16:13:10.545523+00:00`) timestamp, a host, then the tag, ended by
+/// `:`, `[pid]` or a space. `None` when the line has no such header.
+pub(crate) fn program(line: &str) -> Option<&str> {
+    let mut rest = line;
+    if let Some(after) = rest.strip_prefix('<') {
+        let end = after.find('>')?;
+        let pri = after.get(..end)?;
+        if pri.is_empty() || pri.len() > 3 || !pri.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        rest = after.get(end + 1..)?;
+        rest = rest.strip_prefix("1 ").unwrap_or(rest);
+    }
+    rest = skip_timestamp(rest)?.strip_prefix(' ')?;
+    let host_end = rest.find(' ')?;
+    if host_end == 0 {
+        return None;
+    }
+    let rest = rest.get(host_end + 1..)?;
+    let tag_end = rest.find([':', '[', ' ']).unwrap_or(rest.len());
+    let tag = rest.get(..tag_end)?;
+    (!tag.is_empty()).then_some(tag)
+}
+
+/// The text after a syslog timestamp at the start of `s`.
+fn skip_timestamp(s: &str) -> Option<&str> {
+    let b = s.as_bytes();
+    let digit = |i: usize| b.get(i).is_some_and(u8::is_ascii_digit);
+    let at = |i: usize, c: u8| b.get(i) == Some(&c);
+    // BSD: `Mmm dd hh:mm:ss`, the day space-padded.
+    if MONTHS.iter().any(|m| s.starts_with(m))
+        && at(3, b' ')
+        && (digit(4) || at(4, b' '))
+        && digit(5)
+        && at(6, b' ')
+        && digit(7)
+        && digit(8)
+        && at(9, b':')
+        && digit(10)
+        && digit(11)
+        && at(12, b':')
+        && digit(13)
+        && digit(14)
+    {
+        return s.get(15..);
+    }
+    // RFC 3339: `YYYY-MM-DDThh:mm:ss`, then any fraction and offset up to the space.
+    let iso = (0..4).all(digit)
+        && at(4, b'-')
+        && digit(5)
+        && digit(6)
+        && at(7, b'-')
+        && digit(8)
+        && digit(9)
+        && (at(10, b'T') || at(10, b' '))
+        && digit(11)
+        && digit(12)
+        && at(13, b':');
+    if !iso {
+        return None;
+    }
+    let end = s.get(19..)?.find(' ').map_or(s.len(), |i| i + 19);
+    s.get(end..)
+}
+
+/// Whether `text` (the input's first bytes) is syslog: its first non-empty line has a header.
+pub(crate) fn looks_like_syslog(text: &[u8]) -> bool {
+    let first = text
+        .split(|&b| b == b'\n')
+        .map(<[u8]>::trim_ascii)
+        .find(|l| !l.is_empty())
+        .unwrap_or_default();
+    std::str::from_utf8(first).is_ok_and(|l| program(l).is_some())
+}
+
+pub(crate) struct SyslogEvents {
+    source: Arc<str>,
+    lines: LineReader,
+    record: u64,
+    limit: usize,
+    max_depth: usize,
+    done: bool,
+}
+
+impl SyslogEvents {
+    pub(crate) fn new(
+        source: Arc<str>,
+        reader: Box<dyn std::io::BufRead + Send>,
+        limits: &DecodeLimits,
+    ) -> Self {
+        Self {
+            source,
+            lines: LineReader::new(reader, limits.max_record_bytes),
+            record: 0,
+            limit: limits.max_record_bytes,
+            max_depth: limits.max_depth,
+            done: false,
+        }
+    }
+
+    fn location(&mut self, line: u64) -> Location {
+        let loc = Location::new(Arc::clone(&self.source), self.record).with_line(line);
+        self.record += 1;
+        loc
+    }
+}
+
+/// The `<Event …>` … `</Event>` span of a line: `Ok(None)` when it holds no event, `Err` when
+/// the element opens and is never closed (the message was cut).
+fn event_span(line: &[u8]) -> Result<Option<&[u8]>, ()> {
+    let start = memchr::memmem::find_iter(line, b"<Event").find(|&at| {
+        matches!(
+            line.get(at + b"<Event".len()),
+            Some(b' ' | b'>' | b'\t' | b'/')
+        )
+    });
+    let Some(start) = start else {
+        return Ok(None);
+    };
+    let rest = line.get(start..).unwrap_or_default();
+    match memchr::memmem::rfind(rest, b"</Event>") {
+        Some(end) => Ok(rest.get(..end + b"</Event>".len())),
+        None => Err(()),
+    }
+}
+
+impl Iterator for SyslogEvents {
+    type Item = Result<RawRecord, DecodeError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if self.done {
+                return None;
+            }
+            let (number, outcome) = match self.lines.next_line()? {
+                Err(LineError::TooLong { number }) => (
+                    number,
+                    Err(DecodeErrorKind::RecordTooLarge { limit: self.limit }),
+                ),
+                Err(LineError::Io { number, message }) => {
+                    self.done = true;
+                    (number, Err(DecodeErrorKind::Truncated(message)))
+                }
+                Ok(line) => {
+                    let bytes = line.bytes.trim_ascii();
+                    if bytes.is_empty() {
+                        continue;
+                    }
+                    let outcome = match event_span(bytes) {
+                        Ok(Some(span)) => xml_events::to_json(span, self.max_depth),
+                        Ok(None) => Ok(other_line(bytes)),
+                        Err(()) => Err(DecodeErrorKind::InvalidXml(
+                            "the <Event> element is cut short: the syslog message was truncated \
+                             (rsyslog cuts messages longer than $MaxMessageSize, 8 KiB by \
+                             default; raise it on the host to keep whole events)"
+                                .into(),
+                        )),
+                    };
+                    (line.number, outcome)
+                }
+            };
+            let location = self.location(number);
+            return Some(match outcome {
+                Ok(body) => Ok(RawRecord { location, body }),
+                Err(kind) => Err(DecodeError::new(location, kind)),
+            });
+        }
+    }
+}
+
+/// A line of another program: `{"syslog": {"program": …}}`, counted by the normalizer.
+fn other_line(line: &[u8]) -> Value {
+    let text = String::from_utf8_lossy(line);
+    let mut inner = Map::new();
+    inner.insert(
+        "program".to_owned(),
+        program(&text).map_or(Value::Null, |p| Value::String(p.to_owned())),
+    );
+    let mut outer = Map::new();
+    outer.insert("syslog".to_owned(), Value::Object(inner));
+    Value::Object(outer)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+
+    use super::*;
+
+    #[test]
+    fn headers_of_every_common_shape_name_their_program() {
+        for (line, want) in [
+            (
+                "Nov 18 14:33:22 hellosplunk-VirtualBox sysmon: <Event>",
+                Some("sysmon"),
+            ),
+            (
+                "Dec  3 06:12:05 ip-10-0-1-12 systemd[1]: Started Session 5",
+                Some("systemd"),
+            ),
+            (
+                "2026-04-07T16:13:10.545523+00:00 ip-172-31-22-208 sysmon: <Event>",
+                Some("sysmon"),
+            ),
+            (
+                "<134>Aug 23 10:30:16 linux-01 sysmon: <Event>",
+                Some("sysmon"),
+            ),
+            (
+                "<134>1 2026-08-23T10:30:16Z linux-01 sysmon 1120 - - <Event>",
+                Some("sysmon"),
+            ),
+            (
+                "Dec 03 06:12:01 host sshd[812]: Accepted publickey",
+                Some("sshd"),
+            ),
+            ("{\"Records\": []}", None),
+            ("Time,User,Action", None),
+            ("type=EXECVE msg=audit(1.0:2): argc=1", None),
+            ("Nov 18 14:33:22", None),
+            ("<x>Nov 18 14:33:22 h p: m", None),
+        ] {
+            assert_eq!(program(line), want, "{line}");
+        }
+        assert!(looks_like_syslog(
+            b"\n\nNov 18 14:33:22 h sysmon: <Event></Event>\n"
+        ));
+        assert!(!looks_like_syslog(b"<Event><System/></Event>"));
+    }
+
+    #[test]
+    fn spans_are_found_and_a_cut_event_is_told() {
+        assert_eq!(
+            event_span(b"h sysmon: <Event><System/></Event>").unwrap(),
+            Some(&b"<Event><System/></Event>"[..])
+        );
+        assert_eq!(event_span(b"h sshd[1]: <Events are fine>").unwrap(), None);
+        assert!(event_span(b"h sysmon: <Event><System><Provider Na").is_err());
+    }
+}
