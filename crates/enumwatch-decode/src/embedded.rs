@@ -57,6 +57,9 @@ pub(crate) fn unwrap_embedded(value: Value, max_depth: usize) -> Result<Value, D
     if let Some(found) = crate::pubsub::held_entry(map, max_depth) {
         return found;
     }
+    if let Some(found) = crate::syslog::journal_entry(map, max_depth) {
+        return found;
+    }
     // An entry has nine members, a log event at most five; a CloudTrail record has more.
     if map.len() > 12 {
         return Ok(value);

@@ -88,6 +88,10 @@ pub(crate) fn held_record(raw: &str, max_depth: usize) -> Option<Result<Value, D
     if text.starts_with("<Event") {
         return Some(crate::xml_events::to_json(text.as_bytes(), max_depth));
     }
+    // Sysmon for Linux's events keep their syslog line (`sourcetype=sysmon:linux`).
+    if let Some(found) = crate::syslog::line_event(text, max_depth) {
+        return Some(found);
+    }
     classic_event(text).map(Ok)
 }
 

@@ -148,6 +148,52 @@ fn event_span(line: &[u8]) -> Result<Option<&[u8]>, ()> {
     }
 }
 
+/// Why an `<Event>` opened in a message has no end.
+fn cut_event() -> DecodeErrorKind {
+    DecodeErrorKind::InvalidXml(
+        "the <Event> element is cut short: the syslog message was truncated (rsyslog cuts \
+         messages longer than $MaxMessageSize, 8 KiB by default; raise it on the host to keep \
+         whole events)"
+            .into(),
+    )
+}
+
+/// The event a single syslog line holds (as Splunk keeps Sysmon for Linux's lines in `_raw`),
+/// or the `syslog` record of another program's line; `None` when `text` is no syslog line.
+pub(crate) fn line_event(text: &str, max_depth: usize) -> Option<Result<Value, DecodeErrorKind>> {
+    let name = program(text)?;
+    Some(match event_span(text.as_bytes()) {
+        Ok(Some(span)) => xml_events::to_json(span, max_depth),
+        Ok(None) => Ok(syslog_record(Some(name))),
+        Err(()) => Err(cut_event()),
+    })
+}
+
+/// A systemd journal entry as `journalctl -o json` writes it (`__REALTIME_TIMESTAMP`,
+/// `__CURSOR`, `SYSLOG_IDENTIFIER`, `MESSAGE`, …; hosts without rsyslog, such as Amazon Linux
+/// 2023, keep Sysmon for Linux's events only there): the event its `MESSAGE` holds, or the
+/// `syslog` record of another program's entry. `None` when `map` is no journal entry.
+pub(crate) fn journal_entry(
+    map: &Map<String, Value>,
+    max_depth: usize,
+) -> Option<Result<Value, DecodeErrorKind>> {
+    if !map.contains_key("__REALTIME_TIMESTAMP") && !map.contains_key("__CURSOR") {
+        return None;
+    }
+    let message = map.get("MESSAGE")?;
+    if let Some(text) = message.as_str() {
+        match event_span(text.trim_ascii().as_bytes()) {
+            Ok(Some(span)) => return Some(xml_events::to_json(span, max_depth)),
+            Err(()) => return Some(Err(cut_event())),
+            Ok(None) => {}
+        }
+    }
+    let program = ["SYSLOG_IDENTIFIER", "_COMM"]
+        .iter()
+        .find_map(|k| map.get(*k).and_then(Value::as_str));
+    Some(Ok(syslog_record(program)))
+}
+
 impl Iterator for SyslogEvents {
     type Item = Result<RawRecord, DecodeError>;
 
@@ -173,12 +219,7 @@ impl Iterator for SyslogEvents {
                     let outcome = match event_span(bytes) {
                         Ok(Some(span)) => xml_events::to_json(span, self.max_depth),
                         Ok(None) => Ok(other_line(bytes)),
-                        Err(()) => Err(DecodeErrorKind::InvalidXml(
-                            "the <Event> element is cut short: the syslog message was truncated \
-                             (rsyslog cuts messages longer than $MaxMessageSize, 8 KiB by \
-                             default; raise it on the host to keep whole events)"
-                                .into(),
-                        )),
+                        Err(()) => Err(cut_event()),
                     };
                     (line.number, outcome)
                 }
@@ -194,11 +235,14 @@ impl Iterator for SyslogEvents {
 
 /// A line of another program: `{"syslog": {"program": …}}`, counted by the normalizer.
 fn other_line(line: &[u8]) -> Value {
-    let text = String::from_utf8_lossy(line);
+    syslog_record(program(&String::from_utf8_lossy(line)))
+}
+
+fn syslog_record(program: Option<&str>) -> Value {
     let mut inner = Map::new();
     inner.insert(
         "program".to_owned(),
-        program(&text).map_or(Value::Null, |p| Value::String(p.to_owned())),
+        program.map_or(Value::Null, |p| Value::String(p.to_owned())),
     );
     let mut outer = Map::new();
     outer.insert("syslog".to_owned(), Value::Object(inner));
@@ -250,6 +294,37 @@ mod tests {
             b"\n\nNov 18 14:33:22 h sysmon: <Event></Event>\n"
         ));
         assert!(!looks_like_syslog(b"<Event><System/></Event>"));
+    }
+
+    #[test]
+    fn journal_entries_give_their_event_or_a_syslog_record() {
+        let entry = |message: &str| {
+            serde_json::json!({"__REALTIME_TIMESTAMP": "1", "SYSLOG_IDENTIFIER": "sysmon",
+                "MESSAGE": message})
+        };
+        let event = entry("<Event><System><EventID>1</EventID></System></Event>");
+        let got = journal_entry(event.as_object().unwrap(), 64)
+            .unwrap()
+            .unwrap();
+        assert_eq!(got["Event"]["System"]["EventID"], "1");
+        let other = entry("Started Session 5 of User ubuntu.");
+        let got = journal_entry(other.as_object().unwrap(), 64)
+            .unwrap()
+            .unwrap();
+        assert_eq!(got, serde_json::json!({"syslog": {"program": "sysmon"}}));
+        let cut = entry("<Event><System><EventID>1</Even");
+        assert!(matches!(
+            journal_entry(cut.as_object().unwrap(), 64),
+            Some(Err(DecodeErrorKind::InvalidXml(_)))
+        ));
+        let not_journal = serde_json::json!({"MESSAGE": "<Event></Event>"});
+        assert!(journal_entry(not_journal.as_object().unwrap(), 64).is_none());
+        assert!(line_event("<Event></Event>", 64).is_none());
+        let line = line_event("Nov 30 14:03:40 h systemd[1]: Started x.", 64);
+        assert_eq!(
+            line.unwrap().unwrap(),
+            serde_json::json!({"syslog": {"program": "systemd"}})
+        );
     }
 
     #[test]

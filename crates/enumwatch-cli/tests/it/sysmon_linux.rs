@@ -101,3 +101,81 @@ fn sysmon_for_linux_events_answer_to_linux_rules_not_windows_ones() {
         .collect();
     assert_eq!(titles, ["ls of a home directory (linux)"]);
 }
+
+/// A syslog line's parts: (BSD timestamp, host, program, pid, message).
+fn parts(line: &str) -> (&str, &str, &str, Option<&str>, &str) {
+    let (time, rest) = line.split_at(15);
+    let (host, rest) = rest.trim_start().split_once(' ').unwrap();
+    let (tag, message) = rest.split_once(": ").unwrap();
+    let (program, pid) = match tag.split_once('[') {
+        Some((program, pid)) => (program, Some(pid.trim_end_matches(']'))),
+        None => (tag, None),
+    };
+    (time, host, program, pid, message)
+}
+
+/// The same host's lines as `journalctl -o json` writes its entries (hosts without rsyslog keep
+/// them only there) and as Splunk exports them (`sourcetype=sysmon:linux`, the line in `_raw`):
+/// the same alerts, with the raw-text prefilter, without it, and unchecked.
+#[test]
+fn journal_entries_and_splunk_results_alert_as_the_syslog_file_does() {
+    let text = std::fs::read_to_string(crate::repo_root().join(SAMPLE)).unwrap();
+    let mut journal = String::new();
+    let mut splunk = String::new();
+    for (i, line) in text.lines().enumerate() {
+        let (_, host, program, pid, message) = parts(line);
+        let entry = serde_json::json!({
+            "__CURSOR": format!("s=4c1f;i={:x};b=9e1d", i + 100),
+            "__REALTIME_TIMESTAMP": (1_764_511_321_000_000_u64 + i as u64 * 1_000_000).to_string(),
+            "_BOOT_ID": "9e1d4c1f000000000000000000000000",
+            "PRIORITY": "6",
+            "SYSLOG_IDENTIFIER": program,
+            "_PID": pid.unwrap_or("812"),
+            "_COMM": program,
+            "_HOSTNAME": host,
+            "_TRANSPORT": "syslog",
+            "MESSAGE": message,
+        });
+        journal.push_str(&format!("{entry}\n"));
+        let result = serde_json::json!({"preview": false, "offset": i, "result": {
+            "_bkt": "linux~12~4C1F", "_cd": format!("12:{i}"), "_indextime": "1764511400",
+            "_raw": line, "_serial": i.to_string(), "_sourcetype": "sysmon:linux",
+            "host": host, "index": "linux", "linecount": "1", "source": "/var/log/syslog",
+            "sourcetype": "sysmon:linux", "splunk_server": "idx-01"}});
+        splunk.push_str(&format!("{result}\n"));
+    }
+    let expected: Vec<Value> = alerts(&enumwatch(&["hunt", SAMPLE, "--format", "jsonl"]))
+        .into_iter()
+        .map(without_locations)
+        .collect();
+    assert_eq!(expected.len(), 3);
+    let dir = tempfile::tempdir().unwrap();
+    for (name, body) in [("journal.jsonl", journal), ("splunk_export.json", splunk)] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, body).unwrap();
+        for option in ["--prefilter-default", "--no-prefilter", "--trust-json"] {
+            let mut args = vec!["hunt", path.to_str().unwrap(), "--format", "jsonl"];
+            if option != "--prefilter-default" {
+                args.push(option);
+            }
+            let out = enumwatch(&args);
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "{name} {option}: {}",
+                stderr(&out)
+            );
+            let got: Vec<Value> = alerts(&out).into_iter().map(without_locations).collect();
+            assert_eq!(got, expected, "{name} {option}");
+            let summary = stderr(&out);
+            assert!(
+                summary.contains("events: sysmon_linux 5"),
+                "{name} {option}: {summary}"
+            );
+            assert!(
+                summary.contains("0 unrecognized"),
+                "{name} {option}: {summary}"
+            );
+        }
+    }
+}
