@@ -291,6 +291,52 @@ proptest! {
         prop_assert_eq!(errors[0].location.line, Some(bad as u64 + 1));
     }
 
+    /// The same property through the UTF-16 transcoder, with and without a byte-order mark.
+    #[test]
+    fn one_corrupt_utf16_jsonl_line_costs_exactly_one_record(n in 1usize..20, bad in 0usize..20, little in any::<bool>(), bom in any::<bool>()) {
+        let bad = bad % (n + 1);
+        let mut text = String::new();
+        for i in 0..=n {
+            if i == bad { text.push_str("{\"broken\": \n"); } else { text.push_str(&format!("{{\"i\":\"é{i}\"}}\n")); }
+        }
+        let mut bytes = Vec::new();
+        if bom {
+            bytes.extend_from_slice(if little { &[0xff, 0xfe] } else { &[0xfe, 0xff] });
+        }
+        for unit in text.encode_utf16() {
+            bytes.extend_from_slice(&if little { unit.to_le_bytes() } else { unit.to_be_bytes() });
+        }
+        let (format, records, errors) = run(&bytes);
+        prop_assert_eq!(format, Some(Format::JsonLines));
+        prop_assert_eq!(records.len(), n);
+        prop_assert_eq!(errors.len(), 1);
+        prop_assert_eq!(errors[0].location.line, Some(bad as u64 + 1));
+    }
+
+    /// Sysmon for Linux in syslog: N events among other programs' lines and one event cut short
+    /// give N events, a record for every other line and exactly one error, at the cut line.
+    #[test]
+    fn one_cut_sysmon_event_in_syslog_costs_exactly_that_line(n in 1usize..12, bad in 0usize..12, others in 0usize..3) {
+        let bad = bad % (n + 1);
+        let event = |i: usize| format!("<Event><System><Provider Name=\"Linux-Sysmon\"/><EventID>1</EventID></System><EventData><Data Name=\"CommandLine\">ls -l /tmp/{i} &amp;&amp; id</Data></EventData></Event>");
+        let mut text = String::new();
+        for i in 0..=n {
+            for _ in 0..others {
+                text.push_str("Dec  3 06:12:05 host systemd[1]: Started Session 5 of User u.\n");
+            }
+            let body = if i == bad { event(i)[..60].to_owned() } else { event(i) };
+            text.push_str(&format!("Dec  3 06:12:0{} host sysmon: {body}\n", i % 10));
+        }
+        let (format, records, errors) = run(text.as_bytes());
+        prop_assert_eq!(format, Some(Format::Syslog));
+        let events: Vec<_> = records.iter().filter(|r| r.body.get("Event").is_some()).collect();
+        prop_assert_eq!(events.len(), n);
+        prop_assert_eq!(records.len() - events.len(), (n + 1) * others);
+        prop_assert_eq!(errors.len(), 1);
+        prop_assert_eq!(errors[0].location.line, Some(((bad + 1) * (others + 1)) as u64));
+        prop_assert!(events.iter().all(|e| e.body["Event"]["EventData"]["CommandLine"].as_str().is_some_and(|c| c.ends_with("&& id"))));
+    }
+
     #[test]
     fn one_corrupt_array_element_costs_exactly_one_record(n in 1usize..20, bad in 0usize..20, wrap in any::<bool>()) {
         let bad = bad % (n + 1);
