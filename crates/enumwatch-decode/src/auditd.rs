@@ -24,40 +24,18 @@ struct Group {
     closed: bool,
 }
 
-pub(crate) struct AuditGroups {
-    source: Arc<str>,
-    lines: LineReader,
+/// Audit lines grouped into events, and the records and errors ready to be handed out, in the
+/// order they became ready. The caller numbers them as it hands them out.
+#[derive(Default)]
+pub(crate) struct Grouper {
     open: VecDeque<Group>,
-    ready: VecDeque<Result<RawRecord, DecodeError>>,
-    record: u64,
-    limit: usize,
-    eof: bool,
+    ready: VecDeque<(u64, Result<Value, DecodeErrorKind>)>,
 }
 
-impl AuditGroups {
-    pub(crate) fn new(
-        source: Arc<str>,
-        reader: Box<dyn BufRead + Send>,
-        limits: DecodeLimits,
-    ) -> Self {
-        Self {
-            source,
-            lines: LineReader::new(reader, limits.max_record_bytes),
-            open: VecDeque::new(),
-            ready: VecDeque::new(),
-            record: 0,
-            limit: limits.max_record_bytes,
-            eof: false,
-        }
-    }
-
-    fn location(&mut self, line: u64) -> Location {
-        let loc = Location::new(Arc::clone(&self.source), self.record).with_line(line);
-        self.record += 1;
-        loc
-    }
-
-    fn emit_closed(&mut self, current_line: u64, all: bool) {
+impl Grouper {
+    /// Close the groups open for too long by `current_line` (all of them at the end of input)
+    /// and queue them, in the order of their first line.
+    pub(crate) fn close(&mut self, current_line: u64, all: bool) {
         for group in &mut self.open {
             if all || current_line.saturating_sub(group.first_line) > MAX_OPEN_LINES {
                 group.closed = true;
@@ -65,33 +43,30 @@ impl AuditGroups {
         }
         while self.open.front().is_some_and(|g| g.closed) {
             if let Some(group) = self.open.pop_front() {
-                let location = self.location(group.first_line);
                 let body = json!({"auditd": {
                     "time": group.time,
                     "serial": group.serial,
                     "records": group.records,
                 }});
-                self.ready.push_back(Ok(RawRecord { location, body }));
+                self.ready.push_back((group.first_line, Ok(body)));
             }
         }
     }
 
-    fn error(&mut self, line: u64, kind: DecodeErrorKind) {
-        let location = self.location(line);
-        self.ready.push_back(Err(DecodeError::new(location, kind)));
+    /// Queue a record or an error of line `line` behind what is ready.
+    pub(crate) fn push(&mut self, line: u64, item: Result<Value, DecodeErrorKind>) {
+        self.ready.push_back((line, item));
     }
 
-    fn take_line(&mut self, text: &str, number: u64) {
-        let Some(parsed) = parse_line(text) else {
-            self.error(
-                number,
-                DecodeErrorKind::InvalidAuditd(
-                    "no `type=` and `msg=audit(time:serial)` found".into(),
-                ),
-            );
-            return;
+    pub(crate) fn pop(&mut self) -> Option<(u64, Result<Value, DecodeErrorKind>)> {
+        self.ready.pop_front()
+    }
+
+    /// Add an audit line to its event's group; false (nothing kept) when it is no audit line.
+    pub(crate) fn take_line(&mut self, text: &str, number: u64) -> bool {
+        let Some((kind, time, serial, fields)) = parse_line(text) else {
+            return false;
         };
-        let (kind, time, serial, fields) = parsed;
         let is_eoe = kind == "EOE";
         let idx = self
             .open
@@ -109,7 +84,7 @@ impl AuditGroups {
                 });
                 match self.open.back_mut() {
                     Some(group) => group,
-                    None => return,
+                    None => return true,
                 }
             }
         };
@@ -122,6 +97,33 @@ impl AuditGroups {
                 map.insert(key.to_owned(), Value::String(value.to_owned()));
             }
             group.records.push(Value::Object(map));
+        }
+        true
+    }
+}
+
+pub(crate) struct AuditGroups {
+    source: Arc<str>,
+    lines: LineReader,
+    groups: Grouper,
+    record: u64,
+    limit: usize,
+    eof: bool,
+}
+
+impl AuditGroups {
+    pub(crate) fn new(
+        source: Arc<str>,
+        reader: Box<dyn BufRead + Send>,
+        limits: DecodeLimits,
+    ) -> Self {
+        Self {
+            source,
+            lines: LineReader::new(reader, limits.max_record_bytes),
+            groups: Grouper::default(),
+            record: 0,
+            limit: limits.max_record_bytes,
+            eof: false,
         }
     }
 }
@@ -174,8 +176,13 @@ impl Iterator for AuditGroups {
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
-            if let Some(item) = self.ready.pop_front() {
-                return Some(item);
+            if let Some((line, item)) = self.groups.pop() {
+                let location = Location::new(Arc::clone(&self.source), self.record).with_line(line);
+                self.record += 1;
+                return Some(match item {
+                    Ok(body) => Ok(RawRecord { location, body }),
+                    Err(kind) => Err(DecodeError::new(location, kind)),
+                });
             }
             if self.eof {
                 return None;
@@ -183,25 +190,31 @@ impl Iterator for AuditGroups {
             match self.lines.next_line() {
                 None => {
                     self.eof = true;
-                    self.emit_closed(u64::MAX, true);
+                    self.groups.close(u64::MAX, true);
                 }
                 Some(Err(LineError::TooLong { number })) => {
                     let limit = self.limit;
-                    self.error(number, DecodeErrorKind::RecordTooLarge { limit });
+                    self.groups
+                        .push(number, Err(DecodeErrorKind::RecordTooLarge { limit }));
                 }
                 Some(Err(LineError::Io { number, message })) => {
                     self.eof = true;
-                    self.emit_closed(u64::MAX, true);
-                    self.error(number, DecodeErrorKind::Truncated(message));
+                    self.groups.close(u64::MAX, true);
+                    self.groups
+                        .push(number, Err(DecodeErrorKind::Truncated(message)));
                 }
                 Some(Ok(line)) => {
                     let number = line.number;
                     let text = String::from_utf8_lossy(line.bytes);
-                    if !text.trim().is_empty() {
-                        let text = text.into_owned();
-                        self.take_line(&text, number);
+                    if !text.trim().is_empty() && !self.groups.take_line(&text, number) {
+                        self.groups.push(
+                            number,
+                            Err(DecodeErrorKind::InvalidAuditd(
+                                "no `type=` and `msg=audit(time:serial)` found".into(),
+                            )),
+                        );
                     }
-                    self.emit_closed(number, false);
+                    self.groups.close(number, false);
                 }
             }
         }

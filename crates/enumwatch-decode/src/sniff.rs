@@ -70,12 +70,13 @@ pub fn sniff(prefix: &[u8]) -> Option<Format> {
     if is_event_xml(text) {
         return Some(Format::Xml);
     }
+    // Syslog first: a host's syslog may open with a forwarded audit line.
+    if crate::syslog::looks_like_syslog(text) {
+        return Some(Format::Syslog);
+    }
     let line = String::from_utf8_lossy(first_line);
     if line.contains("type=") && line.contains("msg=audit(") {
         return Some(Format::Auditd);
-    }
-    if crate::syslog::looks_like_syslog(text) {
-        return Some(Format::Syslog);
     }
     if looks_like_csv_header(&line, text.get(first_line_end..).unwrap_or_default()) {
         return Some(Format::Csv);

@@ -4,15 +4,17 @@
 //! other program's lines.
 //!
 //! Each line holding an `<Event>` element gives that event (parsed as `xml_events` parses a
-//! Windows event, so the Windows normalizers read it); every other line gives a small `syslog`
-//! record naming its program, which the normalizer counts as ignored, so the summary accounts
-//! for every line.
+//! Windows event, so the Windows normalizers read it); auditd lines forwarded to syslog
+//! (`audisp-syslog: type=EXECVE msg=audit(…): …`) are grouped into audit events as `auditd`
+//! groups them; every other line gives a small `syslog` record naming its program, which the
+//! normalizer counts as ignored, so the summary accounts for every line.
 
 use std::sync::Arc;
 
 use enumwatch_event::{Location, RawRecord};
 use serde_json::{Map, Value};
 
+use crate::auditd::Grouper;
 use crate::lines::{LineError, LineReader};
 use crate::{DecodeError, DecodeErrorKind, DecodeLimits, xml_events};
 
@@ -100,6 +102,9 @@ pub(crate) fn looks_like_syslog(text: &[u8]) -> bool {
 pub(crate) struct SyslogEvents {
     source: Arc<str>,
     lines: LineReader,
+    /// Audit lines (`audisp-syslog: type=EXECVE msg=audit(…)`) grouped into events, and every
+    /// record and error in the order it became ready.
+    groups: Grouper,
     record: u64,
     limit: usize,
     max_depth: usize,
@@ -115,6 +120,7 @@ impl SyslogEvents {
         Self {
             source,
             lines: LineReader::new(reader, limits.max_record_bytes),
+            groups: Grouper::default(),
             record: 0,
             limit: limits.max_record_bytes,
             max_depth: limits.max_depth,
@@ -122,10 +128,46 @@ impl SyslogEvents {
         }
     }
 
-    fn location(&mut self, line: u64) -> Location {
-        let loc = Location::new(Arc::clone(&self.source), self.record).with_line(line);
-        self.record += 1;
-        loc
+    /// Read one line into the queue; false at the end of input.
+    fn read_line(&mut self) -> bool {
+        let Some(line) = self.lines.next_line() else {
+            self.groups.close(u64::MAX, true);
+            return false;
+        };
+        match line {
+            Err(LineError::TooLong { number }) => self.groups.push(
+                number,
+                Err(DecodeErrorKind::RecordTooLarge { limit: self.limit }),
+            ),
+            Err(LineError::Io { number, message }) => {
+                self.done = true;
+                self.groups.close(u64::MAX, true);
+                self.groups
+                    .push(number, Err(DecodeErrorKind::Truncated(message)));
+                return true;
+            }
+            Ok(line) => {
+                let number = line.number;
+                let bytes = line.bytes.trim_ascii();
+                if bytes.is_empty() {
+                    return true;
+                }
+                let outcome = match event_span(bytes) {
+                    Ok(Some(span)) => Some(xml_events::to_json(span, self.max_depth)),
+                    Err(()) => Some(Err(cut_event())),
+                    Ok(None) => {
+                        let text = String::from_utf8_lossy(bytes);
+                        (!self.groups.take_line(&text, number))
+                            .then(|| Ok(syslog_record(program(&text))))
+                    }
+                };
+                if let Some(outcome) = outcome {
+                    self.groups.push(number, outcome);
+                }
+                self.groups.close(number, false);
+            }
+        }
+        true
     }
 }
 
@@ -199,45 +241,25 @@ impl Iterator for SyslogEvents {
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
+            if let Some((line, item)) = self.groups.pop() {
+                let location = Location::new(Arc::clone(&self.source), self.record).with_line(line);
+                self.record += 1;
+                return Some(match item {
+                    Ok(body) => Ok(RawRecord { location, body }),
+                    Err(kind) => Err(DecodeError::new(location, kind)),
+                });
+            }
             if self.done {
                 return None;
             }
-            let (number, outcome) = match self.lines.next_line()? {
-                Err(LineError::TooLong { number }) => (
-                    number,
-                    Err(DecodeErrorKind::RecordTooLarge { limit: self.limit }),
-                ),
-                Err(LineError::Io { number, message }) => {
-                    self.done = true;
-                    (number, Err(DecodeErrorKind::Truncated(message)))
-                }
-                Ok(line) => {
-                    let bytes = line.bytes.trim_ascii();
-                    if bytes.is_empty() {
-                        continue;
-                    }
-                    let outcome = match event_span(bytes) {
-                        Ok(Some(span)) => xml_events::to_json(span, self.max_depth),
-                        Ok(None) => Ok(other_line(bytes)),
-                        Err(()) => Err(cut_event()),
-                    };
-                    (line.number, outcome)
-                }
-            };
-            let location = self.location(number);
-            return Some(match outcome {
-                Ok(body) => Ok(RawRecord { location, body }),
-                Err(kind) => Err(DecodeError::new(location, kind)),
-            });
+            if !self.read_line() {
+                self.done = true;
+            }
         }
     }
 }
 
 /// A line of another program: `{"syslog": {"program": …}}`, counted by the normalizer.
-fn other_line(line: &[u8]) -> Value {
-    syslog_record(program(&String::from_utf8_lossy(line)))
-}
-
 fn syslog_record(program: Option<&str>) -> Value {
     let mut inner = Map::new();
     inner.insert(

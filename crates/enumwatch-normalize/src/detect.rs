@@ -27,8 +27,9 @@ pub fn detect(body: &Value) -> Option<LogSource> {
     if body.get("auditd").is_some() || auoms::message(body).is_some() {
         return Some(LogSource::Auditd);
     }
+    // A syslog line of another program belongs to no analyzed log.
     if crate::is_other_syslog_line(body) {
-        return Some(LogSource::SysmonLinux);
+        return None;
     }
     if cloudtrail::record_of(body).is_some()
         || cloudtrail::is_digest(body)

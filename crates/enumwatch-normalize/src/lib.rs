@@ -54,6 +54,11 @@ pub enum Disposition {
         reason: &'static str,
     },
     Unrecognized,
+    /// A record that holds no event of any log, known as such (a syslog line of a program
+    /// that is not analyzed); counted by `reason`.
+    NoEvent {
+        reason: &'static str,
+    },
 }
 
 /// Normalizes the records of one input (holds partial script blocks between records).
@@ -85,9 +90,8 @@ impl Normalizer {
             return auditd::normalize(location, raw, out);
         }
         if is_other_syslog_line(&raw) {
-            return Disposition::Ignored {
-                source: LogSource::SysmonLinux,
-                reason: "syslog line of another program",
+            return Disposition::NoEvent {
+                reason: "syslog: line of another program",
             };
         }
         if let Some(message) = auoms::message(&raw) {

@@ -167,6 +167,9 @@ impl Consumer {
                                 .entry(format!("{source}: {reason}"))
                                 .or_default() += 1;
                         }
+                        Disposition::NoEvent { reason } => {
+                            *stats.ignored.entry(reason.to_owned()).or_default() += 1;
+                        }
                         Disposition::Unrecognized => {
                             stats.unrecognized += 1;
                             // One located example per input; the rest are counted.

@@ -17,7 +17,7 @@ mod prefilter;
 mod report;
 mod rules;
 mod spool;
-mod sysmon_linux;
+mod syslog;
 mod tidy;
 
 use std::path::{Path, PathBuf};

@@ -1,6 +1,6 @@
-//! Sysmon for Linux in syslog: a host's `/var/log/syslog` (as collected in triage) read as it
-//! is, the Sysmon events among other programs' lines, in every header style rsyslog and
-//! collectors write, compressed or not; events answer to Sigma's `product: linux` rules.
+//! A Linux host's syslog (as collected in triage) read as it is: Sysmon for Linux's events and
+//! auditd's forwarded lines among other programs' lines, in every header style rsyslog and
+//! collectors write, compressed or not; Sysmon events answer to Sigma's `product: linux` rules.
 
 use std::io::Write;
 
@@ -42,7 +42,7 @@ fn cloud_clis_in_a_hosts_syslog_alert_and_every_line_is_counted() {
         "read 1 input(s), 10056 bytes (syslog 1)",
         "records: 11 decoded, 0 malformed, 0 unrecognized",
         "events: sysmon_linux 5",
-        "ignored (not used by any analytic): sysmon_linux: event id not analyzed 1, sysmon_linux: syslog line of another program 5",
+        "ignored (not used by any analytic): syslog: line of another program 5, sysmon_linux: event id not analyzed 1",
     ] {
         assert!(summary.lines().any(|l| l == line), "{line}\n{summary}");
     }
@@ -177,5 +177,52 @@ fn journal_entries_and_splunk_results_alert_as_the_syslog_file_does() {
                 "{name} {option}: {summary}"
             );
         }
+    }
+}
+
+/// auditd's lines forwarded to syslog by its syslog plugin (`audisp-syslog`, or `audispd` with
+/// a `node=` prefix on older hosts), among other programs' lines, give the audit events the
+/// audit log itself gives, and the same alerts.
+#[test]
+fn audit_lines_forwarded_to_syslog_alert_as_the_audit_log_does() {
+    let audit_log = "testdata/demo/auditd_gcloud.log";
+    let expected: Vec<Value> = alerts(&enumwatch(&["hunt", audit_log, "--format", "jsonl"]))
+        .into_iter()
+        .map(without_locations)
+        .collect();
+    assert_eq!(expected.len(), 2);
+    let text = std::fs::read_to_string(crate::repo_root().join(audit_log)).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for (name, tag) in [
+        ("messages", "audisp-syslog: "),
+        ("syslog", "audispd: node=rhel9-build "),
+    ] {
+        let mut lines =
+            String::from("Nov 30 14:05:11 rhel9-build systemd[1]: Starting dnf makecache...\n");
+        for (i, line) in text.lines().filter(|l| !l.trim().is_empty()).enumerate() {
+            lines.push_str(&format!(
+                "Nov 30 14:05:{:02} rhel9-build {tag}{line}\n",
+                12 + i % 40
+            ));
+            if i % 3 == 1 {
+                lines.push_str("Nov 30 14:05:20 rhel9-build sshd[4120]: Connection closed by 198.51.100.7 port 40022\n");
+            }
+        }
+        let path = dir.path().join(name);
+        std::fs::write(&path, lines).unwrap();
+        let out = enumwatch(&["hunt", path.to_str().unwrap(), "--format", "jsonl"]);
+        assert_eq!(out.status.code(), Some(0), "{name}: {}", stderr(&out));
+        let got: Vec<Value> = alerts(&out).into_iter().map(without_locations).collect();
+        assert_eq!(got, expected, "{name}");
+        let summary = stderr(&out);
+        assert!(summary.contains("(syslog 1)"), "{name}: {summary}");
+        assert!(
+            summary.contains(", 0 malformed, 0 unrecognized"),
+            "{name}: {summary}"
+        );
+        assert!(
+            summary.contains("syslog: line of another program"),
+            "{name}: {summary}"
+        );
     }
 }
