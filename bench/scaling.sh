@@ -8,6 +8,8 @@
 # within one hour, which keeps its correlation windows full (flood), and one identity making
 # AzureHound's Microsoft Graph requests (13 endpoints, fresh object ids) over one hour (graph),
 # and one EVTX log of 64 MiB to 1 GiB (evtx: the real Sysmon samples' chunks, gen_evtx_spliced.py),
+# and a Linux host's syslog of 64 MiB to 1 GiB (syslog: Sysmon for Linux events among other
+# programs' lines, gen_syslog_corpus.py),
 # and a broad hunting pack (pack: the 787 AWS rules in AWS_RULES, an alert for most records) over
 # the 256 MiB CloudTrail corpus once, twice and four times (not in the default sections: it needs
 # the third-party rules and bench/corpus/cloudtrail-256mb.jsonl from compare.sh).
@@ -20,7 +22,7 @@ T=${CARGO_TARGET_DIR:-target}/release
 EW=$T/enumwatch
 BIG=bench/corpus/cloudtrail-1024mb.jsonl
 cargo build --release --locked -p enumwatch-cli >/dev/null 2>&1
-SECTIONS=" ${SECTIONS:-size threads principals bursts flood graph evtx} "
+SECTIONS=" ${SECTIONS:-size threads principals bursts flood graph evtx syslog} "
 want() { [[ $SECTIONS == *" $1 "* ]]; }
 want size || want threads || BIG=/dev/null
 [ -f "$BIG" ] || [ "$BIG" = /dev/null ] || python3 bench/gen_cloudtrail_corpus.py "${SHARED:-../shared/data}" testdata "$BIG" 1024
@@ -178,6 +180,26 @@ PY
   read -r s m < <(timed "$EW" hunt "$OUT/graph.jsonl" --threads 1 --format jsonl -o "$OUT/res" -q)
   echo "| $n | $mb | $s | $m | $(wc -l <"$OUT/res") |"
 done
+fi
+
+if want syslog; then
+echo "### a Linux host's syslog against its size (Sysmon for Linux events among other lines, default rules)"
+echo
+echo "| input | Sysmon events | other lines | cat: s | wc -l: s | 1 thread: s | 1 thread: peak MiB | 2 threads: s | alerts |"
+echo "|---|---|---|---|---|---|---|---|---|"
+for mb in 64 256 1024; do
+  f=$OUT/syslog-$mb.log
+  python3 bench/gen_syslog_corpus.py testdata "$f" "$mb" >/dev/null
+  read -r sc _ < <(timed cat "$f")
+  read -r sg _ < <(timed wc -l "$f")
+  read -r s1 m1 < <(timed "$EW" hunt "$f" --threads 1 --format jsonl -o "$OUT/res" -q --stats-json "$OUT/stats.json")
+  read -r ev other < <(python3 -c "import json,sys; d = json.load(open(sys.argv[1])); print(sum(d['events'].values()) + sum(v for k, v in d['ignored'].items() if k.startswith('sysmon_linux')), d['ignored'].get('syslog: line of another program', 0))" "$OUT/stats.json")
+  read -r s2 _ < <(timed "$EW" hunt "$f" --threads 2 --format jsonl -o "$OUT/res2" -q)
+  cmp -s "$OUT/res" "$OUT/res2" || echo "warning: the alerts at 1 and 2 threads differ for $mb MiB" >&2
+  echo "| $mb MiB | $ev | $other | $sc | $sg | $s1 | $m1 | $s2 | $(wc -l <"$OUT/res") |"
+  rm -f "$f"
+done
+echo
 fi
 
 if want evtx; then
