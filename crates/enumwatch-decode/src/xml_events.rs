@@ -222,11 +222,15 @@ impl Node {
         } = self;
         // `<Data Name="CommandLine">…</Data>`: the field's name is the key.
         if name == "Data"
-            && let Some(Value::String(field)) = attributes.get("Name")
             && attributes.len() == 1
             && children.is_empty()
+            && matches!(attributes.get("Name"), Some(Value::String(_)))
         {
-            return (field.clone(), Value::String(text));
+            let field = match attributes.into_iter().next() {
+                Some((_, Value::String(field))) => field,
+                _ => String::new(),
+            };
+            return (field, Value::String(text));
         }
         let value = if children.is_empty() && attributes.is_empty() {
             if text.is_empty() {
@@ -248,15 +252,17 @@ impl Node {
 
     /// Add a child; a repeated name becomes an array.
     fn adopt(&mut self, name: String, value: Value) {
-        match self.children.get_mut(&name) {
-            None => {
-                self.children.insert(name, value);
+        match self.children.entry(name) {
+            serde_json::map::Entry::Vacant(slot) => {
+                slot.insert(value);
             }
-            Some(Value::Array(items)) => items.push(value),
-            Some(existing) => {
-                let first = existing.take();
-                *existing = Value::Array(vec![first, value]);
-            }
+            serde_json::map::Entry::Occupied(mut slot) => match slot.get_mut() {
+                Value::Array(items) => items.push(value),
+                existing => {
+                    let first = existing.take();
+                    *existing = Value::Array(vec![first, value]);
+                }
+            },
         }
     }
 }
