@@ -89,9 +89,10 @@ pub(crate) struct RuleArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct HuntArgs {
-    /// Files, directories or named pipes (`<(zcat trail.json.gz)`) to read; `-` reads standard
-    /// input. Directories are walked recursively in sorted order, leaving out documentation and
-    /// rule files (.md, .yml, .yaml) and, with a message, pipes and devices.
+    /// Files, directories, zip archives or named pipes (`<(zcat trail.json.gz)`) to read; `-`
+    /// reads standard input. Directories are walked recursively in sorted order, leaving out
+    /// documentation and rule files (.md, .yml, .yaml) and, with a message, pipes and devices; a
+    /// zip archive is read as the folder it packs, its members named `archive.zip:member`.
     #[arg(value_name = "PATH", required = true)]
     pub(crate) paths: Vec<PathBuf>,
     #[command(flatten)]

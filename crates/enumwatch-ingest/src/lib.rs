@@ -16,11 +16,17 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use flate2::bufread::MultiGzDecoder;
 use thiserror::Error;
 
+mod zip_members;
+
+pub use zip_members::ZipMember;
+
 /// What an input is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InputKind {
     Path(PathBuf),
     Stdin,
+    /// A member of a zip archive on disk (`zip_members`).
+    ZipMember(Arc<ZipMember>),
 }
 
 /// One input to read, named as the user named it.
@@ -139,6 +145,9 @@ pub enum IngestError {
         "{path}: is a {kind}, not a regular file: left out of the directory walk; name it on the command line to read it"
     )]
     NotRegular { path: String, kind: &'static str },
+    /// A zip archive, or one of its members, that cannot be read.
+    #[error("{path}: {detail}")]
+    Archive { path: String, detail: String },
 }
 
 impl IngestError {
@@ -147,7 +156,8 @@ impl IngestError {
         match self {
             IngestError::NotFound { path }
             | IngestError::Unreadable { path, .. }
-            | IngestError::NotRegular { path, .. } => path.clone(),
+            | IngestError::NotRegular { path, .. }
+            | IngestError::Archive { path, .. } => path.clone(),
         }
     }
 }
@@ -195,6 +205,11 @@ fn walk(
     };
     // A path named on the command line that is not a directory is read whatever it is: a
     // process substitution (`<(zcat trail.json.gz)`) is a pipe, and so is a named FIFO.
+    // A zip archive is read as the folder it packs.
+    if meta.is_file() && zip_members::is_zip(path) {
+        zip_members::expand(path, &name, inputs, errors);
+        return;
+    }
     if meta.is_file() || (depth == 0 && !meta.is_dir()) {
         inputs.push(Input {
             name: Arc::from(name.as_str()),
@@ -267,6 +282,15 @@ pub fn open(input: &Input, limits: &Limits) -> Result<Opened, IngestError> {
     let mut size = 0;
     let raw: Box<dyn Read + Send> = match &input.kind {
         InputKind::Stdin => Box::new(io::stdin()),
+        InputKind::ZipMember(member) => {
+            size = member.size;
+            zip_members::open(member, limits.max_decompressed_bytes).map_err(|source| {
+                IngestError::Unreadable {
+                    path: input.name.to_string(),
+                    source,
+                }
+            })?
+        }
         InputKind::Path(path) => Box::new(
             File::open(path)
                 .inspect(|file| size = file.metadata().map_or(0, |m| m.len()))
@@ -316,7 +340,7 @@ pub fn open(input: &Input, limits: &Limits) -> Result<Opened, IngestError> {
                 at: 0,
                 bytes_read: Arc::clone(&bytes_read),
             }),
-            InputKind::Path(_) | InputKind::Stdin => None,
+            InputKind::Path(_) | InputKind::Stdin | InputKind::ZipMember(_) => None,
         };
         return Ok(Opened {
             reader: Box::new(buffered),

@@ -16,6 +16,9 @@ mod graph_record;
 #[path = "../../../../fuzz/shared/batch_check.rs"]
 mod batch_check;
 
+#[path = "../../../../fuzz/shared/zip_check.rs"]
+mod zip_check;
+
 fn corpus(target: &str) -> Vec<(String, Vec<u8>)> {
     let dir = repo_root().join("fuzz/corpus").join(target);
     let mut files: Vec<_> = std::fs::read_dir(&dir)
@@ -199,5 +202,12 @@ fn prefilter_corpus_replays_and_every_seed_is_admitted() {
                 "{name}: the seed should match a fuzz rule"
             );
         }
+    }
+}
+
+#[test]
+fn zip_archive_corpus_replays() {
+    for (_, data) in corpus("zip_archive") {
+        zip_check::check(&data);
     }
 }

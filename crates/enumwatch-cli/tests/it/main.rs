@@ -6,6 +6,7 @@
     reason = "test helpers may panic: a panic is a test failure"
 )]
 
+mod archives;
 mod cloud;
 mod coverage;
 mod emulate;
