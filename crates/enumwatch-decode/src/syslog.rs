@@ -152,17 +152,22 @@ impl SyslogEvents {
                 if bytes.is_empty() {
                     return true;
                 }
-                let outcome = match event_span(bytes) {
-                    Ok(Some(span)) => Some(xml_events::to_json(span, self.max_depth)),
-                    Err(()) => Some(Err(cut_event())),
-                    Ok(None) => {
-                        let text = String::from_utf8_lossy(bytes);
-                        (!self.groups.take_line(&text, number))
-                            .then(|| Ok(syslog_record(program(&text))))
-                    }
-                };
-                if let Some(outcome) = outcome {
+                // A message holds one event; a line that holds more (messages joined by a
+                // relay) gives each of them.
+                let mut events = 0;
+                for span in event_spans(bytes) {
+                    events += 1;
+                    let outcome = match span {
+                        Ok(span) => xml_events::to_json(span, self.max_depth),
+                        Err(()) => Err(cut_event()),
+                    };
                     self.groups.push(number, outcome);
+                }
+                if events == 0 {
+                    let text = String::from_utf8_lossy(bytes);
+                    if !self.groups.take_line(&text, number) {
+                        self.groups.push(number, Ok(syslog_record(program(&text))));
+                    }
                 }
                 self.groups.close(number, false);
             }
@@ -171,23 +176,42 @@ impl SyslogEvents {
     }
 }
 
-/// The `<Event …>` … `</Event>` span of a line: `Ok(None)` when it holds no event, `Err` when
-/// the element opens and is never closed (the message was cut).
-fn event_span(line: &[u8]) -> Result<Option<&[u8]>, ()> {
-    let start = memchr::memmem::find_iter(line, b"<Event").find(|&at| {
-        matches!(
-            line.get(at + b"<Event".len()),
-            Some(b' ' | b'>' | b'\t' | b'/')
-        )
-    });
-    let Some(start) = start else {
-        return Ok(None);
-    };
-    let rest = line.get(start..).unwrap_or_default();
-    match memchr::memmem::rfind(rest, b"</Event>") {
-        Some(end) => Ok(rest.get(..end + b"</Event>".len())),
-        None => Err(()),
-    }
+/// The first `<Event …>` … `</Event>` span of a text: `Ok(None)` when it holds no event, `Err`
+/// when the element opens and is never closed (the message was cut). Event XML escapes `<` in
+/// values, so the first `</Event>` after the start tag ends the element.
+fn event_span(text: &[u8]) -> Result<Option<&[u8]>, ()> {
+    event_spans(text).next().transpose()
+}
+
+/// Every `<Event …>` … `</Event>` span of a line, in order; a span that never closes is the
+/// last item, an `Err`.
+fn event_spans(text: &[u8]) -> impl Iterator<Item = Result<&[u8], ()>> {
+    let mut from = 0;
+    let mut done = false;
+    std::iter::from_fn(move || {
+        if done {
+            return None;
+        }
+        let rest = text.get(from..).unwrap_or_default();
+        let start = memchr::memmem::find_iter(rest, b"<Event").find(|&at| {
+            matches!(
+                rest.get(at + b"<Event".len()),
+                Some(b' ' | b'>' | b'\t' | b'/')
+            )
+        })?;
+        let element = rest.get(start..).unwrap_or_default();
+        match memchr::memmem::find(element, b"</Event>") {
+            Some(end) => {
+                let len = end + b"</Event>".len();
+                from += start + len;
+                Some(Ok(element.get(..len).unwrap_or_default()))
+            }
+            None => {
+                done = true;
+                Some(Err(()))
+            }
+        }
+    })
 }
 
 /// Why an `<Event>` opened in a message has no end.
@@ -357,5 +381,15 @@ mod tests {
         );
         assert_eq!(event_span(b"h sshd[1]: <Events are fine>").unwrap(), None);
         assert!(event_span(b"h sysmon: <Event><System><Provider Na").is_err());
+        let two = b"h sysmon: <Event><A/></Event> <Event><B/></Event> <Event><C";
+        let spans: Vec<_> = event_spans(two).collect();
+        assert_eq!(
+            spans,
+            [
+                Ok(&b"<Event><A/></Event>"[..]),
+                Ok(&b"<Event><B/></Event>"[..]),
+                Err(())
+            ]
+        );
     }
 }
