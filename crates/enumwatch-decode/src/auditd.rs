@@ -25,14 +25,24 @@ struct Group {
 }
 
 /// Audit lines grouped into events, and the records and errors ready to be handed out, in the
-/// order they became ready. The caller numbers them as it hands them out.
-#[derive(Default)]
+/// order they became ready, numbered as they are handed out.
 pub(crate) struct Grouper {
+    source: Arc<str>,
+    record: u64,
     open: VecDeque<Group>,
     ready: VecDeque<(u64, Result<Value, DecodeErrorKind>)>,
 }
 
 impl Grouper {
+    pub(crate) fn new(source: Arc<str>) -> Self {
+        Self {
+            source,
+            record: 0,
+            open: VecDeque::new(),
+            ready: VecDeque::new(),
+        }
+    }
+
     /// Close the groups open for too long by `current_line` (all of them at the end of input)
     /// and queue them, in the order of their first line.
     pub(crate) fn close(&mut self, current_line: u64, all: bool) {
@@ -58,8 +68,15 @@ impl Grouper {
         self.ready.push_back((line, item));
     }
 
-    pub(crate) fn pop(&mut self) -> Option<(u64, Result<Value, DecodeErrorKind>)> {
-        self.ready.pop_front()
+    /// The next ready record or error, located at its line and numbered.
+    pub(crate) fn pop(&mut self) -> Option<Result<RawRecord, DecodeError>> {
+        let (line, item) = self.ready.pop_front()?;
+        let location = Location::new(Arc::clone(&self.source), self.record).with_line(line);
+        self.record += 1;
+        Some(match item {
+            Ok(body) => Ok(RawRecord { location, body }),
+            Err(kind) => Err(DecodeError::new(location, kind)),
+        })
     }
 
     /// Add an audit line to its event's group; false (nothing kept) when it is no audit line.
@@ -103,10 +120,8 @@ impl Grouper {
 }
 
 pub(crate) struct AuditGroups {
-    source: Arc<str>,
     lines: LineReader,
     groups: Grouper,
-    record: u64,
     limit: usize,
     eof: bool,
 }
@@ -118,10 +133,8 @@ impl AuditGroups {
         limits: DecodeLimits,
     ) -> Self {
         Self {
-            source,
             lines: LineReader::new(reader, limits.max_record_bytes),
-            groups: Grouper::default(),
-            record: 0,
+            groups: Grouper::new(source),
             limit: limits.max_record_bytes,
             eof: false,
         }
@@ -176,13 +189,8 @@ impl Iterator for AuditGroups {
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
-            if let Some((line, item)) = self.groups.pop() {
-                let location = Location::new(Arc::clone(&self.source), self.record).with_line(line);
-                self.record += 1;
-                return Some(match item {
-                    Ok(body) => Ok(RawRecord { location, body }),
-                    Err(kind) => Err(DecodeError::new(location, kind)),
-                });
+            if let Some(item) = self.groups.pop() {
+                return Some(item);
             }
             if self.eof {
                 return None;

@@ -11,7 +11,7 @@
 
 use std::sync::Arc;
 
-use enumwatch_event::{Location, RawRecord};
+use enumwatch_event::RawRecord;
 use serde_json::{Map, Value};
 
 use crate::auditd::Grouper;
@@ -100,12 +100,10 @@ pub(crate) fn looks_like_syslog(text: &[u8]) -> bool {
 }
 
 pub(crate) struct SyslogEvents {
-    source: Arc<str>,
     lines: LineReader,
     /// Audit lines (`audisp-syslog: type=EXECVE msg=audit(…)`) grouped into events, and every
     /// record and error in the order it became ready.
     groups: Grouper,
-    record: u64,
     limit: usize,
     max_depth: usize,
     done: bool,
@@ -118,10 +116,8 @@ impl SyslogEvents {
         limits: &DecodeLimits,
     ) -> Self {
         Self {
-            source,
             lines: LineReader::new(reader, limits.max_record_bytes),
-            groups: Grouper::default(),
-            record: 0,
+            groups: Grouper::new(source),
             limit: limits.max_record_bytes,
             max_depth: limits.max_depth,
             done: false,
@@ -265,13 +261,8 @@ impl Iterator for SyslogEvents {
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
-            if let Some((line, item)) = self.groups.pop() {
-                let location = Location::new(Arc::clone(&self.source), self.record).with_line(line);
-                self.record += 1;
-                return Some(match item {
-                    Ok(body) => Ok(RawRecord { location, body }),
-                    Err(kind) => Err(DecodeError::new(location, kind)),
-                });
+            if let Some(item) = self.groups.pop() {
+                return Some(item);
             }
             if self.done {
                 return None;
