@@ -96,7 +96,7 @@ const TABLE: &[(&str, &str, &str, &str, &str)] = &[
         "Endpoint process creation with command lines",
         "process",
         "process.command_line",
-        "Sysmon event 1, or Security 4688 with 'Include command line in process creation events', or Defender DeviceProcessEvents, or auditd execve rules",
+        "Sysmon event 1 (Windows, or Sysmon for Linux writing to syslog), or Security 4688 with 'Include command line in process creation events', or Defender DeviceProcessEvents, or auditd execve rules",
     ),
     (
         "AN1089",
