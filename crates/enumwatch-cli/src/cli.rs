@@ -89,10 +89,11 @@ pub(crate) struct RuleArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct HuntArgs {
-    /// Files, directories, zip archives or named pipes (`<(zcat trail.json.gz)`) to read; `-`
-    /// reads standard input. Directories are walked recursively in sorted order, leaving out
-    /// documentation and rule files (.md, .yml, .yaml) and, with a message, pipes and devices; a
-    /// zip archive is read as the folder it packs, its members named `archive.zip:member`.
+    /// Files, directories, zip or tar archives or named pipes (`<(zcat trail.json.gz)`) to read;
+    /// `-` reads standard input. Directories are walked recursively in sorted order, leaving out
+    /// documentation and rule files (.md, .yml, .yaml) and, with a message, pipes and devices; an
+    /// archive (.zip, .tar, .tar.gz) is read as the folder it packs, its members named
+    /// `archive:member` (a compressed tar is inflated into a temporary file in TMPDIR).
     #[arg(value_name = "PATH", required = true)]
     pub(crate) paths: Vec<PathBuf>,
     #[command(flatten)]

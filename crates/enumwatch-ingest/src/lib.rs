@@ -16,8 +16,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use flate2::bufread::MultiGzDecoder;
 use thiserror::Error;
 
+mod tar_members;
 mod zip_members;
 
+pub use tar_members::TarMember;
 pub use zip_members::ZipMember;
 
 /// What an input is.
@@ -27,6 +29,8 @@ pub enum InputKind {
     Stdin,
     /// A member of a zip archive on disk (`zip_members`).
     ZipMember(Arc<ZipMember>),
+    /// A member of a tar archive, plain or compressed (`tar_members`).
+    TarMember(Arc<TarMember>),
 }
 
 /// One input to read, named as the user named it.
@@ -165,6 +169,11 @@ impl IngestError {
 /// Expand user paths into inputs: files as given, directories recursively in sorted order,
 /// `-` as stdin. Paths that cannot be read are returned as errors; the rest still expand.
 pub fn expand(paths: &[PathBuf]) -> (Vec<Input>, Vec<IngestError>) {
+    expand_with(paths, &Limits::default())
+}
+
+/// `expand`, a compressed tar inflated within `limits`.
+pub fn expand_with(paths: &[PathBuf], limits: &Limits) -> (Vec<Input>, Vec<IngestError>) {
     let mut inputs = Vec::new();
     let mut errors = Vec::new();
     for path in paths {
@@ -176,7 +185,13 @@ pub fn expand(paths: &[PathBuf]) -> (Vec<Input>, Vec<IngestError>) {
             continue;
         }
         let mut visited = HashSet::new();
-        walk(path, &mut inputs, &mut errors, &mut visited, 0);
+        let mut walk = Walk {
+            inputs: &mut inputs,
+            errors: &mut errors,
+            visited: &mut visited,
+            limits,
+        };
+        walk.path(path, 0);
     }
     (inputs, errors)
 }
@@ -184,67 +199,79 @@ pub fn expand(paths: &[PathBuf]) -> (Vec<Input>, Vec<IngestError>) {
 /// Recursion deeper than this is treated as a loop even when canonical paths differ.
 const MAX_DEPTH: usize = 64;
 
-fn walk(
-    path: &Path,
-    inputs: &mut Vec<Input>,
-    errors: &mut Vec<IngestError>,
-    visited: &mut HashSet<PathBuf>,
-    depth: usize,
-) {
-    let name = path.display().to_string();
-    let meta = match fs::metadata(path) {
-        Ok(meta) => meta,
-        Err(err) if err.kind() == io::ErrorKind::NotFound => {
-            errors.push(IngestError::NotFound { path: name });
+/// The state of one path's walk.
+struct Walk<'a> {
+    inputs: &'a mut Vec<Input>,
+    errors: &'a mut Vec<IngestError>,
+    visited: &'a mut HashSet<PathBuf>,
+    limits: &'a Limits,
+}
+
+impl Walk<'_> {
+    fn path(&mut self, path: &Path, depth: usize) {
+        let name = path.display().to_string();
+        let meta = match fs::metadata(path) {
+            Ok(meta) => meta,
+            Err(err) if err.kind() == io::ErrorKind::NotFound => {
+                self.errors.push(IngestError::NotFound { path: name });
+                return;
+            }
+            Err(source) => {
+                self.errors
+                    .push(IngestError::Unreadable { path: name, source });
+                return;
+            }
+        };
+        // An archive is read as the folder it packs.
+        if meta.is_file() {
+            if zip_members::is_zip(path) {
+                zip_members::expand(path, &name, self.inputs, self.errors);
+                return;
+            }
+            if let Some(kind) = tar_members::detect(path) {
+                tar_members::expand(path, &name, kind, self.limits, self.inputs, self.errors);
+                return;
+            }
+        }
+        // A path named on the command line that is not a directory is read whatever it is: a
+        // process substitution (`<(zcat trail.json.gz)`) is a pipe, and so is a named FIFO.
+        if meta.is_file() || (depth == 0 && !meta.is_dir()) {
+            self.inputs.push(Input {
+                name: Arc::from(name.as_str()),
+                kind: InputKind::Path(path.to_owned()),
+            });
             return;
         }
-        Err(source) => {
-            errors.push(IngestError::Unreadable { path: name, source });
+        if !meta.is_dir() {
+            self.errors.push(IngestError::NotRegular {
+                path: name,
+                kind: special_kind(&meta),
+            });
             return;
         }
-    };
-    // A path named on the command line that is not a directory is read whatever it is: a
-    // process substitution (`<(zcat trail.json.gz)`) is a pipe, and so is a named FIFO.
-    // A zip archive is read as the folder it packs.
-    if meta.is_file() && zip_members::is_zip(path) {
-        zip_members::expand(path, &name, inputs, errors);
-        return;
-    }
-    if meta.is_file() || (depth == 0 && !meta.is_dir()) {
-        inputs.push(Input {
-            name: Arc::from(name.as_str()),
-            kind: InputKind::Path(path.to_owned()),
-        });
-        return;
-    }
-    if !meta.is_dir() {
-        errors.push(IngestError::NotRegular {
-            path: name,
-            kind: special_kind(&meta),
-        });
-        return;
-    }
-    // A directory reached twice (through a symlink back up the tree) is walked once; absurd
-    // nesting is treated the same way rather than recursing forever.
-    let canonical = fs::canonicalize(path).unwrap_or_else(|_| path.to_owned());
-    if depth > MAX_DEPTH || !visited.insert(canonical) {
-        return;
-    }
-    let entries = match fs::read_dir(path) {
-        Ok(entries) => entries,
-        Err(source) => {
-            errors.push(IngestError::Unreadable { path: name, source });
+        // A directory reached twice (through a symlink back up the tree) is walked once; absurd
+        // nesting is treated the same way rather than recursing forever.
+        let canonical = fs::canonicalize(path).unwrap_or_else(|_| path.to_owned());
+        if depth > MAX_DEPTH || !self.visited.insert(canonical) {
             return;
         }
-    };
-    let mut children: Vec<PathBuf> = entries
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| !is_documentation(p))
-        .collect();
-    children.sort();
-    for child in children {
-        walk(&child, inputs, errors, visited, depth + 1);
+        let entries = match fs::read_dir(path) {
+            Ok(entries) => entries,
+            Err(source) => {
+                self.errors
+                    .push(IngestError::Unreadable { path: name, source });
+                return;
+            }
+        };
+        let mut children: Vec<PathBuf> = entries
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| !is_documentation(p))
+            .collect();
+        children.sort();
+        for child in children {
+            self.path(&child, depth + 1);
+        }
     }
 }
 
@@ -282,6 +309,13 @@ pub fn open(input: &Input, limits: &Limits) -> Result<Opened, IngestError> {
     let mut size = 0;
     let raw: Box<dyn Read + Send> = match &input.kind {
         InputKind::Stdin => Box::new(io::stdin()),
+        InputKind::TarMember(member) => {
+            size = member.size;
+            tar_members::open(member).map_err(|source| IngestError::Unreadable {
+                path: input.name.to_string(),
+                source,
+            })?
+        }
         InputKind::ZipMember(member) => {
             size = member.size;
             zip_members::open(member, limits.max_decompressed_bytes).map_err(|source| {
@@ -340,7 +374,10 @@ pub fn open(input: &Input, limits: &Limits) -> Result<Opened, IngestError> {
                 at: 0,
                 bytes_read: Arc::clone(&bytes_read),
             }),
-            InputKind::Path(_) | InputKind::Stdin | InputKind::ZipMember(_) => None,
+            InputKind::Path(_)
+            | InputKind::Stdin
+            | InputKind::ZipMember(_)
+            | InputKind::TarMember(_) => None,
         };
         return Ok(Opened {
             reader: Box::new(buffered),

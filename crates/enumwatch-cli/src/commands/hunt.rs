@@ -8,7 +8,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result, bail};
 use enumwatch_config::Config;
 use enumwatch_event::RunStats;
-use enumwatch_ingest::{Input, InputKind, Limits, expand};
+use enumwatch_ingest::{Input, InputKind, Limits, expand_with};
 use enumwatch_pipeline::{HuntOptions, HuntOutput, Hunter};
 use enumwatch_sinks::{CsvSink, JsonArraySink, JsonlSink, Sink, TableSink, render_summary};
 
@@ -134,7 +134,10 @@ fn prepare(args: &HuntArgs) -> Result<(Hunter, Vec<Input>, RunStats, Option<Prog
         );
     }
 
-    let (inputs, input_errors) = expand(&args.paths);
+    let limits = Limits {
+        max_decompressed_bytes: args.max_decompressed_mib.saturating_mul(1024 * 1024),
+    };
+    let (inputs, input_errors) = expand_with(&args.paths, &limits);
     let mut early = RunStats::default();
     for err in &input_errors {
         early.inputs += 1;
@@ -144,9 +147,6 @@ fn prepare(args: &HuntArgs) -> Result<(Hunter, Vec<Input>, RunStats, Option<Prog
 
     let show_progress = !args.no_progress && !args.quiet && io::stderr().is_terminal();
     let progress = show_progress.then(|| Progress::start(total_size(&inputs)));
-    let limits = Limits {
-        max_decompressed_bytes: args.max_decompressed_mib.saturating_mul(1024 * 1024),
-    };
     let mut options = HuntOptions {
         threads: args.threads,
         limits,
@@ -212,6 +212,7 @@ fn total_size(inputs: &[Input]) -> u64 {
             InputKind::Path(path) => std::fs::metadata(path).map(|m| m.len()).unwrap_or(0),
             InputKind::Stdin => 0,
             InputKind::ZipMember(member) => member.compressed,
+            InputKind::TarMember(member) => member.size,
         })
         .sum()
 }

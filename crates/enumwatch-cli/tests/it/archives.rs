@@ -1,6 +1,7 @@
-//! A triage collection handed over as one zip (a Velociraptor offline collector's
-//! `Collection-….zip`, a download of a trail's bucket): hunted as it is, it gives the alerts and
-//! counts the same files give as a folder, each evidence named `archive.zip:member`.
+//! A triage collection handed over as one archive (a Velociraptor offline collector's
+//! `Collection-….zip`, UAC's `….tar.gz`, a download of a trail's bucket): hunted as it is, it
+//! gives the alerts and counts the same files give as a folder, each evidence named
+//! `archive:member`.
 
 use std::io::Write;
 
@@ -44,7 +45,7 @@ fn hunt(path: &str, stats: &str) -> (Vec<Value>, Value, String) {
 }
 
 #[test]
-fn a_zipped_collection_hunts_as_the_folder_of_its_files() {
+fn a_zipped_or_tarred_collection_hunts_as_the_folder_of_its_files() {
     let dir = tempfile::tempdir().unwrap();
     let folder = dir.path().join("collection");
     let zip_path = dir.path().join("Collection-ws07.zip");
@@ -71,6 +72,18 @@ fn a_zipped_collection_hunts_as_the_folder_of_its_files() {
         .write_all(b"# collected by the offline collector")
         .unwrap();
     writer.finish().unwrap();
+    // The same members as a compressed tar.
+    let tar_path = dir.path().join("uac-ws07-linux.tar.gz");
+    let gz = flate2::write::GzEncoder::new(
+        std::fs::File::create(&tar_path).unwrap(),
+        flate2::Compression::fast(),
+    );
+    let mut tar = tar::Builder::new(gz);
+    for (sample, member) in MEMBERS {
+        tar.append_path_with_name(repo_root().join(sample), member)
+            .unwrap();
+    }
+    tar.into_inner().unwrap().finish().unwrap();
 
     let stats = dir.path().join("stats.json");
     let stats = stats.to_str().unwrap();
@@ -108,5 +121,26 @@ fn a_zipped_collection_hunts_as_the_folder_of_its_files() {
             .iter()
             .any(|s| s.ends_with(".zip:uac/[root]/var/log/syslog")),
         "{sources:?}"
+    );
+
+    let (from_tar, tar_summary, _) = hunt(tar_path.to_str().unwrap(), stats);
+    assert_eq!(unlocated(&from_tar), unlocated(&from_folder));
+    for key in [
+        "inputs",
+        "records",
+        "events",
+        "ignored",
+        "malformed",
+        "hits",
+        "alerts",
+    ] {
+        assert_eq!(tar_summary[key], folder_summary[key], "{key}");
+    }
+    assert!(
+        from_tar
+            .iter()
+            .filter_map(|a| a["evidence"][0]["source"].as_str())
+            .all(|s| s.contains("uac-ws07-linux.tar.gz:")),
+        "{from_tar:?}"
     );
 }

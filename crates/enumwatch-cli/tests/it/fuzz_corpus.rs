@@ -16,8 +16,8 @@ mod graph_record;
 #[path = "../../../../fuzz/shared/batch_check.rs"]
 mod batch_check;
 
-#[path = "../../../../fuzz/shared/zip_check.rs"]
-mod zip_check;
+#[path = "../../../../fuzz/shared/archive_check.rs"]
+mod archive_check;
 
 fn corpus(target: &str) -> Vec<(String, Vec<u8>)> {
     let dir = repo_root().join("fuzz/corpus").join(target);
@@ -206,8 +206,8 @@ fn prefilter_corpus_replays_and_every_seed_is_admitted() {
 }
 
 #[test]
-fn zip_archive_corpus_replays() {
-    for (_, data) in corpus("zip_archive") {
-        zip_check::check(&data);
+fn archive_corpus_replays() {
+    for (_, data) in corpus("archive") {
+        archive_check::check(&data);
     }
 }
