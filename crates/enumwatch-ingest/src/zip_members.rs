@@ -24,7 +24,7 @@ pub struct ZipMember {
     pub name: String,
     data_start: u64,
     /// Bytes as stored in the archive.
-    pub compressed: u64,
+    compressed: u64,
     /// Bytes once decompressed, as the archive records it.
     pub size: u64,
     crc32: u32,

@@ -211,7 +211,7 @@ fn total_size(inputs: &[Input]) -> u64 {
         .map(|input| match &input.kind {
             InputKind::Path(path) => std::fs::metadata(path).map(|m| m.len()).unwrap_or(0),
             InputKind::Stdin => 0,
-            InputKind::ZipMember(member) => member.compressed,
+            InputKind::ZipMember(member) => member.size,
             InputKind::TarMember(member) => member.size,
         })
         .sum()
