@@ -11,10 +11,16 @@ pub enum DecodeErrorKind {
     InvalidJson(String),
     InvalidCsv(String),
     InvalidAuditd(String),
-    RecordTooLarge { limit: usize },
-    TooDeep { limit: usize },
+    RecordTooLarge {
+        limit: usize,
+    },
+    TooDeep {
+        limit: usize,
+    },
     Truncated(String),
-    UnknownFormat,
+    /// No format enumwatch reads; with what the input is instead, when its first bytes say
+    /// (`sniff::known_other`).
+    UnknownFormat(Option<&'static str>),
     EvtxRecord(String),
     InvalidUtf8,
     InvalidXml(String),
@@ -40,7 +46,7 @@ impl DecodeError {
             DecodeErrorKind::InvalidAuditd(_) => "invalid_auditd",
             DecodeErrorKind::RecordTooLarge { .. } => "record_too_large",
             DecodeErrorKind::Truncated(_) => "truncated_input",
-            DecodeErrorKind::UnknownFormat => "unknown_format",
+            DecodeErrorKind::UnknownFormat(_) => "unknown_format",
             DecodeErrorKind::EvtxRecord(_) => "evtx_record",
             DecodeErrorKind::InvalidUtf8 => "invalid_utf8",
             DecodeErrorKind::InvalidXml(_) => "invalid_xml",
@@ -51,7 +57,7 @@ impl DecodeError {
     pub fn can_continue(&self) -> bool {
         !matches!(
             self.kind,
-            DecodeErrorKind::UnknownFormat | DecodeErrorKind::Truncated(_)
+            DecodeErrorKind::UnknownFormat(_) | DecodeErrorKind::Truncated(_)
         )
     }
 }
@@ -80,10 +86,13 @@ impl fmt::Display for DecodeError {
                 )
             }
             DecodeErrorKind::Truncated(detail) => write!(f, "input ends early: {detail}"),
-            DecodeErrorKind::UnknownFormat => write!(
+            DecodeErrorKind::UnknownFormat(None) => write!(
                 f,
                 "unknown format: expected JSON, JSON lines, CSV with a header, EVTX, Windows event XML, auditd text or syslog text (optionally gzip-compressed)"
             ),
+            DecodeErrorKind::UnknownFormat(Some(what)) => {
+                write!(f, "unknown format: {what}")
+            }
             DecodeErrorKind::EvtxRecord(detail) => {
                 write!(
                     f,

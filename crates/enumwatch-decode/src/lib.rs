@@ -362,7 +362,7 @@ pub fn decode_seekable(
         None if prefix.iter().all(u8::is_ascii_whitespace) => Box::new(std::iter::empty()),
         None => Box::new(std::iter::once(Err(DecodeError::new(
             Location::new(source, 0),
-            DecodeErrorKind::UnknownFormat,
+            DecodeErrorKind::UnknownFormat(sniff::known_other(&prefix)),
         )))),
     };
     Decoder {

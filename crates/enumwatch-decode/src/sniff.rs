@@ -151,6 +151,49 @@ fn count_fields(line: &str) -> usize {
     n
 }
 
+/// What an input enumwatch does not read is, when its first bytes say so, and what to do with
+/// it: formats logs are often kept or handed over in.
+pub(crate) fn known_other(prefix: &[u8]) -> Option<&'static str> {
+    const KNOWN: [(&[u8], &str); 8] = [
+        (
+            b"LPKSHHRH",
+            "a systemd journal file: export it with `journalctl -o json --file FILE > FILE.jsonl` and hunt that",
+        ),
+        (
+            b"PAR1",
+            "a Parquet file (Amazon Security Lake, a data lake export): convert it to JSON lines (for example `duckdb -c \"COPY (SELECT * FROM 'FILE') TO 'FILE.jsonl'\"`) and hunt that",
+        ),
+        (
+            b"SQLite format 3\0",
+            "an SQLite database (ROADrecon's roadrecon.db, a browser's history): not a log; hunt the logs of the host or tenant it was taken from",
+        ),
+        (
+            b"BZh",
+            "bzip2-compressed: decompress it (`bunzip2 -k FILE`) and hunt the result; gzip and zip are read as they are",
+        ),
+        (
+            b"\xfd7zXZ\0",
+            "xz-compressed: decompress it (`unxz -k FILE`) and hunt the result; gzip and zip are read as they are",
+        ),
+        (
+            b"\x28\xb5\x2f\xfd",
+            "zstd-compressed: decompress it (`zstd -d FILE`) and hunt the result; gzip and zip are read as they are",
+        ),
+        (
+            b"7z\xbc\xaf\x27\x1c",
+            "a 7-Zip archive: extract it (`7z x FILE`) and hunt the folder; zip and tar archives are read as they are",
+        ),
+        (
+            b"Rar!\x1a\x07",
+            "a RAR archive: extract it and hunt the folder; zip and tar archives are read as they are",
+        ),
+    ];
+    KNOWN
+        .iter()
+        .find(|(magic, _)| prefix.starts_with(magic))
+        .map(|(_, what)| *what)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

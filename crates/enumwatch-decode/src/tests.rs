@@ -247,6 +247,28 @@ fn empty_and_unknown_inputs() {
     assert!(errors[0].to_string().contains("expected JSON"));
 }
 
+/// Formats logs are kept in that enumwatch does not read are named, with what to do.
+#[test]
+fn known_other_formats_are_named_with_what_to_do() {
+    for (head, says) in [
+        (&b"LPKSHHRH\0\0\0\0"[..], "journalctl -o json --file"),
+        (b"PAR1\x15\x04", "Parquet"),
+        (b"SQLite format 3\0\x10\0", "SQLite database"),
+        (b"BZh91AY&SY", "bunzip2"),
+        (b"\xfd7zXZ\0\0", "unxz"),
+        (b"\x28\xb5\x2f\xfd\x04", "zstd -d"),
+        (b"7z\xbc\xaf\x27\x1c\0\x04", "7-Zip"),
+        (b"Rar!\x1a\x07\x01\0", "RAR"),
+    ] {
+        let (format, _, errors) = run(head);
+        assert_eq!(format, None);
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].reason(), "unknown_format");
+        let message = errors[0].to_string();
+        assert!(message.contains(says), "{message}");
+    }
+}
+
 #[test]
 fn truncated_document_is_a_located_error_after_the_good_records() {
     let (_, records, errors) = run(b"[{\"a\":1},{\"a\":2},{\"a\":");
