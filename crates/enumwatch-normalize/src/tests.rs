@@ -88,6 +88,39 @@ fn sigma_regression_sysmon_record() {
     );
 }
 
+/// The same real record as Velociraptor's `parse_evtx` renders it (attributes as members,
+/// `"EventID": {"Value": 1}`, `SystemTime` in epoch seconds), as its result rows hold it
+/// (`System` and `EventData` at the top, a `Message`) and inside an `Event`: one Sysmon event
+/// with the fields and time of the evtx-rs rendering.
+#[test]
+fn velociraptor_renderings_of_a_real_sysmon_record() {
+    let rendered: Value =
+        serde_json::from_str(&testdata("logs/sysmon/sigma_regression_adfind.json")).unwrap();
+    let (expected, _) = run_lines(&rendered.to_string());
+    let mut system = rendered["Event"]["System"].clone();
+    for element in ["Provider", "TimeCreated", "Execution", "Security"] {
+        let attributes = system[element]["#attributes"].clone();
+        system[element] = attributes;
+    }
+    system["EventID"] = json!({"Value": 1});
+    let when = expected[0].time.unwrap();
+    system["TimeCreated"]["SystemTime"] = json!(when.as_microsecond() as f64 / 1e6);
+    let data = rendered["Event"]["EventData"].clone();
+    let row = json!({"System": system, "EventData": data, "Message": "Process Create:"});
+    let wrapped = json!({"Event": {"System": system, "EventData": data}});
+    for shape in [row, wrapped] {
+        let (events, dispositions) = run_lines(&shape.to_string());
+        assert_eq!(dispositions, [Disposition::Emitted(1)], "{shape}");
+        assert_eq!(events[0].source, LogSource::Sysmon);
+        assert_eq!(events[0].fields.to_map(), expected[0].fields.to_map());
+        let got = events[0].time.unwrap();
+        assert!(
+            (got.as_microsecond() - when.as_microsecond()).abs() < 1000,
+            "{got} {when}"
+        );
+    }
+}
+
 #[test]
 fn otrf_flat_sysmon_and_4688_and_ignored_4103() {
     let (events, dispositions) =

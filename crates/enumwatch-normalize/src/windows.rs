@@ -85,24 +85,41 @@ fn number(v: Option<&Value>) -> Option<u64> {
 impl<'a> WinEvent<'a> {
     pub(crate) fn read(raw: &'a Value) -> Option<Self> {
         let obj = raw.as_object()?;
-        // evtx-rs / evtx_dump rendering.
-        if let Some(system) = obj.member("Event").and_then(|e| e.member("System")) {
+        // evtx-rs / evtx_dump rendering (`{"Event": {"System", "EventData"}}`, attributes under
+        // `#attributes`); Velociraptor's `parse_evtx` and Go renderings (attributes as members,
+        // `"EventID": {"Value": 1}`, epoch `SystemTime`), also as Velociraptor's result rows,
+        // `System` and `EventData` at the top.
+        let event = obj
+            .member("Event")
+            .filter(|e| e.member("System").is_some())
+            .or_else(|| {
+                obj.member("System")
+                    .is_some_and(|s| s.member("EventID").is_some())
+                    .then_some(raw)
+            });
+        if let Some(event) = event {
+            let system = event.member("System")?;
             let empty: &'static Map<String, Value> = empty_map();
-            let data = raw["Event"]
+            let data = event
                 .member("EventData")
                 .and_then(Value::as_object)
                 .unwrap_or(empty);
             let id = system.member("EventID")?;
-            let event_id = number(Some(id)).or_else(|| number(id.member("#text")))?;
+            let event_id = number(Some(id))
+                .or_else(|| number(id.member("#text")))
+                .or_else(|| number(id.member("Value")))?;
+            let attribute = |element: &str, name: &str| {
+                let element = &system[element];
+                text(element["#attributes"].member(name)).or_else(|| text(element.member(name)))
+            };
             return Some(WinEvent {
-                provider: text(system["Provider"]["#attributes"].member("Name"))
-                    .unwrap_or_default(),
+                provider: attribute("Provider", "Name").unwrap_or_default(),
                 channel: text(system.member("Channel")).unwrap_or_default(),
                 event_id,
                 computer: text(system.member("Computer")),
-                time: text(system["TimeCreated"]["#attributes"].member("SystemTime")),
+                time: attribute("TimeCreated", "SystemTime"),
                 shipped_time: text(obj.member("@timestamp")),
-                user_sid: text(system["Security"]["#attributes"].member("UserID")),
+                user_sid: attribute("Security", "UserID"),
                 data,
             });
         }
