@@ -224,11 +224,12 @@ impl Walk<'_> {
         };
         // An archive is read as the folder it packs.
         if meta.is_file() {
-            if zip_members::is_zip(path) {
+            let head = tar_members::head(path);
+            if zip_members::is_zip(&head) {
                 zip_members::expand(path, &name, self.inputs, self.errors);
                 return;
             }
-            if let Some(kind) = tar_members::detect(path) {
+            if let Some(kind) = tar_members::detect(path, &head) {
                 tar_members::expand(path, &name, kind, self.limits, self.inputs, self.errors);
                 return;
             }

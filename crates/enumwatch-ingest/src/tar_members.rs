@@ -56,12 +56,9 @@ pub(crate) enum Tar {
     Gzip,
 }
 
-/// Whether the file at `path` is a tar, plain or gzip-compressed.
-pub(crate) fn detect(path: &Path) -> Option<Tar> {
-    let mut head = [0u8; 512];
-    let mut file = File::open(path).ok()?;
-    let n = read_up_to(&mut file, &mut head);
-    let head = head.get(..n)?;
+/// Whether the file at `path`, whose first bytes are `head`, is a tar, plain or
+/// gzip-compressed.
+pub(crate) fn detect(path: &Path, head: &[u8]) -> Option<Tar> {
     if is_tar_header(head) {
         return Some(Tar::Plain);
     }
@@ -73,6 +70,15 @@ pub(crate) fn detect(path: &Path) -> Option<Tar> {
     let mut gz = MultiGzDecoder::new(BufReader::new(file));
     let n = read_up_to(&mut gz, &mut inflated);
     is_tar_header(inflated.get(..n)?).then_some(Tar::Gzip)
+}
+
+/// The first bytes of the file at `path`, as many as a tar header (empty when unreadable: the
+/// file is then opened, and its error reported, as any input's).
+pub(crate) fn head(path: &Path) -> Vec<u8> {
+    let mut head = vec![0u8; 512];
+    let n = File::open(path).map_or(0, |mut file| read_up_to(&mut file, &mut head));
+    head.truncate(n);
+    head
 }
 
 /// Fill `buf` as far as the reader goes; errors end it.

@@ -31,14 +31,10 @@ pub struct ZipMember {
     deflated: bool,
 }
 
-/// Whether the file at `path` opens with a zip signature (a local file header, or the end of
-/// the central directory of an empty archive).
-pub(crate) fn is_zip(path: &Path) -> bool {
-    let mut head = [0u8; 4];
-    File::open(path)
-        .and_then(|mut f| f.read_exact(&mut head))
-        .is_ok()
-        && matches!(head, [b'P', b'K', 3, 4] | [b'P', b'K', 5, 6])
+/// Whether a file's first bytes are a zip signature (a local file header, or the end of the
+/// central directory of an empty archive).
+pub(crate) fn is_zip(head: &[u8]) -> bool {
+    matches!(head.get(..4), Some([b'P', b'K', 3, 4] | [b'P', b'K', 5, 6]))
 }
 
 /// The members of the archive at `path` (named `display`) as inputs, in name order; members
