@@ -188,6 +188,17 @@ pub(crate) fn known_other(prefix: &[u8]) -> Option<&'static str> {
             "a RAR archive: extract it and hunt the folder; zip and tar archives are read as they are",
         ),
     ];
+    // Archives are read as folders when named as files on disk, not as a stream or a member.
+    if prefix.starts_with(b"PK\x03\x04") || prefix.starts_with(b"PK\x05\x06") {
+        return Some(
+            "a zip archive read as a stream or inside another archive: name the file itself (its members are then read), or extract it",
+        );
+    }
+    if prefix.get(257..262) == Some(b"ustar") {
+        return Some(
+            "a tar archive read as a stream or inside another archive: name the file itself (its members are then read), or extract it",
+        );
+    }
     KNOWN
         .iter()
         .find(|(magic, _)| prefix.starts_with(magic))

@@ -259,6 +259,7 @@ fn known_other_formats_are_named_with_what_to_do() {
         (b"\x28\xb5\x2f\xfd\x04", "zstd -d"),
         (b"7z\xbc\xaf\x27\x1c\0\x04", "7-Zip"),
         (b"Rar!\x1a\x07\x01\0", "RAR"),
+        (b"PK\x03\x04\x14\0\0\0", "name the file itself"),
     ] {
         let (format, _, errors) = run(head);
         assert_eq!(format, None);
